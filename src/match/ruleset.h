@@ -1,0 +1,100 @@
+/*
+ * ruleset.h - a compiled, read-only rule set: rules, word lists, the
+ * sentiment lexicon and the Hyperscan databases built from them.
+ *
+ * Loading parses rules/ruleset.yaml and the files it names, validates every
+ * rule and pattern, and compiles two Hyperscan databases:
+ *   - the WORDS database, matched against the normalised view (normalise.h);
+ *     it also holds the sentiment lexicon, boosters and negators, so one scan
+ *     finds House Rules hits, heuristic cues and sentiment words at once;
+ *   - the RAW database, matched against the original bytes, for what
+ *     normalisation would break (URLs, e-mails, phone numbers, handles,
+ *     emoticons).
+ * Compiled databases are cached on disk (hs_serialize_database) under the
+ * rule set's content hash, so a restart with unchanged rules does not
+ * recompile.
+ *
+ * Thread safety: a loaded ms_ruleset is immutable and may be shared by any
+ * number of threads. Each thread needs its own ms_matcher (matcher.h).
+ */
+#ifndef MS_RULESET_H
+#define MS_RULESET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/mention.h"
+
+typedef struct ms_ruleset ms_ruleset;
+
+/** Rule flags, a bit set. */
+typedef enum ms_rule_flag {
+    MS_RULE_PREFIX = 1u << 0,     /* list entries match longer words too */
+    MS_RULE_VIP_AUTHOR = 1u << 1, /* match the author's handle, not the text */
+    MS_RULE_THREAT = 1u << 2,     /* a threat: makes the mention urgent (2.22) */
+} ms_rule_flag;
+
+typedef enum ms_view {
+    MS_VIEW_WORDS = 0, /* normalised view */
+    MS_VIEW_RAW,       /* original bytes, caseless */
+} ms_view;
+
+typedef enum ms_validator {
+    MS_VALIDATE_NONE = 0,
+    MS_VALIDATE_NI_NUMBER,
+    MS_VALIDATE_UK_PHONE,
+} ms_validator;
+
+/** One rule as written in a rule file. */
+typedef struct ms_rule {
+    const char *id;
+    const char *description;
+    const char *clause;
+    const char *file;       /* where it was defined, for messages */
+    int line;
+    ms_category category;
+    ms_action action;
+    ms_view view;
+    float weight;
+    uint32_t flags;         /* ms_rule_flag */
+    ms_urgency urgency;     /* repair rules */
+    ms_pii_kind pii;        /* personal_info rules */
+    bool has_pii;
+    ms_validator validate;
+    uint32_t n_patterns;    /* patterns compiled for this rule */
+} ms_rule;
+
+typedef struct ms_ruleset_stats {
+    uint32_t rules;
+    uint32_t words_patterns, raw_patterns;
+    uint32_t lexicon_entries;
+    size_t words_db_bytes, raw_db_bytes;
+    double compile_seconds;  /* 0 when loaded from the cache */
+    bool from_cache;
+} ms_ruleset_stats;
+
+/** Options for loading; zero-initialise for defaults. */
+typedef struct ms_ruleset_options {
+    const char *cache_dir;  /* NULL: $MENTIONSIFT_CACHE_DIR or ~/.cache/mentionsift; "" disables */
+    bool check_all;         /* keep going after the first error to report them all */
+} ms_ruleset_options;
+
+/**
+ * @brief Load, validate and compile the rule set in directory `dir`.
+ * On error returns NULL and writes every problem, one per line as
+ * "file:line: message", to `errors` (if not NULL).
+ */
+struct ms_buf;
+ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt,
+                            struct ms_buf *errors);
+void ms_ruleset_free(ms_ruleset *rs);
+
+uint32_t ms_ruleset_rule_count(const ms_ruleset *rs);
+const ms_rule *ms_ruleset_rule(const ms_ruleset *rs, uint32_t i);
+/** Hex content hash of every file in the set: the rule-set version. */
+const char *ms_ruleset_version(const ms_ruleset *rs);
+const ms_ruleset_stats *ms_ruleset_stats_get(const ms_ruleset *rs);
+float ms_ruleset_threshold(const ms_ruleset *rs, ms_category c);
+
+#endif
