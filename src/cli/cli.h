@@ -1,0 +1,18 @@
+/*
+ * cli.h - the subcommands of the mentionsift program, one file each.
+ * Each returns the process exit status: 0 success, 1 runtime failure,
+ * 2 usage or configuration error.
+ */
+#ifndef MS_CLI_H
+#define MS_CLI_H
+
+int ms_cmd_classify(int argc, char **argv);
+int ms_cmd_rules(int argc, char **argv);
+int ms_cmd_run(int argc, char **argv);
+int ms_cmd_demo(int argc, char **argv);
+int ms_cmd_firehose(int argc, char **argv);
+
+/** @brief The rule-set directory: $MS_RULES_DIR, else the built-in default. */
+const char *ms_cli_default_rules_dir(void);
+
+#endif

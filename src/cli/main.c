@@ -1,0 +1,68 @@
+/*
+ * main.c - the mentionsift command: dispatches to a subcommand.
+ *
+ *   mentionsift classify [FILE]      classify JSON lines or protobuf, print JSON lines
+ *   mentionsift rules check [DIR]    validate and compile a rule set
+ *   mentionsift run --config FILE    the Kafka service
+ *   mentionsift demo                 the service on an embedded Kafka cluster
+ *   mentionsift firehose             produce synthetic mentions to Kafka
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+const char *ms_cli_default_rules_dir(void)
+{
+    const char *env = getenv("MS_RULES_DIR");
+    return env && *env ? env : MS_DEFAULT_RULES_DIR;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "mentionsift %s - classifies social-media mentions by whg's Social Media Policy\n"
+            "\n"
+            "usage: mentionsift COMMAND [OPTIONS]\n"
+            "\n"
+            "commands:\n"
+            "  classify [FILE]     classify mentions (JSON lines or protobuf) to JSON lines\n"
+            "  rules check [DIR]   validate and compile a rule set, report every error\n"
+            "  run --config FILE   run the Kafka service\n"
+            "  demo                run the service on an embedded Kafka cluster with a sample firehose\n"
+            "  firehose            produce synthetic mentions to a Kafka topic\n"
+            "\n"
+            "'mentionsift COMMAND --help' describes each command.\n",
+            MS_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("mentionsift %s\n", MS_VERSION);
+        return 0;
+    }
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {
+        {"classify", ms_cmd_classify},
+        {"rules", ms_cmd_rules},
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (!strcmp(cmd, cmds[i].name))
+            return cmds[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "mentionsift: unknown command '%s'\n\n", cmd);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,40 @@
+/*
+ * engine.h - classifies one mention: normalise, match, score, decide.
+ *
+ * This is the function a worker calls once per event. It is a pure function
+ * of (compiled rules, per-thread engine state, event): the ms_ruleset is
+ * shared read-only by all threads, each thread owns one ms_engine (its
+ * normaliser buffers and Hyperscan scratch), and the caller owns the
+ * ms_verdict. After warm-up it does not allocate.
+ */
+#ifndef MS_ENGINE_H
+#define MS_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/mention.h"
+#include "match/ruleset.h"
+
+typedef struct ms_engine ms_engine;
+
+typedef struct ms_engine_options {
+    /* Only this many bytes of a text are scanned (0: 1 MiB). The verdict's
+     * text_bytes_scanned says when a text was cut. */
+    uint32_t max_text_bytes;
+} ms_engine_options;
+
+/** @brief Per-thread engine state; NULL with a message in `err` on failure. */
+ms_engine *ms_engine_new(const ms_ruleset *rs, const ms_engine_options *opt, char *err,
+                         size_t errlen);
+void ms_engine_free(ms_engine *e);
+
+/** @brief Classify one mention into `out` (overwritten). False only on ENOMEM
+ *  or a Hyperscan failure. */
+bool ms_engine_classify(ms_engine *e, const ms_mention *m, ms_verdict *out);
+
+/** @brief Per-rule match counts of this engine since creation. */
+const uint64_t *ms_engine_rule_counts(const ms_engine *e);
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * decide.h - what whg's policy says to do with a labelled mention: the
+ * primary category, the recommended action, the priority and the response
+ * deadline. Never deletes or blocks anything: only the Social Media and
+ * Digital Specialist may, after advice (2.3, 2.24).
+ * Pure function: safe from any thread.
+ */
+#ifndef MS_DECIDE_H
+#define MS_DECIDE_H
+
+#include "core/mention.h"
+#include "match/ruleset.h"
+
+/** Requests, complaints and questions are acknowledged within 48 h (2.25). */
+#define MS_RESPONSE_DEADLINE_MS (48LL * 3600 * 1000)
+
+/** @brief Set v->primary, action, priority and respond_by_ms from v->labels. */
+void ms_decide(const ms_ruleset *rs, const ms_mention *m, ms_verdict *v);
+
+/** The precedence used for the primary category, highest first. */
+extern const ms_category ms_decide_precedence[MS_CAT_COUNT];
+
+#endif

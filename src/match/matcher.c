@@ -1,0 +1,289 @@
+/*
+ * matcher.c - one scan of each database per mention (see matcher.h).
+ *
+ * Hyperscan calls back for every match; the callbacks here do the least
+ * they can: look up what the pattern means and record it. A rule counts
+ * toward its category's score once per event (a per-rule mark, cleared
+ * through a touched list so clearing costs the hits, not the rule count),
+ * while every match becomes evidence until the label's evidence array is
+ * full. Literal patterns have a known length, so only regular expressions
+ * pay for start-of-match tracking.
+ */
+#include "match/matcher.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match/ruleset_internal.h"
+#include "score/pii.h"
+
+struct ms_matcher {
+    const ms_ruleset *rs;
+    hs_scratch_t *scratch;
+    ms_tokinfo *tok;
+    uint32_t tok_cap;
+    uint8_t *rule_hit;       /* per rule: matched in this event */
+    uint32_t *touched;       /* rules marked in this event */
+    uint32_t n_touched;
+    uint64_t *rule_count;    /* lifetime match counts, for bench */
+    ms_hits hits;
+};
+
+/* What a callback needs; lives on the scan's stack. */
+typedef struct scan_ctx {
+    ms_matcher *m;
+    const ms_normalised *view;
+    const char *text;
+    uint32_t text_len;
+    ms_verdict *v;
+} scan_ctx;
+
+ms_matcher *ms_matcher_new(const ms_ruleset *rs, char *err, size_t errlen)
+{
+    ms_matcher *m = calloc(1, sizeof *m);
+    if (!m) {
+        snprintf(err, errlen, "matcher: out of memory");
+        return NULL;
+    }
+    m->rs = rs;
+    hs_error_t e = hs_alloc_scratch(rs->words_db, &m->scratch);
+    if (e == HS_SUCCESS && rs->raw_db)
+        e = hs_alloc_scratch(rs->raw_db, &m->scratch);
+    uint32_t nr = rs->n_rules ? rs->n_rules : 1;
+    m->rule_hit = calloc(nr, 1);
+    m->touched = calloc(nr, sizeof *m->touched);
+    m->rule_count = calloc(nr, sizeof *m->rule_count);
+    if (e != HS_SUCCESS || !m->rule_hit || !m->touched || !m->rule_count) {
+        snprintf(err, errlen, "matcher: %s",
+                 e != HS_SUCCESS ? "hs_alloc_scratch failed" : "out of memory");
+        ms_matcher_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void ms_matcher_free(ms_matcher *m)
+{
+    if (!m)
+        return;
+    hs_free_scratch(m->scratch);
+    free(m->tok);
+    free(m->rule_hit);
+    free(m->touched);
+    free(m->rule_count);
+    free(m);
+}
+
+const uint64_t *ms_matcher_rule_counts(const ms_matcher *m) { return m->rule_count; }
+
+static void add_redaction(ms_verdict *v, ms_pii_kind kind, uint32_t start, uint32_t end)
+{
+    /* merge with an overlapping span (two patterns finding one number) */
+    for (uint8_t i = 0; i < v->n_redactions; i++) {
+        ms_redaction *r = &v->redaction[i];
+        if (start < r->end && end > r->start) {
+            if (start < r->start)
+                r->start = start;
+            if (end > r->end)
+                r->end = end;
+            return;
+        }
+    }
+    if (v->n_redactions < MS_MAX_REDACTIONS)
+        v->redaction[v->n_redactions++] = (ms_redaction){kind, start, end};
+    else if (v->dropped_redactions < 255)
+        v->dropped_redactions++;
+}
+
+static void record_hit(scan_ctx *c, uint32_t ri, uint32_t start, uint32_t end)
+{
+    ms_matcher *m = c->m;
+    const ms_rule *r = &m->rs->rules[ri];
+    ms_hits *h = &m->hits;
+    m->rule_count[ri]++;
+    if (!m->rule_hit[ri]) {
+        m->rule_hit[ri] = 1;
+        m->touched[m->n_touched++] = ri;
+        h->score[r->category] += r->weight;
+        h->rules_matched++;
+        if (r->category == MS_CAT_REPAIR && r->urgency > h->urgency && r->weight > 0)
+            h->urgency = r->urgency;
+        if (r->flags & MS_RULE_THREAT)
+            h->threat = true;
+        if (r->category == MS_CAT_VIP)
+            h->vip = true;
+    }
+    ms_label *l = &c->v->label[r->category];
+    for (uint8_t i = 0; i < l->n_evidence; i++)
+        if (l->evidence[i].start == start && l->evidence[i].end == end &&
+            l->evidence[i].rule == ri)
+            return;
+    if (l->n_evidence < MS_MAX_EVIDENCE)
+        l->evidence[l->n_evidence++] = (ms_evidence){ri, start, end};
+    else if (l->dropped_evidence < 255)
+        l->dropped_evidence++;
+    if (r->has_pii)
+        add_redaction(c->v, r->pii, start, end);
+}
+
+static int on_words_match(unsigned int id, unsigned long long from, unsigned long long to,
+                          unsigned int flags, void *ctx)
+{
+    scan_ctx *c = ctx;
+    const ms_pattern *p = &c->m->rs->words_pat[id];
+    const ms_normalised *v = c->view;
+    uint32_t s = p->len ? (uint32_t)to - p->len : (uint32_t)from;
+    uint32_t e = (uint32_t)to;
+    /* drop the boundary spaces that every words pattern carries */
+    if (s < e && v->view[s] == ' ')
+        s++;
+    if (e > s && v->view[e - 1] == ' ')
+        e--;
+    if (e <= s)
+        return 0;
+    if (p->role == MS_ROLE_RULE) {
+        if (p->flags & MS_PAT_PREFIX) {
+            if (s > 0 && v->view[s - 1] != ' ')
+                return 0;
+            while (e < v->len && v->view[e] != ' ')
+                e++;
+        }
+        record_hit(c, p->rule, v->src_start[s], v->src_end[e - 1]);
+        return 0;
+    }
+    /* sentiment facts belong to the token the match ends in */
+    uint32_t t = ms_normalised_token_at(v, e - 1);
+    ms_tokinfo *ti = &c->m->hits.tok[t];
+    switch (p->role) {
+    case MS_ROLE_LEXICON:
+        ti->flags |= MS_TI_LEXICON;
+        ti->valence = p->value;
+        break;
+    case MS_ROLE_BOOSTER:
+        ti->flags |= MS_TI_BOOSTER;
+        ti->boost = p->value;
+        break;
+    case MS_ROLE_NEGATOR:
+        ti->flags |= MS_TI_NEGATOR;
+        break;
+    case MS_ROLE_SPECIAL:
+        ti->flags |= p->special;
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+static inline bool is_alnum(unsigned char ch)
+{
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+static int on_raw_match(unsigned int id, unsigned long long from, unsigned long long to,
+                        unsigned int flags, void *ctx)
+{
+    scan_ctx *c = ctx;
+    const ms_pattern *p = &c->m->rs->raw_pat[id];
+    uint32_t s = p->len ? (uint32_t)to - p->len : (uint32_t)from;
+    uint32_t e = (uint32_t)to;
+    const unsigned char *t = (const unsigned char *)c->text;
+    if (p->flags & (MS_PAT_BOUNDED | MS_PAT_EMOTICON_B)) {
+        if (e < c->text_len && is_alnum(t[e]))
+            return 0;
+        if (p->flags & MS_PAT_BOUNDED) {
+            if (s > 0 && is_alnum(t[s - 1]))
+                return 0;
+        } else if (s > 0 && t[s - 1] != ' ' && t[s - 1] != '\n' && t[s - 1] != '\t') {
+            return 0;
+        }
+    }
+    if (p->role == MS_ROLE_EMOTICON) {
+        ms_hits *h = &c->m->hits;
+        if (h->n_emoticons < MS_MAX_EMOTICONS)
+            h->emoticon[h->n_emoticons++] = p->value;
+        return 0;
+    }
+    const ms_rule *r = &c->m->rs->rules[p->rule];
+    /* trim whitespace a pattern may have taken at either end */
+    while (s < e && (t[s] == ' ' || t[s] == '\n' || t[s] == '\t'))
+        s++;
+    while (e > s && (t[e - 1] == ' ' || t[e - 1] == '\n' || t[e - 1] == '\t'))
+        e--;
+    if (e <= s)
+        return 0;
+    if (r->validate == MS_VALIDATE_NI_NUMBER && !ms_pii_valid_ni_number(c->text + s, e - s))
+        return 0;
+    if (r->validate == MS_VALIDATE_UK_PHONE && !ms_pii_valid_uk_phone(c->text + s, e - s))
+        return 0;
+    record_hit(c, p->rule, s, e);
+    return 0;
+}
+
+static void match_vip(scan_ctx *c, const ms_mention *mention)
+{
+    const ms_ruleset *rs = c->m->rs;
+    const char *h = mention->author.handle.ptr;
+    size_t n = mention->author.handle.len;
+    while (n && *h == '@') {
+        h++;
+        n--;
+    }
+    if (!rs->n_vip || n == 0 || n > 128)
+        return;
+    char key[129];
+    for (size_t i = 0; i < n; i++)
+        key[i] = (char)((h[i] >= 'A' && h[i] <= 'Z') ? h[i] + 32 : h[i]);
+    key[n] = '\0';
+    uint32_t lo = 0, hi = rs->n_vip;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        int cmp = strcmp(rs->vip[mid].handle, key);
+        if (cmp == 0) {
+            record_hit(c, rs->vip[mid].rule, 0, 0);
+            return;
+        }
+        if (cmp < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+}
+
+bool ms_matcher_scan(ms_matcher *m, const ms_mention *mention, const char *text,
+                     uint32_t text_len, const ms_normalised *view, ms_verdict *v,
+                     ms_hits **hits)
+{
+    /* clear what the previous event marked */
+    for (uint32_t i = 0; i < m->n_touched; i++)
+        m->rule_hit[m->touched[i]] = 0;
+    m->n_touched = 0;
+    if (view->n_tok > m->tok_cap) {
+        uint32_t cap = m->tok_cap ? m->tok_cap : 256;
+        while (cap < view->n_tok)
+            cap *= 2;
+        ms_tokinfo *t = realloc(m->tok, cap * sizeof *t);
+        if (!t)
+            return false;
+        m->tok = t;
+        m->tok_cap = cap;
+    }
+    ms_hits *h = &m->hits;
+    memset(h, 0, sizeof *h);
+    h->tok = m->tok;
+    h->n_tok = view->n_tok;
+    if (view->n_tok)
+        memset(m->tok, 0, view->n_tok * sizeof *m->tok);
+
+    scan_ctx c = {m, view, text, text_len, v};
+    if (hs_scan(m->rs->words_db, view->view, view->len, 0, m->scratch, on_words_match, &c) !=
+        HS_SUCCESS)
+        return false;
+    if (m->rs->raw_db && text_len &&
+        hs_scan(m->rs->raw_db, text, text_len, 0, m->scratch, on_raw_match, &c) != HS_SUCCESS)
+        return false;
+    match_vip(&c, mention);
+    *hits = h;
+    return true;
+}

@@ -1,0 +1,70 @@
+/*
+ * matcher.h - runs a rule set's Hyperscan databases over one mention and
+ * collects what matched: rule hits with their evidence, per-category rule
+ * scores, redaction spans, and per-token sentiment facts.
+ *
+ * A caller must respect:
+ *   - one ms_matcher per thread: it owns the Hyperscan scratch and the
+ *     per-token arrays, and is not re-entrant;
+ *   - the ruleset must outlive the matcher;
+ *   - the ms_hits returned points into the matcher and is valid until the
+ *     next scan.
+ * After warm-up (the longest text seen) a scan does not allocate.
+ */
+#ifndef MS_MATCHER_H
+#define MS_MATCHER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/mention.h"
+#include "match/ruleset.h"
+#include "normalise/normalise.h"
+
+/* Sentiment facts about one token of the words view. The higher bits are
+ * the ms_special words (ruleset_internal.h). */
+enum ms_tokinfo_flag {
+    MS_TI_LEXICON = 1u << 0,
+    MS_TI_NEGATOR = 1u << 1,
+    MS_TI_BOOSTER = 1u << 2,
+};
+
+typedef struct ms_tokinfo {
+    float valence;   /* lexicon valence when MS_TI_LEXICON */
+    float boost;     /* booster scalar when MS_TI_BOOSTER */
+    uint32_t flags;
+} ms_tokinfo;
+
+#define MS_MAX_EMOTICONS 32
+
+typedef struct ms_hits {
+    float score[MS_CAT_COUNT];   /* sum of weights of rules matched, per category */
+    ms_tokinfo *tok;             /* one per token of the words view */
+    uint32_t n_tok;
+    float emoticon[MS_MAX_EMOTICONS];
+    uint32_t n_emoticons;
+    ms_urgency urgency;          /* highest urgency of matched repair rules */
+    bool threat;                 /* a rule flagged MS_RULE_THREAT matched */
+    bool vip;                    /* the author is on a VIP list */
+    uint32_t rules_matched;
+} ms_hits;
+
+typedef struct ms_matcher ms_matcher;
+
+/** @brief A matcher for one thread; NULL with a message in `err` on failure. */
+ms_matcher *ms_matcher_new(const ms_ruleset *rs, char *err, size_t errlen);
+void ms_matcher_free(ms_matcher *m);
+
+/**
+ * @brief Scan `text` (its words view `view` and its raw bytes) and the
+ * author's handle. Adds evidence and redactions to `v` (which the caller
+ * has cleared) and returns the hits in `*hits`.
+ */
+bool ms_matcher_scan(ms_matcher *m, const ms_mention *mention, const char *text,
+                     uint32_t text_len, const ms_normalised *view, ms_verdict *v,
+                     ms_hits **hits);
+
+/** @brief Per-rule match counts since the matcher was created (for bench). */
+const uint64_t *ms_matcher_rule_counts(const ms_matcher *m);
+
+#endif

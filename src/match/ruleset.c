@@ -1,0 +1,1227 @@
+/*
+ * ruleset.c - loads a rule-set directory, validates it and compiles its
+ * Hyperscan databases (see ruleset.h for what a caller may rely on).
+ *
+ * Loading happens in three steps:
+ *   1. parse ruleset.yaml and every rule file with libyaml's document API,
+ *      which keeps line numbers, and turn each rule into patterns:
+ *      list entries are normalised with the same code that builds the words
+ *      view, so " entry " literals match the view byte for byte;
+ *   2. add the sentiment lexicon, boosters, negators and VADER's special
+ *      words to the words database, emoticons to the raw one;
+ *   3. hash every input byte (XXH3-128) into the rule-set version and either
+ *      deserialize the databases cached under that hash or compile them and
+ *      write the cache.
+ * Every problem is reported as "file:line: message"; with check_all the
+ * loader keeps going to report them all.
+ */
+#include "match/ruleset.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <yaml.h>
+
+#include "core/buf.h"
+#include "match/ruleset_internal.h"
+#include "normalise/normalise.h"
+
+/* Bump when pattern generation changes, so cached databases are rebuilt. */
+#define MS_PATTERN_FORMAT "mentionsift-patterns-3"
+
+#define MS_MAX_FILE_BYTES (64u << 20)
+
+/* A pattern waiting to be compiled, with where it came from. */
+typedef struct pending {
+    char *expr;
+    unsigned flags;
+    ms_pattern pat;
+    const char *file;
+    int line;
+} pending;
+
+typedef struct pending_vec {
+    pending *v;
+    uint32_t n, cap;
+} pending_vec;
+
+typedef struct loader {
+    ms_ruleset *rs;
+    const char *dir;
+    ms_buf *errors;
+    bool check_all;
+    int n_errors;
+    XXH3_state_t *hash;
+    ms_normaliser *norm;
+    pending_vec words, raw;
+    uint32_t cap_rules, cap_vip;
+    /* lexicon literals already added, to drop duplicates after normalising */
+    char **lex_seen;
+    float *lex_val;
+    uint32_t lex_seen_cap, lex_seen_n;
+} loader;
+
+static void report(loader *L, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void report(loader *L, const char *file, int line, const char *fmt, ...)
+{
+    L->n_errors++;
+    if (!L->errors)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (line > 0)
+        ms_buf_printf(L->errors, "%s:%d: %s\n", file, line, msg);
+    else
+        ms_buf_printf(L->errors, "%s: %s\n", file, msg);
+}
+
+/* Keep a string alive as long as the rule set; returns the kept copy. */
+static char *keep(loader *L, const char *s, size_t n)
+{
+    ms_ruleset *rs = L->rs;
+    if (rs->n_strings == rs->cap_strings) {
+        uint32_t cap = rs->cap_strings ? rs->cap_strings * 2 : 256;
+        char **p = realloc(rs->strings, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        rs->strings = p;
+        rs->cap_strings = cap;
+    }
+    char *c = malloc(n + 1);
+    if (!c)
+        return NULL;
+    memcpy(c, s, n);
+    c[n] = '\0';
+    rs->strings[rs->n_strings++] = c;
+    return c;
+}
+
+static char *path_join(loader *L, const char *name)
+{
+    char tmp[PATH_MAX];
+    if (name[0] == '/')
+        snprintf(tmp, sizeof tmp, "%s", name);
+    else
+        snprintf(tmp, sizeof tmp, "%s/%s", L->dir, name);
+    return keep(L, tmp, strlen(tmp));
+}
+
+/* Read a whole file, feeding it to the version hash. Caller frees. */
+static char *read_file(loader *L, const char *path, size_t *len, const char *from_file,
+                       int from_line)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        report(L, from_file, from_line, "cannot open '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    ms_buf b;
+    ms_buf_init(&b);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        ms_buf_append(&b, chunk, n);
+        if (b.len > MS_MAX_FILE_BYTES)
+            break;
+    }
+    bool err = ferror(f);
+    fclose(f);
+    if (err || !ms_buf_ok(&b) || b.len > MS_MAX_FILE_BYTES) {
+        report(L, from_file, from_line, "cannot read '%s': %s", path,
+               b.len > MS_MAX_FILE_BYTES ? "larger than 64 MiB" : "read error");
+        ms_buf_free(&b);
+        return NULL;
+    }
+    ms_buf_terminate(&b);
+    XXH3_128bits_update(L->hash, path + strlen(L->dir), strlen(path + strlen(L->dir)) + 1);
+    XXH3_128bits_update(L->hash, b.data ? b.data : "", b.len);
+    *len = b.len;
+    if (!b.data)
+        return calloc(1, 1);
+    return b.data;
+}
+
+static bool push(loader *L, pending_vec *pv, char *expr, unsigned flags, ms_pattern pat,
+                 const char *file, int line)
+{
+    if (pv->n == pv->cap) {
+        uint32_t cap = pv->cap ? pv->cap * 2 : 1024;
+        pending *p = realloc(pv->v, cap * sizeof *p);
+        if (!p) {
+            free(expr);
+            report(L, file, line, "out of memory");
+            return false;
+        }
+        pv->v = p;
+        pv->cap = cap;
+    }
+    pv->v[pv->n++] = (pending){expr, flags, pat, file, line};
+    return true;
+}
+
+/* Escape bytes for a Hyperscan literal inside a regular expression. */
+static void escape_literal(ms_buf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == ' ')
+            ms_buf_putc(b, (char)c);
+        else
+            ms_buf_printf(b, "\\x%02x", c);
+    }
+}
+
+/*
+ * Normalise a list entry into its words-view form. Returns the view without
+ * the sentinel spaces (e.g. "still waiting"), or NULL when nothing is left.
+ */
+static const char *normalise_entry(loader *L, const char *s, size_t n, size_t *out_len)
+{
+    ms_normalised v;
+    if (!ms_normalise(L->norm, s, n, &v) || v.len < 3)
+        return NULL;
+    *out_len = v.len - 2;
+    return v.view + 1;
+}
+
+/* ---- YAML helpers --------------------------------------------------- */
+
+static int line_of(yaml_node_t *n) { return n ? (int)n->start_mark.line + 1 : 0; }
+
+static yaml_node_t *map_get(yaml_document_t *d, yaml_node_t *map, const char *key)
+{
+    if (!map || map->type != YAML_MAPPING_NODE)
+        return NULL;
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *k = yaml_document_get_node(d, p->key);
+        if (k && k->type == YAML_SCALAR_NODE && strcmp((char *)k->data.scalar.value, key) == 0)
+            return yaml_document_get_node(d, p->value);
+    }
+    return NULL;
+}
+
+static const char *scalar(yaml_node_t *n)
+{
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static bool check_keys(loader *L, const char *file, yaml_document_t *d, yaml_node_t *map,
+                       const char *const *allowed)
+{
+    bool ok = true;
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *k = yaml_document_get_node(d, p->key);
+        const char *ks = scalar(k);
+        bool found = false;
+        for (const char *const *a = allowed; ks && *a; a++)
+            if (strcmp(ks, *a) == 0)
+                found = true;
+        if (!found) {
+            report(L, file, line_of(k), "unknown key '%s'", ks ? ks : "?");
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+/* Load a YAML file into `doc`; reports parse errors with their line. */
+static bool load_yaml(loader *L, const char *path, yaml_document_t *doc, const char *from,
+                      int from_line)
+{
+    size_t len;
+    char *text = read_file(L, path, &len, from, from_line);
+    if (!text)
+        return false;
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p)) {
+        free(text);
+        report(L, path, 0, "cannot initialise the YAML parser");
+        return false;
+    }
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+    bool ok = yaml_parser_load(&p, doc);
+    if (!ok)
+        report(L, path, (int)p.problem_mark.line + 1, "YAML: %s%s%s",
+               p.problem ? p.problem : "syntax error", p.context ? " " : "",
+               p.context ? p.context : "");
+    else if (!yaml_document_get_root_node(doc)) {
+        report(L, path, 1, "empty file");
+        yaml_document_delete(doc);
+        ok = false;
+    }
+    yaml_parser_delete(&p);
+    free(text);
+    return ok;
+}
+
+/* ---- rules ---------------------------------------------------------- */
+
+static ms_rule *new_rule(loader *L)
+{
+    ms_ruleset *rs = L->rs;
+    if (rs->n_rules == L->cap_rules) {
+        uint32_t cap = L->cap_rules ? L->cap_rules * 2 : 64;
+        ms_rule *r = realloc(rs->rules, cap * sizeof *r);
+        if (!r)
+            return NULL;
+        rs->rules = r;
+        L->cap_rules = cap;
+    }
+    ms_rule *r = &rs->rules[rs->n_rules++];
+    memset(r, 0, sizeof *r);
+    return r;
+}
+
+static void add_vip(loader *L, uint32_t rule, const char *s, size_t n)
+{
+    ms_ruleset *rs = L->rs;
+    while (n && *s == '@') {
+        s++;
+        n--;
+    }
+    if (!n)
+        return;
+    if (rs->n_vip == L->cap_vip) {
+        uint32_t cap = L->cap_vip ? L->cap_vip * 2 : 64;
+        struct ms_vip *v = realloc(rs->vip, cap * sizeof *v);
+        if (!v)
+            return;
+        rs->vip = v;
+        L->cap_vip = cap;
+    }
+    char *k = keep(L, s, n);
+    if (!k)
+        return;
+    for (char *c = k; *c; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char)(*c + 32);
+    rs->vip[rs->n_vip++] = (struct ms_vip){k, rule};
+}
+
+/* Add one literal list entry of rule `ri` to the right database. */
+static void add_list_entry(loader *L, uint32_t ri, const char *s, size_t n, const char *file,
+                           int line)
+{
+    ms_rule *r = &L->rs->rules[ri];
+    bool prefix = (r->flags & MS_RULE_PREFIX) != 0;
+    if (n > 1 && s[n - 1] == '*') {
+        prefix = true;
+        n--;
+    }
+    if (r->flags & MS_RULE_VIP_AUTHOR) {
+        add_vip(L, ri, s, n);
+        return;
+    }
+    ms_buf e;
+    ms_buf_init(&e);
+    ms_pattern pat = {.role = MS_ROLE_RULE, .rule = ri};
+    if (r->view == MS_VIEW_WORDS) {
+        size_t vl;
+        const char *v = normalise_entry(L, s, n, &vl);
+        if (!v) {
+            report(L, file, line, "list entry '%.*s' has no letters or digits", (int)n, s);
+            return;
+        }
+        ms_buf_putc(&e, ' ');
+        escape_literal(&e, v, vl);
+        if (!prefix)
+            ms_buf_putc(&e, ' ');
+        pat.len = (uint16_t)(vl + (prefix ? 1 : 2));
+        pat.flags = prefix ? MS_PAT_PREFIX : 0;
+    } else {
+        escape_literal(&e, s, n);
+        pat.len = (uint16_t)n;
+        pat.flags = MS_PAT_BOUNDED;
+    }
+    ms_buf_terminate(&e);
+    if (!ms_buf_ok(&e)) {
+        report(L, file, line, "out of memory");
+        ms_buf_free(&e);
+        return;
+    }
+    unsigned flags = r->view == MS_VIEW_RAW ? HS_FLAG_CASELESS : 0;
+    push(L, r->view == MS_VIEW_WORDS ? &L->words : &L->raw, e.data, flags, pat, file, line);
+    r->n_patterns++;
+}
+
+static void load_list_file(loader *L, uint32_t ri, const char *name, const char *file, int line)
+{
+    const char *path = path_join(L, name);
+    size_t len;
+    char *text = path ? read_file(L, path, &len, file, line) : NULL;
+    if (!text)
+        return;
+    int ln = 0;
+    for (char *p = text, *end = text + len; p < end;) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        char *le = nl ? nl : end;
+        ln++;
+        char *hash = memchr(p, '#', (size_t)(le - p));
+        char *ce = hash ? hash : le;
+        while (p < ce && (*p == ' ' || *p == '\t'))
+            p++;
+        while (ce > p && (ce[-1] == ' ' || ce[-1] == '\t' || ce[-1] == '\r'))
+            ce--;
+        if (ce > p)
+            add_list_entry(L, ri, p, (size_t)(ce - p), path, ln);
+        p = le + 1;
+    }
+    free(text);
+}
+
+static void add_rule_regex(loader *L, uint32_t ri, const char *re, const char *file, int line)
+{
+    ms_rule *r = &L->rs->rules[ri];
+    if (r->flags & MS_RULE_VIP_AUTHOR) {
+        report(L, file, line, "rule '%s': vip_author rules take a list, not patterns", r->id);
+        return;
+    }
+    ms_buf e;
+    ms_buf_init(&e);
+    if (r->view == MS_VIEW_WORDS)
+        ms_buf_printf(&e, " (?:%s) ", re);
+    else
+        ms_buf_puts(&e, re);
+    ms_buf_terminate(&e);
+    if (!ms_buf_ok(&e)) {
+        report(L, file, line, "out of memory");
+        return;
+    }
+    ms_pattern pat = {.role = MS_ROLE_RULE, .rule = ri};
+    push(L, r->view == MS_VIEW_WORDS ? &L->words : &L->raw, e.data,
+         HS_FLAG_SOM_LEFTMOST | HS_FLAG_CASELESS, pat, file, line);
+    r->n_patterns++;
+}
+
+static float parse_float(loader *L, yaml_node_t *n, const char *file, const char *what,
+                         float dflt, bool *ok)
+{
+    const char *s = scalar(n);
+    if (!n)
+        return dflt;
+    char *end = NULL;
+    errno = 0;
+    double d = s ? strtod(s, &end) : 0;
+    if (!s || end == s || *end || errno) {
+        report(L, file, line_of(n), "%s: '%s' is not a number", what, s ? s : "(not a scalar)");
+        *ok = false;
+        return dflt;
+    }
+    return (float)d;
+}
+
+static const char *const rule_keys[] = {"id", "category", "clause", "description", "action",
+                                        "weight", "view", "list", "patterns", "flags",
+                                        "urgency", "pii", "validate", NULL};
+
+static void load_rule(loader *L, yaml_document_t *d, yaml_node_t *n, const char *file)
+{
+    if (n->type != YAML_MAPPING_NODE) {
+        report(L, file, line_of(n), "a rule must be a mapping (id:, category:, ...)");
+        return;
+    }
+    bool ok = check_keys(L, file, d, n, rule_keys);
+    const char *id = scalar(map_get(d, n, "id"));
+    const char *cat = scalar(map_get(d, n, "category"));
+    if (!id || !*id) {
+        report(L, file, line_of(n), "rule without an id");
+        return;
+    }
+    for (uint32_t i = 0; i < L->rs->n_rules; i++)
+        if (strcmp(L->rs->rules[i].id, id) == 0) {
+            report(L, file, line_of(n), "rule '%s' is already defined at %s:%d", id,
+                   L->rs->rules[i].file, L->rs->rules[i].line);
+            return;
+        }
+    ms_rule *r = new_rule(L);
+    if (!r) {
+        report(L, file, line_of(n), "out of memory");
+        return;
+    }
+    uint32_t ri = L->rs->n_rules - 1;
+    r->id = keep(L, id, strlen(id));
+    r->file = file;
+    r->line = line_of(n);
+    const char *desc = scalar(map_get(d, n, "description"));
+    const char *clause = scalar(map_get(d, n, "clause"));
+    r->description = keep(L, desc ? desc : "", desc ? strlen(desc) : 0);
+    r->clause = keep(L, clause ? clause : "", clause ? strlen(clause) : 0);
+    if (!cat || !ms_category_parse(cat, strlen(cat), &r->category)) {
+        report(L, file, line_of(map_get(d, n, "category")) ?: r->line,
+               "rule '%s': unknown category '%s'", id, cat ? cat : "(missing)");
+        ok = false;
+    }
+    const char *act = scalar(map_get(d, n, "action"));
+    if (act && !ms_action_parse(act, strlen(act), &r->action)) {
+        report(L, file, line_of(map_get(d, n, "action")), "rule '%s': unknown action '%s'", id,
+               act);
+        ok = false;
+    }
+    r->weight = parse_float(L, map_get(d, n, "weight"), file, "weight", 1.0f, &ok);
+    const char *view = scalar(map_get(d, n, "view"));
+    if (!view || strcmp(view, "words") == 0)
+        r->view = MS_VIEW_WORDS;
+    else if (strcmp(view, "raw") == 0)
+        r->view = MS_VIEW_RAW;
+    else {
+        report(L, file, line_of(map_get(d, n, "view")),
+               "rule '%s': view must be 'words' or 'raw', not '%s'", id, view);
+        ok = false;
+    }
+    const char *urg = scalar(map_get(d, n, "urgency"));
+    if (urg && !ms_urgency_parse(urg, strlen(urg), &r->urgency)) {
+        report(L, file, line_of(map_get(d, n, "urgency")),
+               "rule '%s': urgency must be emergency, urgent or routine, not '%s'", id, urg);
+        ok = false;
+    }
+    const char *pii = scalar(map_get(d, n, "pii"));
+    if (pii) {
+        if (!ms_pii_kind_parse(pii, strlen(pii), &r->pii)) {
+            report(L, file, line_of(map_get(d, n, "pii")), "rule '%s': unknown pii kind '%s'",
+                   id, pii);
+            ok = false;
+        }
+        r->has_pii = true;
+    }
+    const char *val = scalar(map_get(d, n, "validate"));
+    if (val) {
+        if (strcmp(val, "ni_number") == 0)
+            r->validate = MS_VALIDATE_NI_NUMBER;
+        else if (strcmp(val, "uk_phone") == 0)
+            r->validate = MS_VALIDATE_UK_PHONE;
+        else {
+            report(L, file, line_of(map_get(d, n, "validate")),
+                   "rule '%s': validate must be ni_number or uk_phone, not '%s'", id, val);
+            ok = false;
+        }
+    }
+    yaml_node_t *flags = map_get(d, n, "flags");
+    if (flags) {
+        if (flags->type != YAML_SEQUENCE_NODE) {
+            report(L, file, line_of(flags), "rule '%s': flags must be a list", id);
+            ok = false;
+        } else {
+            for (yaml_node_item_t *it = flags->data.sequence.items.start;
+                 it < flags->data.sequence.items.top; it++) {
+                yaml_node_t *f = yaml_document_get_node(d, *it);
+                const char *fs = scalar(f);
+                if (fs && strcmp(fs, "prefix") == 0)
+                    r->flags |= MS_RULE_PREFIX;
+                else if (fs && strcmp(fs, "vip_author") == 0)
+                    r->flags |= MS_RULE_VIP_AUTHOR;
+                else {
+                    report(L, file, line_of(f), "rule '%s': unknown flag '%s'", id,
+                           fs ? fs : "?");
+                    ok = false;
+                }
+            }
+        }
+    }
+    /* Threats make a mention urgent (2.22); the id convention marks them. */
+    if (strncmp(r->id, "detrimental.threat", 18) == 0)
+        r->flags |= MS_RULE_THREAT;
+    if (r->action == MS_ACTION_NONE) {
+        static const ms_action dflt[MS_CAT_COUNT] = {
+            [MS_CAT_MISINFORMATION] = MS_ACTION_FLAG_FOR_REVIEW,
+            [MS_CAT_PERSONAL_INFO] = MS_ACTION_ASK_TO_INBOX,
+            [MS_CAT_COMPLAINT] = MS_ACTION_ACKNOWLEDGE,
+            [MS_CAT_REPAIR] = MS_ACTION_REDIRECT_TO_REPAIRS,
+            [MS_CAT_CONSENT_WITHDRAWAL] = MS_ACTION_TAKE_DOWN_ON_REQUEST,
+            [MS_CAT_QUESTION] = MS_ACTION_ANSWER_PUBLICLY,
+            [MS_CAT_POSITIVE] = MS_ACTION_THANK,
+            [MS_CAT_VIP] = MS_ACTION_ESCALATE_TO_COMMUNICATIONS,
+        };
+        r->action = r->category < MS_CAT_HOUSE_RULES_END && r->category != MS_CAT_MISINFORMATION &&
+                            r->category != MS_CAT_PERSONAL_INFO
+                        ? MS_ACTION_REVIEW_FOR_REMOVAL
+                        : dflt[r->category];
+    }
+    if (!ok)
+        return;
+
+    yaml_node_t *list = map_get(d, n, "list");
+    yaml_node_t *pats = map_get(d, n, "patterns");
+    if (!list && !pats) {
+        report(L, file, r->line, "rule '%s' has neither list: nor patterns:", id);
+        return;
+    }
+    if (list) {
+        if (list->type == YAML_SCALAR_NODE)
+            load_list_file(L, ri, scalar(list), file, line_of(list));
+        else if (list->type == YAML_SEQUENCE_NODE)
+            for (yaml_node_item_t *it = list->data.sequence.items.start;
+                 it < list->data.sequence.items.top; it++) {
+                yaml_node_t *f = yaml_document_get_node(d, *it);
+                if (scalar(f))
+                    load_list_file(L, ri, scalar(f), file, line_of(f));
+                else
+                    report(L, file, line_of(f), "rule '%s': list entries are file names", id);
+            }
+        else
+            report(L, file, line_of(list), "rule '%s': list must be a file name or a list", id);
+    }
+    if (pats) {
+        if (pats->type != YAML_SEQUENCE_NODE) {
+            report(L, file, line_of(pats), "rule '%s': patterns must be a list", id);
+            return;
+        }
+        for (yaml_node_item_t *it = pats->data.sequence.items.start;
+             it < pats->data.sequence.items.top; it++) {
+            yaml_node_t *p = yaml_document_get_node(d, *it);
+            const char *re = scalar(p);
+            if (!re || !*re)
+                report(L, file, line_of(p), "rule '%s': empty pattern", id);
+            else
+                add_rule_regex(L, ri, re, file, line_of(p));
+        }
+    }
+}
+
+static void load_rule_file(loader *L, const char *name, int from_line, const char *from)
+{
+    const char *path = path_join(L, name);
+    yaml_document_t doc;
+    if (!path || !load_yaml(L, path, &doc, from, from_line))
+        return;
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    yaml_node_t *rules = map_get(&doc, root, "rules");
+    if (!rules || rules->type != YAML_SEQUENCE_NODE) {
+        report(L, path, line_of(root), "expected a top-level 'rules:' list");
+    } else {
+        for (yaml_node_item_t *it = rules->data.sequence.items.start;
+             it < rules->data.sequence.items.top; it++) {
+            int before = L->n_errors;
+            load_rule(L, &doc, yaml_document_get_node(&doc, *it), path);
+            if (L->n_errors > before && !L->check_all)
+                break;
+        }
+    }
+    yaml_document_delete(&doc);
+}
+
+/* ---- sentiment lexicon ---------------------------------------------- */
+
+/* Find a normalised lexicon literal; returns its slot or the empty slot. */
+static uint32_t lex_slot(char **tab, uint32_t cap, const char *s, size_t n)
+{
+    uint32_t j = (uint32_t)XXH3_64bits(s, n) & (cap - 1);
+    while (tab[j] && !(strlen(tab[j]) == n && memcmp(tab[j], s, n) == 0))
+        j = (j + 1) & (cap - 1);
+    return j;
+}
+
+/* Remember a lexicon literal and its valence; false if already present. */
+static bool lex_seen_add(loader *L, const char *s, size_t n, float value)
+{
+    if (L->lex_seen_n * 2 >= L->lex_seen_cap) {
+        uint32_t cap = L->lex_seen_cap ? L->lex_seen_cap * 2 : 32768;
+        char **t = calloc(cap, sizeof *t);
+        float *v = calloc(cap, sizeof *v);
+        if (!t || !v) {
+            free(t);
+            free(v);
+            return true;
+        }
+        for (uint32_t i = 0; i < L->lex_seen_cap; i++)
+            if (L->lex_seen[i]) {
+                uint32_t j = lex_slot(t, cap, L->lex_seen[i], strlen(L->lex_seen[i]));
+                t[j] = L->lex_seen[i];
+                v[j] = L->lex_val[i];
+            }
+        free(L->lex_seen);
+        free(L->lex_val);
+        L->lex_seen = t;
+        L->lex_val = v;
+        L->lex_seen_cap = cap;
+    }
+    uint32_t j = lex_slot(L->lex_seen, L->lex_seen_cap, s, n);
+    if (L->lex_seen[j])
+        return false;
+    L->lex_seen[j] = keep(L, s, n);
+    L->lex_val[j] = value;
+    L->lex_seen_n++;
+    return true;
+}
+
+static bool is_word_entry(const char *s, size_t n)
+{
+    bool letter = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+            letter = true;
+        else if (!(c >= '0' && c <= '9') && c != '\'' && c != '-' && c != ' ')
+            return false;
+    }
+    return letter;
+}
+
+/* Add a words-view literal with a sentiment role. */
+static void add_sentiment_literal(loader *L, const char *s, size_t n, ms_pattern pat,
+                                  const char *file, int line)
+{
+    size_t vl;
+    const char *v = normalise_entry(L, s, n, &vl);
+    if (!v)
+        return;
+    if (pat.role == MS_ROLE_LEXICON && !lex_seen_add(L, v, vl, pat.value))
+        return;
+    ms_buf e;
+    ms_buf_init(&e);
+    ms_buf_putc(&e, ' ');
+    escape_literal(&e, v, vl);
+    ms_buf_putc(&e, ' ');
+    ms_buf_terminate(&e);
+    if (!ms_buf_ok(&e))
+        return;
+    pat.len = (uint16_t)(vl + 2);
+    push(L, &L->words, e.data, 0, pat, file, line);
+}
+
+static void add_emoticon(loader *L, const char *s, size_t n, float valence, const char *file,
+                         int line)
+{
+    ms_buf e;
+    ms_buf_init(&e);
+    escape_literal(&e, s, n);
+    ms_buf_terminate(&e);
+    if (!ms_buf_ok(&e))
+        return;
+    ms_pattern pat = {.role = MS_ROLE_EMOTICON, .value = valence, .len = (uint16_t)n,
+                      .flags = MS_PAT_EMOTICON_B};
+    push(L, &L->raw, e.data, HS_FLAG_CASELESS, pat, file, line);
+}
+
+/* Iterate over the lines of a tab-separated file: calls fn for each. */
+typedef void (*line_fn)(loader *L, char **cols, int ncols, const char *file, int line,
+                        void *ctx);
+
+static void each_tsv_line(loader *L, const char *path, const char *from, int from_line,
+                          line_fn fn, void *ctx)
+{
+    size_t len;
+    char *text = read_file(L, path, &len, from, from_line);
+    if (!text)
+        return;
+    int ln = 0;
+    for (char *p = text, *end = text + len; p < end;) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        char *le = nl ? nl : end;
+        *le = '\0';
+        ln++;
+        if (le > p && le[-1] == '\r')
+            le[-1] = '\0';
+        if (*p && *p != '#') {
+            char *cols[8];
+            int nc = 0;
+            for (char *c = p; nc < 8;) {
+                cols[nc++] = c;
+                char *t = strchr(c, '\t');
+                if (!t)
+                    break;
+                *t = '\0';
+                c = t + 1;
+            }
+            fn(L, cols, nc, path, ln, ctx);
+        }
+        p = le + 1;
+    }
+    free(text);
+}
+
+static void lexicon_line(loader *L, char **cols, int nc, const char *file, int line, void *ctx)
+{
+    if (nc < 2) {
+        report(L, file, line, "expected 'token<TAB>valence'");
+        return;
+    }
+    char *end;
+    float val = strtof(cols[1], &end);
+    if (end == cols[1]) {
+        report(L, file, line, "valence '%s' is not a number", cols[1]);
+        return;
+    }
+    size_t n = strlen(cols[0]);
+    if (n == 0)
+        return;
+    if (is_word_entry(cols[0], n)) {
+        ms_pattern pat = {.role = MS_ROLE_LEXICON, .value = val};
+        add_sentiment_literal(L, cols[0], n, pat, file, line);
+        L->rs->stats.lexicon_entries++;
+    } else if (n >= 2) {
+        bool letters = false;
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)cols[0][i] >= 0x80)
+                letters = true; /* non-ASCII entries are emoji: handled below */
+        if (!letters) {
+            add_emoticon(L, cols[0], n, val, file, line);
+            L->rs->stats.lexicon_entries++;
+        }
+    }
+}
+
+/* Emoji are scored by their description, as VADER does: the sum of the
+ * lexicon valences of the description's words. */
+static float lexicon_valence_of(loader *L, const char *word, size_t n)
+{
+    if (!L->lex_seen_cap)
+        return 0;
+    uint32_t j = lex_slot(L->lex_seen, L->lex_seen_cap, word, n);
+    return L->lex_seen[j] ? L->lex_val[j] : 0;
+}
+
+static void emoji_line(loader *L, char **cols, int nc, const char *file, int line, void *ctx)
+{
+    (void)ctx;
+    if (nc < 2)
+        return;
+    /* Normalise the description once and sum its words' valences. */
+    char desc[512];
+    snprintf(desc, sizeof desc, "%s", cols[1]);
+    float sum = 0;
+    for (char *w = strtok(desc, " -:,"); w; w = strtok(NULL, " -:,")) {
+        for (char *c = w; *c; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c + 32);
+        sum += lexicon_valence_of(L, w, strlen(w));
+    }
+    if (sum == 0)
+        return;
+    if (sum > 4)
+        sum = 4;
+    if (sum < -4)
+        sum = -4;
+    size_t n = strlen(cols[0]);
+    ms_normalised v;
+    if (!ms_normalise(L->norm, cols[0], n, &v) || v.n_tok != 1)
+        return;
+    ms_buf e;
+    ms_buf_init(&e);
+    escape_literal(&e, v.view, v.len);
+    ms_buf_terminate(&e);
+    if (!ms_buf_ok(&e))
+        return;
+    ms_pattern pat = {.role = MS_ROLE_LEXICON, .value = sum, .len = (uint16_t)v.len};
+    if (!lex_seen_add(L, v.view, v.len, sum)) {
+        ms_buf_free(&e);
+        return;
+    }
+    push(L, &L->words, e.data, 0, pat, file, line);
+}
+
+static void booster_line(loader *L, char **cols, int nc, const char *file, int line, void *ctx)
+{
+    if (nc < 2) {
+        report(L, file, line, "expected 'word<TAB>scalar'");
+        return;
+    }
+    char *end;
+    float val = strtof(cols[1], &end);
+    if (end == cols[1]) {
+        report(L, file, line, "scalar '%s' is not a number", cols[1]);
+        return;
+    }
+    ms_pattern pat = {.role = MS_ROLE_BOOSTER, .value = val};
+    add_sentiment_literal(L, cols[0], strlen(cols[0]), pat, file, line);
+}
+
+static void negator_line(loader *L, char **cols, int nc, const char *file, int line, void *ctx)
+{
+    ms_pattern pat = {.role = MS_ROLE_NEGATOR};
+    add_sentiment_literal(L, cols[0], strlen(cols[0]), pat, file, line);
+}
+
+static void load_sentiment(loader *L, yaml_document_t *d, yaml_node_t *sent, const char *file)
+{
+    static const char *const keys[] = {"lexicon", "emoji", "boosters", "negators", NULL};
+    if (!sent)
+        return;
+    if (sent->type != YAML_MAPPING_NODE) {
+        report(L, file, line_of(sent), "sentiment: must be a mapping");
+        return;
+    }
+    check_keys(L, file, d, sent, keys);
+    struct {
+        const char *key;
+        line_fn fn;
+    } parts[] = {{"lexicon", lexicon_line},
+                 {"emoji", emoji_line},
+                 {"boosters", booster_line},
+                 {"negators", negator_line}};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        yaml_node_t *n = map_get(d, sent, parts[i].key);
+        if (!n)
+            continue;
+        const char *path = scalar(n) ? path_join(L, scalar(n)) : NULL;
+        if (!path) {
+            report(L, file, line_of(n), "sentiment.%s must be a file name", parts[i].key);
+            continue;
+        }
+        each_tsv_line(L, path, file, line_of(n), parts[i].fn, NULL);
+    }
+    /* The words VADER's rules look for by identity. */
+    static const struct {
+        const char *w;
+        uint32_t bit;
+    } specials[] = {
+        {"but", MS_SP_BUT},       {"no", MS_SP_NO},        {"never", MS_SP_NEVER},
+        {"so", MS_SP_SO_THIS},    {"this", MS_SP_SO_THIS}, {"without", MS_SP_WITHOUT},
+        {"doubt", MS_SP_DOUBT},   {"least", MS_SP_LEAST},  {"at", MS_SP_AT_VERY},
+        {"very", MS_SP_AT_VERY},  {"kind", MS_SP_KIND},    {"of", MS_SP_OF},
+        {"or", MS_SP_OR_NOR},     {"nor", MS_SP_OR_NOR},
+    };
+    for (size_t i = 0; i < sizeof specials / sizeof specials[0]; i++) {
+        ms_pattern pat = {.role = MS_ROLE_SPECIAL, .special = specials[i].bit};
+        add_sentiment_literal(L, specials[i].w, strlen(specials[i].w), pat, "(builtin)", 0);
+    }
+}
+
+/* ---- the index file ------------------------------------------------- */
+
+static void load_index(loader *L, const char *index_path)
+{
+    yaml_document_t doc;
+    if (!load_yaml(L, index_path, &doc, index_path, 0))
+        return;
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    static const char *const keys[] = {"name", "files", "thresholds", "sentiment", NULL};
+    if (root->type != YAML_MAPPING_NODE) {
+        report(L, index_path, line_of(root), "expected a mapping with files:, thresholds:");
+        yaml_document_delete(&doc);
+        return;
+    }
+    check_keys(L, index_path, &doc, root, keys);
+    for (int c = 0; c < MS_CAT_COUNT; c++)
+        L->rs->threshold[c] = 1.0f;
+    yaml_node_t *th = map_get(&doc, root, "thresholds");
+    if (th && th->type == YAML_MAPPING_NODE) {
+        for (yaml_node_pair_t *p = th->data.mapping.pairs.start; p < th->data.mapping.pairs.top;
+             p++) {
+            yaml_node_t *k = yaml_document_get_node(&doc, p->key);
+            yaml_node_t *v = yaml_document_get_node(&doc, p->value);
+            ms_category c;
+            const char *ks = scalar(k);
+            bool ok = true;
+            if (!ks || !ms_category_parse(ks, strlen(ks), &c)) {
+                report(L, index_path, line_of(k), "thresholds: unknown category '%s'",
+                       ks ? ks : "?");
+                continue;
+            }
+            float f = parse_float(L, v, index_path, "threshold", 1.0f, &ok);
+            if (ok && f <= 0) {
+                report(L, index_path, line_of(v), "threshold for '%s' must be positive", ks);
+                continue;
+            }
+            L->rs->threshold[c] = f;
+        }
+    } else if (th) {
+        report(L, index_path, line_of(th), "thresholds: must be a mapping");
+    }
+    yaml_node_t *files = map_get(&doc, root, "files");
+    if (!files || files->type != YAML_SEQUENCE_NODE) {
+        report(L, index_path, line_of(files ? files : root), "expected 'files:' as a list");
+    } else {
+        for (yaml_node_item_t *it = files->data.sequence.items.start;
+             it < files->data.sequence.items.top; it++) {
+            yaml_node_t *f = yaml_document_get_node(&doc, *it);
+            if (!scalar(f)) {
+                report(L, index_path, line_of(f), "files: entries must be file names");
+                continue;
+            }
+            load_rule_file(L, scalar(f), line_of(f), index_path);
+            if (L->n_errors && !L->check_all)
+                break;
+        }
+    }
+    if (!L->n_errors || L->check_all)
+        load_sentiment(L, &doc, map_get(&doc, root, "sentiment"), index_path);
+    yaml_document_delete(&doc);
+}
+
+/* ---- compiling and caching ------------------------------------------ */
+
+static void report_bad_patterns(loader *L, pending_vec *pv, hs_compile_error_t *ce)
+{
+    /* Hyperscan names one failing expression; compile each on its own to
+     * report every bad pattern with its file and line. */
+    bool found = false;
+    for (uint32_t i = 0; i < pv->n; i++) {
+        if (pv->v[i].pat.role != MS_ROLE_RULE)
+            continue;
+        hs_database_t *db = NULL;
+        hs_compile_error_t *e = NULL;
+        if (hs_compile(pv->v[i].expr, pv->v[i].flags, HS_MODE_BLOCK, NULL, &db, &e) !=
+            HS_SUCCESS) {
+            report(L, pv->v[i].file, pv->v[i].line, "pattern '%s': %s", pv->v[i].expr,
+                   e ? e->message : "compile failed");
+            hs_free_compile_error(e);
+            found = true;
+        }
+        hs_free_database(db);
+    }
+    if (!found)
+        report(L, "(rule set)", 0, "Hyperscan: %s (expression %d)",
+               ce ? ce->message : "compile failed", ce ? ce->expression : -1);
+}
+
+static hs_database_t *compile_db(loader *L, pending_vec *pv)
+{
+    if (pv->n == 0)
+        return NULL;
+    const char **exprs = malloc(pv->n * sizeof *exprs);
+    unsigned *flags = malloc(pv->n * sizeof *flags);
+    unsigned *ids = malloc(pv->n * sizeof *ids);
+    hs_database_t *db = NULL;
+    if (!exprs || !flags || !ids) {
+        report(L, "(rule set)", 0, "out of memory");
+        goto out;
+    }
+    for (uint32_t i = 0; i < pv->n; i++) {
+        exprs[i] = pv->v[i].expr;
+        flags[i] = pv->v[i].flags;
+        ids[i] = i;
+    }
+    hs_compile_error_t *ce = NULL;
+    if (hs_compile_multi(exprs, flags, ids, pv->n, HS_MODE_BLOCK, NULL, &db, &ce) !=
+        HS_SUCCESS) {
+        db = NULL;
+        report_bad_patterns(L, pv, ce);
+        hs_free_compile_error(ce);
+    }
+out:
+    free(exprs);
+    free(flags);
+    free(ids);
+    return db;
+}
+
+static const char *cache_dir(const ms_ruleset_options *opt, char *buf, size_t n)
+{
+    if (opt && opt->cache_dir)
+        return opt->cache_dir[0] ? opt->cache_dir : NULL;
+    const char *env = getenv("MENTIONSIFT_CACHE_DIR");
+    if (env)
+        return env[0] ? env : NULL;
+    const char *home = getenv("HOME");
+    if (!home)
+        return NULL;
+    snprintf(buf, n, "%s/.cache/mentionsift", home);
+    return buf;
+}
+
+static hs_database_t *cache_read(const char *dir, const char *version, const char *which)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s.%s.hsdb", dir, version, which);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    ms_buf b;
+    ms_buf_init(&b);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        ms_buf_append(&b, chunk, n);
+    fclose(f);
+    hs_database_t *db = NULL;
+    if (ms_buf_ok(&b) && b.len &&
+        hs_deserialize_database(b.data, b.len, &db) != HS_SUCCESS)
+        db = NULL; /* stale or foreign: recompile */
+    ms_buf_free(&b);
+    return db;
+}
+
+static void cache_write(const char *dir, const char *version, const char *which,
+                        const hs_database_t *db)
+{
+    char *bytes = NULL;
+    size_t len = 0;
+    if (!db || hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
+        return;
+    char path[PATH_MAX], tmp[PATH_MAX + 16];
+    /* mkdir -p, one level at a time */
+    char d[PATH_MAX];
+    snprintf(d, sizeof d, "%s", dir);
+    for (char *p = d + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(d, 0755);
+            *p = '/';
+        }
+    mkdir(d, 0755);
+    snprintf(path, sizeof path, "%s/%s.%s.hsdb", dir, version, which);
+    snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (f) {
+        bool ok = fwrite(bytes, 1, len, f) == len;
+        ok = (fclose(f) == 0) && ok;
+        /* rename is atomic: concurrent starters never read half a file */
+        if (!ok || rename(tmp, path) != 0)
+            unlink(tmp);
+    }
+    free(bytes);
+}
+
+static int vip_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct ms_vip *)a)->handle, ((const struct ms_vip *)b)->handle);
+}
+
+static void finish_patterns(ms_ruleset *rs, pending_vec *pv, ms_pattern **out, uint32_t *n)
+{
+    *out = calloc(pv->n ? pv->n : 1, sizeof **out);
+    if (!*out)
+        return;
+    for (uint32_t i = 0; i < pv->n; i++)
+        (*out)[i] = pv->v[i].pat;
+    *n = pv->n;
+}
+
+static void free_pending(pending_vec *pv)
+{
+    for (uint32_t i = 0; i < pv->n; i++)
+        free(pv->v[i].expr);
+    free(pv->v);
+}
+
+ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_buf *errors)
+{
+    ms_ruleset *rs = calloc(1, sizeof *rs);
+    loader L = {.rs = rs, .dir = dir, .errors = errors,
+                .check_all = opt && opt->check_all};
+    L.hash = XXH3_createState();
+    L.norm = ms_normaliser_new();
+    if (!rs || !L.hash || !L.norm) {
+        if (errors)
+            ms_buf_puts(errors, "out of memory loading the rule set\n");
+        goto fail;
+    }
+    XXH3_128bits_reset(L.hash);
+    XXH3_128bits_update(L.hash, MS_PATTERN_FORMAT, sizeof MS_PATTERN_FORMAT);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+
+    char index[PATH_MAX];
+    snprintf(index, sizeof index, "%s/ruleset.yaml", dir);
+    load_index(&L, index);
+    if (L.n_errors)
+        goto fail;
+    if (rs->n_rules == 0) {
+        report(&L, index, 0, "the rule set has no rules");
+        goto fail;
+    }
+
+    XXH128_hash_t h = XXH3_128bits_digest(L.hash);
+    snprintf(rs->version, sizeof rs->version, "%016llx%016llx", (unsigned long long)h.high64,
+             (unsigned long long)h.low64);
+
+    char cbuf[PATH_MAX];
+    const char *cdir = cache_dir(opt, cbuf, sizeof cbuf);
+    if (cdir) {
+        rs->words_db = cache_read(cdir, rs->version, "words");
+        rs->raw_db = L.raw.n ? cache_read(cdir, rs->version, "raw") : NULL;
+        if (rs->words_db && (rs->raw_db || !L.raw.n)) {
+            rs->stats.from_cache = true;
+        } else {
+            hs_free_database(rs->words_db);
+            hs_free_database(rs->raw_db);
+            rs->words_db = rs->raw_db = NULL;
+        }
+    }
+    if (!rs->stats.from_cache) {
+        rs->words_db = compile_db(&L, &L.words);
+        rs->raw_db = compile_db(&L, &L.raw);
+        if (L.n_errors || !rs->words_db)
+            goto fail;
+        if (cdir) {
+            cache_write(cdir, rs->version, "words", rs->words_db);
+            cache_write(cdir, rs->version, "raw", rs->raw_db);
+        }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+
+    finish_patterns(rs, &L.words, &rs->words_pat, &rs->n_words_pat);
+    finish_patterns(rs, &L.raw, &rs->raw_pat, &rs->n_raw_pat);
+    if (!rs->words_pat || !rs->raw_pat) {
+        report(&L, index, 0, "out of memory");
+        goto fail;
+    }
+    if (rs->n_vip)
+        qsort(rs->vip, rs->n_vip, sizeof *rs->vip, vip_cmp);
+
+    rs->stats.rules = rs->n_rules;
+    rs->stats.words_patterns = rs->n_words_pat;
+    rs->stats.raw_patterns = rs->n_raw_pat;
+    hs_database_size(rs->words_db, &rs->stats.words_db_bytes);
+    if (rs->raw_db)
+        hs_database_size(rs->raw_db, &rs->stats.raw_db_bytes);
+    rs->stats.compile_seconds = rs->stats.from_cache
+                                    ? 0
+                                    : (double)(t1.tv_sec - t0.tv_sec) +
+                                          (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    free_pending(&L.words);
+    free_pending(&L.raw);
+    free(L.lex_seen);
+    free(L.lex_val);
+    XXH3_freeState(L.hash);
+    ms_normaliser_free(L.norm);
+    return rs;
+
+fail:
+    free_pending(&L.words);
+    free_pending(&L.raw);
+    free(L.lex_seen);
+    free(L.lex_val);
+    if (L.hash)
+        XXH3_freeState(L.hash);
+    ms_normaliser_free(L.norm);
+    ms_ruleset_free(rs);
+    return NULL;
+}
+
+void ms_ruleset_free(ms_ruleset *rs)
+{
+    if (!rs)
+        return;
+    hs_free_database(rs->words_db);
+    hs_free_database(rs->raw_db);
+    free(rs->words_pat);
+    free(rs->raw_pat);
+    free(rs->rules);
+    free(rs->vip);
+    for (uint32_t i = 0; i < rs->n_strings; i++)
+        free(rs->strings[i]);
+    free(rs->strings);
+    free(rs);
+}
+
+uint32_t ms_ruleset_rule_count(const ms_ruleset *rs) { return rs->n_rules; }
+
+const ms_rule *ms_ruleset_rule(const ms_ruleset *rs, uint32_t i)
+{
+    return i < rs->n_rules ? &rs->rules[i] : NULL;
+}
+
+const char *ms_ruleset_version(const ms_ruleset *rs) { return rs->version; }
+
+const ms_ruleset_stats *ms_ruleset_stats_get(const ms_ruleset *rs) { return &rs->stats; }
+
+float ms_ruleset_threshold(const ms_ruleset *rs, ms_category c)
+{
+    return c < MS_CAT_COUNT ? rs->threshold[c] : 1.0f;
+}

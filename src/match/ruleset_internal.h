@@ -1,0 +1,78 @@
+/*
+ * ruleset_internal.h - the inside of a compiled rule set, shared by the
+ * loader (ruleset.c) and the matcher (matcher.c) only.
+ *
+ * Every Hyperscan pattern id indexes a ms_pattern that says what a match
+ * means: a rule hit, a sentiment lexicon word, a booster, a negator, one of
+ * the few words VADER's rules look for ("but", "never", "least", ...), or an
+ * emoticon.
+ */
+#ifndef MS_RULESET_INTERNAL_H
+#define MS_RULESET_INTERNAL_H
+
+#include <hs/hs.h>
+
+#include "match/ruleset.h"
+
+typedef enum ms_pattern_role {
+    MS_ROLE_RULE = 0,   /* `rule` is the rule index */
+    MS_ROLE_LEXICON,    /* `value` is the valence (-4..4) */
+    MS_ROLE_BOOSTER,    /* `value` is the scalar (+-0.293) */
+    MS_ROLE_NEGATOR,
+    MS_ROLE_SPECIAL,    /* `special` is a ms_special bit */
+    MS_ROLE_EMOTICON,   /* raw view; `value` is the valence */
+} ms_pattern_role;
+
+/* Words VADER's rules test by identity; bits in ms_tokinfo.flags. */
+typedef enum ms_special {
+    MS_SP_BUT = 1u << 3,
+    MS_SP_NO = 1u << 4,
+    MS_SP_NEVER = 1u << 5,
+    MS_SP_SO_THIS = 1u << 6,
+    MS_SP_WITHOUT = 1u << 7,
+    MS_SP_DOUBT = 1u << 8,
+    MS_SP_LEAST = 1u << 9,
+    MS_SP_AT_VERY = 1u << 10,
+    MS_SP_KIND = 1u << 11,
+    MS_SP_OF = 1u << 12,
+    MS_SP_OR_NOR = 1u << 13,
+} ms_special;
+
+enum ms_pattern_flag {
+    MS_PAT_PREFIX = 1u << 0,    /* words literal " lit": extend to word end */
+    MS_PAT_BOUNDED = 1u << 1,   /* raw literal: check neighbours are not alnum */
+    MS_PAT_EMOTICON_B = 1u << 2,/* raw emoticon: preceded by space or start */
+};
+
+typedef struct ms_pattern {
+    uint8_t role;       /* ms_pattern_role */
+    uint8_t flags;      /* ms_pattern_flag */
+    uint16_t len;       /* literal length in bytes; 0 when SOM is reported */
+    uint32_t rule;      /* MS_ROLE_RULE */
+    uint32_t special;   /* MS_ROLE_SPECIAL */
+    float value;
+} ms_pattern;
+
+struct ms_ruleset {
+    ms_rule *rules;
+    uint32_t n_rules;
+    float threshold[MS_CAT_COUNT];
+
+    hs_database_t *words_db, *raw_db; /* raw_db may be NULL when empty */
+    ms_pattern *words_pat, *raw_pat;
+    uint32_t n_words_pat, n_raw_pat;
+
+    /* VIP author handles, lower-case without '@', sorted; with their rule. */
+    struct ms_vip {
+        const char *handle;
+        uint32_t rule;
+    } *vip;
+    uint32_t n_vip;
+
+    char version[33];
+    ms_ruleset_stats stats;
+    char **strings;     /* every string the rules point to, freed together */
+    uint32_t n_strings, cap_strings;
+};
+
+#endif

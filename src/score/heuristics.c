@@ -1,0 +1,80 @@
+/*
+ * heuristics.c - from evidence to labels (see heuristics.h).
+ *
+ * Each category has a score; it is labelled when the score reaches the rule
+ * set's threshold for it. House Rules grounds score only from their rules.
+ * The service categories add what the policy describes around the cues:
+ *   complaint  cues plus negative sentiment: dissatisfaction, not merely a
+ *              negative word (2.25);
+ *   repair     cues only; urgency is the highest matched repair rule (2.26);
+ *   question   cues plus a question mark (2.28);
+ *   positive   praise cues plus positive sentiment, minus sarcasm cues, and
+ *              never together with a complaint (2.28);
+ *   negative   clearly negative sentiment that is not a complaint (2.2);
+ *   external   any mention on a page whg does not own (2.29).
+ * The weights below are the general shape; the thresholds live in
+ * rules/ruleset.yaml so rule authors can tune them.
+ */
+#include "score/heuristics.h"
+
+static void label(ms_verdict *v, ms_category c, float score)
+{
+    v->labels |= 1u << c;
+    v->label[c].score = score;
+}
+
+void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_normalised *view,
+                         const ms_hits *h, ms_verdict *v)
+{
+    const float compound = v->sentiment.compound;
+
+    for (int c = 0; c < MS_CAT_HOUSE_RULES_END; c++)
+        if (h->score[c] >= ms_ruleset_threshold(rs, (ms_category)c))
+            label(v, (ms_category)c, h->score[c]);
+    if (v->n_redactions && !ms_verdict_has(v, MS_CAT_PERSONAL_INFO))
+        label(v, MS_CAT_PERSONAL_INFO, h->score[MS_CAT_PERSONAL_INFO]);
+
+    float repair = h->score[MS_CAT_REPAIR];
+    if (repair >= ms_ruleset_threshold(rs, MS_CAT_REPAIR)) {
+        label(v, MS_CAT_REPAIR, repair);
+        v->repair_urgency = h->urgency ? h->urgency : MS_URGENCY_ROUTINE;
+    }
+
+    /* Negative sentiment counts toward a complaint; positive sentiment
+     * counts against it, more weakly (people complain politely too). */
+    float complaint = h->score[MS_CAT_COMPLAINT];
+    if (complaint > 0 || compound < -0.5f)
+        complaint += compound < 0 ? -compound * 0.8f : -compound * 0.4f;
+    if (complaint >= ms_ruleset_threshold(rs, MS_CAT_COMPLAINT))
+        label(v, MS_CAT_COMPLAINT, complaint);
+
+    float consent = h->score[MS_CAT_CONSENT_WITHDRAWAL];
+    if (consent >= ms_ruleset_threshold(rs, MS_CAT_CONSENT_WITHDRAWAL))
+        label(v, MS_CAT_CONSENT_WITHDRAWAL, consent);
+
+    float question = h->score[MS_CAT_QUESTION];
+    if (view->n_question > 0)
+        question += 0.5f;
+    if (question >= ms_ruleset_threshold(rs, MS_CAT_QUESTION))
+        label(v, MS_CAT_QUESTION, question);
+
+    float positive = h->score[MS_CAT_POSITIVE];
+    if (positive > 0 && compound > 0.3f)
+        positive += compound * 0.5f;
+    if (positive >= ms_ruleset_threshold(rs, MS_CAT_POSITIVE) && compound > -0.05f &&
+        !ms_verdict_has(v, MS_CAT_COMPLAINT))
+        label(v, MS_CAT_POSITIVE, positive);
+
+    if (compound <= -0.4f && !ms_verdict_has(v, MS_CAT_COMPLAINT))
+        label(v, MS_CAT_NEGATIVE, -compound);
+
+    if (m->kind == MS_KIND_EXTERNAL_MENTION || !m->page_owned)
+        label(v, MS_CAT_EXTERNAL, 1.0f);
+    if (h->vip)
+        label(v, MS_CAT_VIP, h->score[MS_CAT_VIP]);
+
+    v->urgent = h->threat || h->vip ||
+                (ms_verdict_has(v, MS_CAT_REPAIR) && v->repair_urgency == MS_URGENCY_EMERGENCY);
+    if (!v->labels)
+        label(v, MS_CAT_OTHER, 0);
+}

@@ -1,0 +1,18 @@
+/*
+ * pii.h - validators for personal information that a pattern can only
+ * approximate: a National Insurance number's prefix rules and the digit
+ * count of a UK phone number. Pure functions, safe from any thread.
+ */
+#ifndef MS_PII_H
+#define MS_PII_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/** @brief True if s holds a valid NI number (HMRC prefix rules), spaces allowed. */
+bool ms_pii_valid_ni_number(const char *s, size_t n);
+
+/** @brief True if s holds a plausible UK phone number: 10 or 11 national digits. */
+bool ms_pii_valid_uk_phone(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,172 @@
+/*
+ * test_normalise.c - the words view: evasion is undone, innocent words are
+ * left alone, and every view byte maps back to the right original bytes.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "normalise/normalise.h"
+
+static ms_normaliser *norm;
+
+static int setup(void **state)
+{
+    norm = ms_normaliser_new();
+    return norm ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    ms_normaliser_free(norm);
+    return 0;
+}
+
+/* The view as a C string, for comparisons. */
+static const char *view_of(const char *text, ms_normalised *v)
+{
+    static char buf[4096];
+    assert_true(ms_normalise(norm, text, strlen(text), v));
+    assert_true(v->len < sizeof buf);
+    memcpy(buf, v->view, v->len);
+    buf[v->len] = '\0';
+    return buf;
+}
+
+static void expect_view(const char *text, const char *want)
+{
+    ms_normalised v;
+    const char *got = view_of(text, &v);
+    if (strcmp(got, want) != 0)
+        fail_msg("normalise(\"%s\") = \"%s\", want \"%s\"", text, got, want);
+}
+
+static void test_basic_folding(void **state)
+{
+    expect_view("Hello, World!", " hello world ");
+    expect_view("", " ");
+    expect_view("  ...  ", " ");
+    expect_view("don't", " dont ");
+    expect_view("It\xE2\x80\x99s fine", " its fine "); /* curly apostrophe */
+    expect_view("Caf\xC3\xA9 na\xC3\xAFve", " cafe naive ");
+    expect_view("\xEF\xBD\x86\xEF\xBD\x95\xEF\xBD\x83\xEF\xBD\x8B", " fuck "); /* fullwidth */
+}
+
+static void test_leetspeak(void **state)
+{
+    expect_view("sh1t", " shit ");
+    expect_view("$hit", " shit ");
+    expect_view("@ss", " ass ");
+    expect_view("b!tch", " bitch ");
+    expect_view("f*ck", " f*ck ");
+    /* numbers with units and plain numbers are not leetspeak */
+    expect_view("at 10am on the 2nd", " at 10am on the 2nd ");
+    expect_view("call 0121 496 0000", " call 0121 496 0000 ");
+    expect_view("covid19", " covid19 ");
+    expect_view("great!", " great ");
+}
+
+static void test_repeats_and_spacing(void **state)
+{
+    expect_view("fuuuuuck", " fuck ");
+    expect_view("good", " good ");   /* doubles are kept */
+    expect_view("f u c k off", " fuck off ");
+    expect_view("f.u.c.k", " fuck ");
+    expect_view("a b", " a b ");     /* two letters are not a spelled word */
+    expect_view("fu\xE2\x80\x8B" "ck", " fuck "); /* zero-width space */
+}
+
+static void test_confusables(void **state)
+{
+    /* Cyrillic a and o inside Latin text */
+    expect_view("b\xD0\xB0stard", " bastard ");
+    expect_view("m\xD0\xBEron", " moron ");
+}
+
+static void test_emoji_tokens(void **state)
+{
+    ms_normalised v;
+    const char *got = view_of("love it\xF0\x9F\x98\x82!", &v);
+    assert_string_equal(got, " love it \xF0\x9F\x98\x82 ");
+    assert_int_equal(v.n_tok, 3);
+    assert_true(v.tok_flags[2] & MS_TOK_EMOJI);
+    assert_int_equal(v.n_exclaim, 1);
+}
+
+static void test_invalid_utf8_separates(void **state)
+{
+    /* an invalid byte never glues words together or hides them */
+    expect_view("shit\xFF\xFE" "fuck", " shit fuck ");
+    expect_view("\xC3", " ");
+    expect_view("ok\xE2\x82", " ok ");
+}
+
+static void test_offsets_map_back(void **state)
+{
+    const char *text = "You absolute W@NKER!!";
+    ms_normalised v;
+    const char *got = view_of(text, &v);
+    assert_string_equal(got, " you absolute wanker ");
+    const char *w = strstr(got, "wanker");
+    uint32_t s = (uint32_t)(w - got), e = s + 6;
+    assert_int_equal(v.src_start[s], 13);
+    assert_int_equal(v.src_end[e - 1], 19);
+    assert_true(v.tok_flags[2] & MS_TOK_ALLCAPS);
+    assert_int_equal(v.n_allcaps, 1);
+
+    text = "so fuuuuck this";
+    got = view_of(text, &v);
+    w = strstr(got, "fuck");
+    s = (uint32_t)(w - got);
+    assert_int_equal(v.src_start[s], 3);
+    assert_int_equal(v.src_end[s + 3], 10); /* covers the whole "fuuuuck" */
+
+    text = "f u c k";
+    got = view_of(text, &v);
+    assert_int_equal(v.src_start[1], 0);
+    assert_int_equal(v.src_end[4], 7);
+    assert_int_equal(v.n_tok, 1);
+}
+
+static void test_token_index(void **state)
+{
+    ms_normalised v;
+    view_of("one two three", &v);
+    assert_int_equal(v.n_tok, 3);
+    assert_int_equal(ms_normalised_token_at(&v, 1), 0);
+    assert_int_equal(ms_normalised_token_at(&v, 5), 1);
+    assert_int_equal(ms_normalised_token_at(&v, 11), 2);
+}
+
+static void test_large_text(void **state)
+{
+    size_t n = 1u << 20;
+    char *big = malloc(n);
+    assert_non_null(big);
+    memset(big, 'a', n);
+    ms_normalised v;
+    assert_true(ms_normalise(norm, big, n, &v));
+    assert_memory_equal(v.view, " a ", 3);
+    assert_int_equal(v.len, 3);
+    for (size_t i = 0; i < n; i++)
+        big[i] = (char)(0x80 + (i % 64)); /* continuation bytes only */
+    assert_true(ms_normalise(norm, big, n, &v));
+    assert_int_equal(v.n_tok, 0);
+    free(big);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_basic_folding),   cmocka_unit_test(test_leetspeak),
+        cmocka_unit_test(test_repeats_and_spacing), cmocka_unit_test(test_confusables),
+        cmocka_unit_test(test_emoji_tokens),    cmocka_unit_test(test_invalid_utf8_separates),
+        cmocka_unit_test(test_offsets_map_back), cmocka_unit_test(test_token_index),
+        cmocka_unit_test(test_large_text),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
