@@ -6,6 +6,7 @@
  *   mentionsift run --config FILE    the Kafka service
  *   mentionsift demo                 the service on an embedded Kafka cluster
  *   mentionsift firehose             produce synthetic mentions to Kafka
+ *   mentionsift mock-cluster         an embedded Kafka cluster on loopback
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ static void usage(FILE *f)
             "  run --config FILE   run the Kafka service\n"
             "  demo                run the service on an embedded Kafka cluster with a sample firehose\n"
             "  firehose            produce synthetic mentions to a Kafka topic\n"
+            "  mock-cluster        run an embedded Kafka cluster (librdkafka mock) on loopback\n"
             "\n"
             "'mentionsift COMMAND --help' describes each command.\n",
             MS_VERSION);
@@ -58,6 +60,10 @@ int main(int argc, char **argv)
     } cmds[] = {
         {"classify", ms_cmd_classify},
         {"rules", ms_cmd_rules},
+        {"run", ms_cmd_run},
+        {"demo", ms_cmd_demo},
+        {"firehose", ms_cmd_firehose},
+        {"mock-cluster", ms_cmd_mock_cluster},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(cmd, cmds[i].name))

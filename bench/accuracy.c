@@ -1,0 +1,277 @@
+/*
+ * accuracy.c - measures the engine on public labelled data (../shared/data,
+ * see its README) and prints the figures beside the published anchors.
+ *
+ *   build/bench/accuracy [DATA_DIR] [RULES_DIR]
+ *
+ * sentiment/  Pearson r of the compound score with the mean human rating,
+ *             and 3-class accuracy (human thresholds +-0.2 on -4..4, compound
+ *             thresholds +-0.05), on the Amazon, movie and NYT snippet sets.
+ * offensive/  Davidson et al.: class 0 or 1 counts as offensive; the engine
+ *             says offensive when it labels profanity, hate or
+ *             sexual_graphic. Precision, recall, F1, and the false-alarm rate
+ *             on the 'neither' class; hate-class recall on its own.
+ * complaints/ Preotiuc-Pietro et al.: the complaint label against the
+ *             human label.
+ * Every mention is classified as a public comment on a whg page.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/buf.h"
+#include "core/engine.h"
+#include "match/ruleset.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static ms_verdict verdict;
+
+static const ms_verdict *classify(ms_engine *e, const char *text, size_t n)
+{
+    ms_mention m = {.kind = MS_KIND_PUBLIC_COMMENT, .page_owned = true,
+                    .text = {text, n}, .created_at_ms = 1764000000000};
+    if (!ms_engine_classify(e, &m, &verdict)) {
+        fprintf(stderr, "accuracy: classification failed\n");
+        exit(1);
+    }
+    return &verdict;
+}
+
+/* ---- a CSV reader: quoted fields, "" escapes, newlines inside quotes ---- */
+
+typedef struct csv {
+    char *data;
+    size_t len, pos;
+    char *fields[16];
+    int n;
+} csv;
+
+static bool csv_open(csv *c, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    ms_buf b;
+    ms_buf_init(&b);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        ms_buf_append(&b, chunk, n);
+    fclose(f);
+    ms_buf_terminate(&b);
+    c->data = b.data;
+    c->len = b.len;
+    c->pos = 0;
+    return ms_buf_ok(&b) && b.data;
+}
+
+/** @brief Next record, fields unescaped in place; false at the end. */
+static bool csv_next(csv *c)
+{
+    if (c->pos >= c->len)
+        return false;
+    c->n = 0;
+    char *w = c->data + c->pos;
+    for (;;) {
+        if (c->n < 16)
+            c->fields[c->n++] = w;
+        char *out = w;
+        if (c->data[c->pos] == '"') {
+            c->pos++;
+            for (;;) {
+                if (c->pos >= c->len)
+                    break;
+                char ch = c->data[c->pos++];
+                if (ch == '"') {
+                    if (c->pos < c->len && c->data[c->pos] == '"') {
+                        *out++ = '"';
+                        c->pos++;
+                        continue;
+                    }
+                    break;
+                }
+                *out++ = ch;
+            }
+        }
+        while (c->pos < c->len && c->data[c->pos] != ',' && c->data[c->pos] != '\n' &&
+               c->data[c->pos] != '\r')
+            *out++ = c->data[c->pos++];
+        char end = c->pos < c->len ? c->data[c->pos] : '\n';
+        *out = '\0';
+        c->pos++;
+        if (end == ',') {
+            w = c->data + c->pos;
+            continue;
+        }
+        if (end == '\r' && c->pos < c->len && c->data[c->pos] == '\n')
+            c->pos++;
+        return true;
+    }
+}
+
+/* ---- metrics -------------------------------------------------------- */
+
+typedef struct confusion {
+    long tp, fp, fn, tn;
+} confusion;
+
+static void count(confusion *c, bool truth, bool pred)
+{
+    if (truth && pred)
+        c->tp++;
+    else if (!truth && pred)
+        c->fp++;
+    else if (truth)
+        c->fn++;
+    else
+        c->tn++;
+}
+
+static void print_prf(const char *name, const confusion *c)
+{
+    double p = c->tp + c->fp ? (double)c->tp / (double)(c->tp + c->fp) : 0;
+    double r = c->tp + c->fn ? (double)c->tp / (double)(c->tp + c->fn) : 0;
+    double f = p + r > 0 ? 2 * p * r / (p + r) : 0;
+    printf("  %-28s precision %.3f  recall %.3f  F1 %.3f  (tp %ld fp %ld fn %ld tn %ld)\n", name,
+           p, r, f, c->tp, c->fp, c->fn, c->tn);
+}
+
+static int sentiment_set(ms_engine *e, const char *dir, const char *file)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/sentiment/%s", dir, file);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "accuracy: cannot open %s\n", path);
+        return 1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+    long cnt = 0, agree = 0;
+    double t0 = now_s();
+    while ((n = getline(&line, &cap, f)) > 0) {
+        char *t1 = strchr(line, '\t');
+        char *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+        if (!t2)
+            continue;
+        double human = strtod(t1 + 1, NULL);
+        char *text = t2 + 1;
+        size_t len = strlen(text);
+        while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+            len--;
+        double x = classify(e, text, len)->sentiment.compound;
+        sx += x;
+        sy += human;
+        sxx += x * x;
+        syy += human * human;
+        sxy += x * human;
+        cnt++;
+        int hc = human > 0.2 ? 1 : human < -0.2 ? -1 : 0;
+        int pc = x > 0.05 ? 1 : x < -0.05 ? -1 : 0;
+        agree += hc == pc;
+    }
+    double secs = now_s() - t0;
+    free(line);
+    fclose(f);
+    double r = (cnt * sxy - sx * sy) /
+               sqrt((cnt * sxx - sx * sx) * (cnt * syy - sy * sy));
+    printf("  %-40s n=%-6ld Pearson r %.3f  3-class accuracy %.3f  (%.0f sentences/s)\n", file,
+           cnt, r, (double)agree / (double)cnt, (double)cnt / secs);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *data = argc > 1 ? argv[1] : MS_SOURCE_DIR "/../shared/data";
+    const char *rules = argc > 2 ? argv[2] : MS_DEFAULT_RULES_DIR;
+    ms_buf errors;
+    ms_buf_init(&errors);
+    ms_ruleset *rs = ms_ruleset_load(rules, NULL, &errors);
+    if (!rs) {
+        ms_buf_terminate(&errors);
+        fprintf(stderr, "%saccuracy: rule set '%s' failed to load\n", errors.data, rules);
+        return 2;
+    }
+    char err[256];
+    ms_engine *e = ms_engine_new(rs, NULL, err, sizeof err);
+    if (!e) {
+        fprintf(stderr, "accuracy: %s\n", err);
+        return 1;
+    }
+    printf("mentionsift accuracy on %s (rule set %s)\n\n", data, ms_ruleset_version(rs));
+
+    printf("sentiment (anchor: VADER on the Amazon set r = 0.590, 3-class accuracy 0.587):\n");
+    int rc = 0;
+    rc |= sentiment_set(e, data, "amazonReviewSnippets_GroundTruth.txt");
+    rc |= sentiment_set(e, data, "movieReviewSnippets_GroundTruth.txt");
+    rc |= sentiment_set(e, data, "nytEditorialSnippets_GroundTruth.txt");
+
+    char path[2048];
+    csv c;
+    snprintf(path, sizeof path, "%s/offensive/davidson-dev.csv", data);
+    if (csv_open(&c, path)) {
+        confusion off = {0}, hate = {0};
+        long neither = 0, neither_flagged = 0, rows = 0;
+        csv_next(&c); /* header */
+        double t0 = now_s();
+        while (csv_next(&c)) {
+            if (c.n < 7)
+                continue;
+            int cls = atoi(c.fields[5]);
+            const ms_verdict *v = classify(e, c.fields[6], strlen(c.fields[6]));
+            bool pred = ms_verdict_has(v, MS_CAT_PROFANITY) || ms_verdict_has(v, MS_CAT_HATE) ||
+                        ms_verdict_has(v, MS_CAT_SEXUAL_GRAPHIC);
+            count(&off, cls != 2, pred);
+            count(&hate, cls == 0, ms_verdict_has(v, MS_CAT_HATE));
+            if (cls == 2) {
+                neither++;
+                neither_flagged += pred;
+            }
+            rows++;
+        }
+        double secs = now_s() - t0;
+        printf("\noffensive language, Davidson et al. (anchor: obscenity P 0.988 R 0.818 F1 0.895, "
+               "4.8%% of 'neither' flagged):\n");
+        print_prf("offensive (class 0 or 1)", &off);
+        printf("  %-28s %.1f%% of %ld 'neither' tweets flagged\n", "false alarms", 
+               100.0 * (double)neither_flagged / (double)neither, neither);
+        print_prf("hate label vs class 0", &hate);
+        printf("  %-28s %ld tweets at %.0f tweets/s\n", "speed", rows, (double)rows / secs);
+        free(c.data);
+    } else {
+        fprintf(stderr, "accuracy: cannot open %s\n", path);
+        rc = 1;
+    }
+
+    snprintf(path, sizeof path, "%s/complaints/complaints-dev.csv", data);
+    if (csv_open(&c, path)) {
+        confusion comp = {0};
+        csv_next(&c);
+        while (csv_next(&c)) {
+            if (c.n < 3)
+                continue;
+            const ms_verdict *v = classify(e, c.fields[1], strlen(c.fields[1]));
+            count(&comp, atoi(c.fields[2]) == 1, ms_verdict_has(v, MS_CAT_COMPLAINT));
+        }
+        printf("\ncomplaints, Preotiuc-Pietro et al. (anchor: best trained model F1 0.79):\n");
+        print_prf("complaint", &comp);
+        free(c.data);
+    } else {
+        fprintf(stderr, "accuracy: cannot open %s\n", path);
+        rc = 1;
+    }
+    ms_engine_free(e);
+    ms_ruleset_free(rs);
+    ms_buf_free(&errors);
+    return rc;
+}

@@ -1,0 +1,80 @@
+/*
+ * kafka_conf.c - see kafka_conf.h.
+ *
+ * Settings that the delivery guarantee relies on, and why:
+ *   consumer enable.auto.offset.store=false  offsets are stored by the worker
+ *            only once every output of the event is acknowledged;
+ *   consumer enable.auto.commit=true         stored offsets are committed in
+ *            the background (and synchronously on revoke and shutdown);
+ *   producer enable.idempotence=true, acks=all  retries never duplicate or
+ *            reorder outputs within a partition.
+ */
+#include "kafka/kafka_conf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    /* syslog levels: 0-3 error, 4 warning, 5-6 info, 7 debug */
+    ms_log_level l = level <= 3 ? MS_LOG_ERROR : level == 4 ? MS_LOG_WARN
+                                : level <= 6            ? MS_LOG_INFO
+                                                        : MS_LOG_DEBUG;
+    ms_log(l, "librdkafka", buf, "client", rd_kafka_name(rk), "facility", fac, NULL);
+}
+
+bool ms_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value, char *err,
+                       size_t errlen)
+{
+    char rd_err[256];
+    if (rd_kafka_conf_set(conf, key, value, rd_err, sizeof rd_err) != RD_KAFKA_CONF_OK) {
+        snprintf(err, errlen, "kafka property '%s'%s%s%s: %s", key,
+                 ms_config_is_secret(key) ? "" : " = '", ms_config_is_secret(key) ? "" : value,
+                 ms_config_is_secret(key) ? "" : "'", rd_err);
+        return false;
+    }
+    return true;
+}
+
+static bool apply(rd_kafka_conf_t *conf, const ms_kv_list *l, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (!ms_kafka_conf_set(conf, l->v[i].key, l->v[i].value, err, errlen))
+            return false;
+    return true;
+}
+
+rd_kafka_conf_t *ms_kafka_conf_new(const ms_config *c, ms_client_role role, const char *client_id,
+                                   char *err, size_t errlen)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (!conf) {
+        snprintf(err, errlen, "rd_kafka_conf_new: out of memory");
+        return NULL;
+    }
+    bool ok = ms_kafka_conf_set(conf, "bootstrap.servers", c->bootstrap_servers, err, errlen) &&
+              ms_kafka_conf_set(conf, "client.id", client_id, err, errlen);
+    if (ok && role == MS_CLIENT_CONSUMER)
+        ok = ms_kafka_conf_set(conf, "group.id", c->group_id, err, errlen) &&
+             ms_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, errlen) &&
+             ms_kafka_conf_set(conf, "auto.commit.interval.ms", "500", err, errlen);
+    if (ok && role == MS_CLIENT_PRODUCER)
+        ok = ms_kafka_conf_set(conf, "linger.ms", "5", err, errlen);
+    ok = ok && apply(conf, &c->common, err, errlen) &&
+         apply(conf, role == MS_CLIENT_CONSUMER ? &c->consumer : &c->producer, err, errlen);
+    if (ok && role == MS_CLIENT_CONSUMER)
+        ok = ms_kafka_conf_set(conf, "enable.auto.offset.store", "false", err, errlen) &&
+             ms_kafka_conf_set(conf, "enable.auto.commit", "true", err, errlen) &&
+             ms_kafka_conf_set(conf, "enable.partition.eof", "false", err, errlen);
+    if (ok && role == MS_CLIENT_PRODUCER)
+        ok = ms_kafka_conf_set(conf, "enable.idempotence", "true", err, errlen) &&
+             ms_kafka_conf_set(conf, "acks", "all", err, errlen);
+    if (!ok) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_conf_set_log_cb(conf, log_cb);
+    return conf;
+}

@@ -1,0 +1,74 @@
+/*
+ * metrics.h - counters of the running service and the HTTP endpoint that
+ * serves them.
+ *
+ * Each worker owns one ms_worker_metrics and updates it with relaxed atomic
+ * adds (no locks on the hot path); the HTTP thread sums all workers when
+ * scraped. Endpoints (libmicrohttpd, bound to loopback unless configured):
+ *   GET /metrics   Prometheus text format 0.0.4
+ *   GET /healthz   200 "ok" while the process runs
+ *   GET /readyz    200 once every worker has a partition assignment (or the
+ *                  group has none to give), 503 before
+ * No endpoint changes state.
+ */
+#ifndef MS_METRICS_H
+#define MS_METRICS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/mention.h"
+
+#define MS_MAX_TOPICS 32
+#define MS_LATENCY_BUCKETS 16
+
+/* Upper bounds of the latency histogram, in seconds. */
+extern const double ms_latency_bounds[MS_LATENCY_BUCKETS];
+
+typedef struct ms_worker_metrics {
+    atomic_uint_fast64_t events_in;
+    atomic_uint_fast64_t events_out_topic[MS_MAX_TOPICS];    /* by output topic index */
+    atomic_uint_fast64_t events_category[MS_CAT_COUNT];      /* labels seen */
+    atomic_uint_fast64_t primary_category[MS_CAT_COUNT];
+    atomic_uint_fast64_t deadletter;
+    atomic_uint_fast64_t produce_errors;
+    atomic_uint_fast64_t commits, commit_errors;
+    atomic_uint_fast64_t latency_bucket[MS_LATENCY_BUCKETS + 1]; /* last: +Inf */
+    atomic_uint_fast64_t latency_sum_us;
+    atomic_int_fast64_t consumer_lag;                        /* summed over partitions */
+    atomic_bool assigned;                                    /* has had an assignment */
+} ms_worker_metrics;
+
+typedef struct ms_metrics ms_metrics;
+
+typedef struct ms_metrics_info {
+    const char *ruleset_version;
+    const char *const *topic_names;   /* index -> output topic name */
+    size_t n_topics;
+    const uint64_t *const *rule_counts; /* per worker, per rule; may be NULL */
+    const char *const *rule_ids;
+    size_t n_rules;
+} ms_metrics_info;
+
+/** @brief Metrics for `n_workers` workers; NULL on ENOMEM. */
+ms_metrics *ms_metrics_new(int n_workers, const ms_metrics_info *info);
+void ms_metrics_free(ms_metrics *m);
+ms_worker_metrics *ms_metrics_worker(ms_metrics *m, int i);
+
+/** @brief Record one end-to-end latency in microseconds. */
+void ms_metrics_observe_latency(ms_worker_metrics *w, uint64_t us);
+
+/** @brief Render Prometheus text into `out` (appends). */
+struct ms_buf;
+void ms_metrics_render(ms_metrics *m, struct ms_buf *out);
+
+/** @brief True when every worker has had an assignment. */
+bool ms_metrics_ready(ms_metrics *m);
+
+/** @brief Serve HTTP on "HOST:PORT"; NULL with a message in err on failure. */
+typedef struct ms_http ms_http;
+ms_http *ms_http_start(const char *listen, ms_metrics *m, char *err, size_t errlen);
+void ms_http_stop(ms_http *h);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * route.c - output topic selection (see route.h).
+ */
+#include "kafka/route.h"
+
+#include <string.h>
+
+static int intern(ms_routes *r, const char *name)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (strcmp(r->names[i], name) == 0)
+            return (int)i;
+    if (r->n == MS_MAX_TOPICS)
+        return -1;
+    r->names[r->n] = name;
+    return (int)r->n++;
+}
+
+bool ms_routes_init(ms_routes *r, const ms_config *c)
+{
+    memset(r, 0, sizeof *r);
+    for (int i = 0; i < MS_CAT_COUNT; i++) {
+        int t = intern(r, c->category_topic[i]);
+        if (t < 0)
+            return false;
+        r->category[i] = (uint8_t)t;
+    }
+    for (int i = 0; i < MS_ROUTE_COUNT; i++) {
+        int t = intern(r, c->route_topic[i]);
+        if (t < 0)
+            return false;
+        r->route[i] = (uint8_t)t;
+    }
+    return true;
+}
+
+size_t ms_routes_for(const ms_routes *r, const ms_verdict *v, uint8_t out[MS_MAX_TOPICS])
+{
+    size_t n = 0;
+    out[n++] = r->category[v->primary];
+    bool house_rules = (v->labels & ((1u << MS_CAT_HOUSE_RULES_END) - 1)) != 0;
+    if (house_rules && r->route[MS_ROUTE_MODERATION] != out[0])
+        out[n++] = r->route[MS_ROUTE_MODERATION];
+    if (v->urgent) {
+        bool seen = false;
+        for (size_t i = 0; i < n; i++)
+            seen |= out[i] == r->route[MS_ROUTE_URGENT];
+        if (!seen)
+            out[n++] = r->route[MS_ROUTE_URGENT];
+    }
+    return n;
+}

@@ -1,0 +1,138 @@
+/*
+ * service.c - start-up, the worker threads, and shutdown (see service.h).
+ *
+ * Start-up validates everything before any worker starts: the rule set
+ * (compiled or loaded from the cache), the routes, every librdkafka
+ * property (each worker builds its clients from the config and reports the
+ * first bad one). A failure there stops the process with the reason.
+ */
+#include "kafka/service.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "kafka/worker.h"
+#include "match/ruleset.h"
+
+int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run, volatile int *http_port_out)
+{
+    int rc = 2;
+    ms_service_shared s = {.cfg = cfg, .run = run};
+    ms_worker **workers = calloc((size_t)cfg->workers, sizeof *workers);
+    pthread_t *threads = calloc((size_t)cfg->workers, sizeof *threads);
+    const uint64_t **counts = calloc((size_t)cfg->workers, sizeof *counts);
+    const char **rule_ids = NULL;
+    ms_http *http = NULL;
+    int started = 0;
+    if (http_port_out)
+        *http_port_out = 0;
+    if (!workers || !threads || !counts) {
+        ms_log(MS_LOG_ERROR, "service", "out of memory", NULL);
+        goto out;
+    }
+    if (cfg->guarantee == MS_EXACTLY_ONCE) {
+        ms_log(MS_LOG_ERROR, "service",
+               "processing.guarantee 'exactly_once' is not available in this version; use "
+               "'at_least_once'",
+               NULL);
+        goto out;
+    }
+
+    ms_buf errors;
+    ms_buf_init(&errors);
+    s.rules = ms_ruleset_load(cfg->rules_dir, NULL, &errors);
+    if (!s.rules) {
+        ms_buf_terminate(&errors);
+        ms_log(MS_LOG_ERROR, "service", "rule set failed to load", "rules", cfg->rules_dir,
+               "errors", errors.data ? errors.data : "", NULL);
+        ms_buf_free(&errors);
+        goto out;
+    }
+    ms_buf_free(&errors);
+    const ms_ruleset_stats *st = ms_ruleset_stats_get(s.rules);
+    char nrules[16];
+    snprintf(nrules, sizeof nrules, "%u", st->rules);
+    ms_log(MS_LOG_INFO, "service", "rule set loaded", "rules_dir", cfg->rules_dir, "version",
+           ms_ruleset_version(s.rules), "rules", nrules, "from_cache",
+           st->from_cache ? "true" : "false", NULL);
+
+    if (!ms_routes_init(&s.routes, cfg)) {
+        ms_log(MS_LOG_ERROR, "service", "too many distinct output topics", NULL);
+        goto out;
+    }
+    uint32_t n_rules = ms_ruleset_rule_count(s.rules);
+    rule_ids = calloc(n_rules ? n_rules : 1, sizeof *rule_ids);
+    if (!rule_ids)
+        goto out;
+    for (uint32_t i = 0; i < n_rules; i++)
+        rule_ids[i] = ms_ruleset_rule(s.rules, i)->id;
+
+    ms_metrics_info info = {.ruleset_version = ms_ruleset_version(s.rules),
+                            .topic_names = s.routes.names,
+                            .n_topics = s.routes.n,
+                            .rule_counts = counts,
+                            .rule_ids = rule_ids,
+                            .n_rules = n_rules};
+    s.metrics = ms_metrics_new(cfg->workers, &info);
+    if (!s.metrics) {
+        ms_log(MS_LOG_ERROR, "service", "out of memory", NULL);
+        goto out;
+    }
+    for (int i = 0; i < cfg->workers; i++) {
+        char err[512];
+        workers[i] = ms_worker_new(&s, i, err, sizeof err);
+        if (!workers[i]) {
+            ms_log(MS_LOG_ERROR, "service", "worker failed to start", "reason", err, NULL);
+            goto out;
+        }
+        counts[i] = ms_worker_rule_counts(workers[i]);
+    }
+    if (cfg->http_listen) {
+        char err[256];
+        http = ms_http_start(cfg->http_listen, s.metrics, err, sizeof err);
+        if (!http) {
+            ms_log(MS_LOG_ERROR, "service", "metrics endpoint failed to start", "listen",
+                   cfg->http_listen, "reason", err, NULL);
+            goto out;
+        }
+        char port[16];
+        snprintf(port, sizeof port, "%d", ms_http_port(http));
+        if (http_port_out)
+            *http_port_out = ms_http_port(http);
+        ms_log(MS_LOG_INFO, "service", "metrics endpoint listening", "listen", cfg->http_listen,
+               "port", port, NULL);
+    }
+    for (; started < cfg->workers; started++) {
+        if (pthread_create(&threads[started], NULL, ms_worker_main, workers[started]) != 0) {
+            ms_log(MS_LOG_ERROR, "service", "pthread_create failed", NULL);
+            *run = 0;
+            break;
+        }
+    }
+    char nw[16];
+    snprintf(nw, sizeof nw, "%d", started);
+    ms_log(MS_LOG_INFO, "service", "running", "workers", nw, "group", cfg->group_id,
+           "bootstrap", cfg->bootstrap_servers, NULL);
+    for (int i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    rc = s.failed ? 1 : (started == cfg->workers ? 0 : 1);
+    ms_log(rc ? MS_LOG_ERROR : MS_LOG_INFO, "service", rc ? "stopped after a failure" : "stopped",
+           NULL);
+out:
+    if (http)
+        ms_http_stop(http);
+    for (int i = 0; workers && i < cfg->workers; i++)
+        ms_worker_free(workers[i]);
+    ms_metrics_free(s.metrics);
+    ms_ruleset_free((ms_ruleset *)s.rules);
+    free(rule_ids);
+    free(counts);
+    free(threads);
+    free(workers);
+    return rc;
+}

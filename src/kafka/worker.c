@@ -1,0 +1,532 @@
+/*
+ * worker.c - the consume-classify-produce loop (see worker.h).
+ *
+ * For each input message, top to bottom:
+ *   1. track it: a pending entry holds its offset until its outputs are
+ *      acknowledged (offsets.h);
+ *   2. check its size, decode it, classify it; anything that fails goes to
+ *      the dead-letter topic with the original bytes and the reason;
+ *   3. encode the classified event once and produce it to each routed topic,
+ *      keyed by author id, with headers carrying categories, rule ids,
+ *      content type and rule-set version;
+ *   4. serve delivery reports, move commit positions past completed events
+ *      and store them; librdkafka commits stored offsets in the background.
+ * A revoked partition is flushed and committed before it is given up, and
+ * shutdown does the same for everything. Exactly-once (transactions) will
+ * wrap steps 3-4 of a batch in a transaction; nothing else changes.
+ */
+#include "kafka/worker.h"
+
+#include <inttypes.h>
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/buf.h"
+#include "core/codec.h"
+#include "core/engine.h"
+#include "core/log.h"
+#include "kafka/kafka_conf.h"
+#include "kafka/offsets.h"
+
+struct ms_worker {
+    ms_service_shared *s;
+    int id;
+    char name[32];
+    rd_kafka_t *consumer, *producer;
+    rd_kafka_topic_t *topic[MS_MAX_TOPICS];
+    ms_engine *engine;
+    ms_decoder *dec;
+    ms_offsets *offsets;
+    ms_worker_metrics *m;
+    ms_verdict verdict;
+    ms_buf out;
+    ms_encode_ctx ctx;
+    int64_t last_store_ms, last_lag_ms;
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- delivery reports ----------------------------------------------- */
+
+/** @brief Producer delivery report: one output of a pending event settled. */
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
+{
+    ms_worker *w = opaque;
+    ms_pending *p = msg->_private;
+    if (msg->err) {
+        atomic_fetch_add_explicit(&w->m->produce_errors, 1, memory_order_relaxed);
+        char off[32];
+        snprintf(off, sizeof off, "%" PRId64, p ? p->offset : -1);
+        ms_log(MS_LOG_ERROR, w->name, "output not delivered; input will be reprocessed", "topic",
+               rd_kafka_topic_name(msg->rkt), "error", rd_kafka_err2name(msg->err), "reason",
+               rd_kafka_err2str(msg->err), "input_offset", off, NULL);
+    } else {
+        intptr_t t = (intptr_t)rd_kafka_topic_opaque(msg->rkt);
+        if (t >= 0 && t < MS_MAX_TOPICS)
+            atomic_fetch_add_explicit(&w->m->events_out_topic[t], 1, memory_order_relaxed);
+    }
+    if (p)
+        ms_offsets_ack(w->offsets, p, msg->err == RD_KAFKA_RESP_ERR_NO_ERROR);
+}
+
+/** @brief An event is complete: record its latency from input timestamp. */
+static void on_complete(void *ctx, const ms_pending *p)
+{
+    ms_worker *w = ctx;
+    if (p->timestamp_ms > 0) {
+        int64_t d = wall_ms() - p->timestamp_ms;
+        ms_metrics_observe_latency(w->m, d > 0 ? (uint64_t)d * 1000 : 0);
+    }
+}
+
+/* ---- offsets -------------------------------------------------------- */
+
+/** @brief Store the commit positions that moved; librdkafka commits them. */
+static void store_offsets(ms_worker *w)
+{
+    ms_offsets_advance(w->offsets, on_complete, w);
+    rd_kafka_topic_partition_list_t *l = NULL;
+    for (uint32_t i = 0; i < ms_offsets_count(w->offsets); i++) {
+        ms_ptrack *pt = ms_offsets_at(w->offsets, i);
+        if (!pt->dirty || !pt->assigned)
+            continue;
+        if (!l)
+            l = rd_kafka_topic_partition_list_new(8);
+        rd_kafka_topic_partition_list_add(l, pt->topic, pt->partition)->offset = pt->commit_next;
+        pt->dirty = false;
+    }
+    if (!l)
+        return;
+    rd_kafka_resp_err_t e = rd_kafka_offsets_store(w->consumer, l);
+    if (e && e != RD_KAFKA_RESP_ERR__STATE)
+        ms_log(MS_LOG_WARN, w->name, "storing offsets failed", "error", rd_kafka_err2name(e),
+               "reason", rd_kafka_err2str(e), NULL);
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+/** @brief Wait (bounded) for in-flight outputs, store and commit synchronously. */
+static void drain_and_commit(ms_worker *w, int timeout_ms)
+{
+    int64_t until = mono_ms() + timeout_ms;
+    while (ms_offsets_in_flight(w->offsets) > 0 && mono_ms() < until) {
+        rd_kafka_flush(w->producer, 100);
+        ms_offsets_advance(w->offsets, on_complete, w);
+    }
+    store_offsets(w);
+    rd_kafka_resp_err_t e = rd_kafka_commit(w->consumer, NULL, 0);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+        atomic_fetch_add_explicit(&w->m->commits, 1, memory_order_relaxed);
+    else if (e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+        atomic_fetch_add_explicit(&w->m->commit_errors, 1, memory_order_relaxed);
+        ms_log(MS_LOG_WARN, w->name, "commit failed", "error", rd_kafka_err2name(e), "reason",
+               rd_kafka_err2str(e), NULL);
+    }
+    if (ms_offsets_in_flight(w->offsets) > 0) {
+        char n[16];
+        snprintf(n, sizeof n, "%u", ms_offsets_in_flight(w->offsets));
+        ms_log(MS_LOG_WARN, w->name,
+               "outputs still unacknowledged at the deadline; their inputs stay uncommitted and "
+               "will be reprocessed",
+               "events", n, NULL);
+    }
+}
+
+/** @brief Rewind partitions whose outputs failed, once their in-flight settled. */
+static void handle_rewinds(ms_worker *w)
+{
+    for (uint32_t i = 0; i < ms_offsets_count(w->offsets); i++) {
+        ms_ptrack *pt = ms_offsets_at(w->offsets, i);
+        if (!pt->rewinding)
+            continue;
+        bool settled = true;
+        for (ms_pending *p = pt->head; p; p = p->next)
+            if (p->outstanding)
+                settled = false;
+        if (!settled)
+            continue;
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(l, pt->topic, pt->partition)->offset = pt->rewind_to;
+        rd_kafka_error_t *err = rd_kafka_seek_partitions(w->consumer, l, 5000);
+        char off[32];
+        snprintf(off, sizeof off, "%" PRId64, pt->rewind_to);
+        if (err) {
+            ms_log(MS_LOG_ERROR, w->name, "seek for reprocessing failed", "topic", pt->topic,
+                   "offset", off, "error", rd_kafka_error_name(err), NULL);
+            rd_kafka_error_destroy(err);
+        } else {
+            ms_log(MS_LOG_WARN, w->name, "reprocessing from the first undelivered event",
+                   "topic", pt->topic, "offset", off, NULL);
+        }
+        ms_offsets_reset_partition(w->offsets, pt);
+        rd_kafka_topic_partition_list_destroy(l);
+    }
+}
+
+/** @brief Consumer lag summed over this worker's partitions (cached watermarks). */
+static void update_lag(ms_worker *w)
+{
+    int64_t lag = 0;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
+    for (uint32_t i = 0; i < ms_offsets_count(w->offsets); i++) {
+        ms_ptrack *pt = ms_offsets_at(w->offsets, i);
+        if (pt->assigned)
+            rd_kafka_topic_partition_list_add(l, pt->topic, pt->partition);
+    }
+    if (l->cnt && rd_kafka_position(w->consumer, l) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (int i = 0; i < l->cnt; i++) {
+            int64_t lo, hi;
+            if (l->elems[i].offset < 0 ||
+                rd_kafka_get_watermark_offsets(w->consumer, l->elems[i].topic,
+                                               l->elems[i].partition, &lo,
+                                               &hi) != RD_KAFKA_RESP_ERR_NO_ERROR)
+                continue;
+            if (hi > l->elems[i].offset)
+                lag += hi - l->elems[i].offset;
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    atomic_store_explicit(&w->m->consumer_lag, lag, memory_order_relaxed);
+}
+
+/* ---- rebalance ------------------------------------------------------ */
+
+/** @brief Eager rebalance: flush and commit before giving partitions up. */
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    ms_worker *w = opaque;
+    char n[16];
+    snprintf(n, sizeof n, "%d", parts->cnt);
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        for (int i = 0; i < parts->cnt; i++) {
+            ms_ptrack *pt =
+                ms_offsets_partition(w->offsets, parts->elems[i].topic, parts->elems[i].partition);
+            if (pt) {
+                pt->assigned = true;
+                pt->dirty = false;
+                pt->rewinding = false;
+            }
+        }
+        rd_kafka_resp_err_t e = rd_kafka_assign(rk, parts);
+        if (e)
+            ms_log(MS_LOG_ERROR, w->name, "assign failed", "error", rd_kafka_err2name(e), NULL);
+        atomic_store_explicit(&w->m->assigned, true, memory_order_relaxed);
+        ms_log(MS_LOG_INFO, w->name, "partitions assigned", "count", n, NULL);
+    } else {
+        drain_and_commit(w, (int)w->s->cfg->shutdown_timeout_ms);
+        for (int i = 0; i < parts->cnt; i++) {
+            ms_ptrack *pt =
+                ms_offsets_partition(w->offsets, parts->elems[i].topic, parts->elems[i].partition);
+            if (pt)
+                pt->assigned = false;
+        }
+        rd_kafka_assign(rk, NULL);
+        ms_log(MS_LOG_INFO, w->name, "partitions revoked after commit", "count", n, NULL);
+    }
+}
+
+/* ---- producing ------------------------------------------------------ */
+
+/** @brief Produce one output for pending event `p`; failures are acked as failed. */
+static void produce(ms_worker *w, int topic, const void *key, size_t keylen, const void *val,
+                    size_t len, rd_kafka_headers_t *hdrs, ms_pending *p)
+{
+    p->outstanding++;
+    for (;;) {
+        rd_kafka_headers_t *h = hdrs ? rd_kafka_headers_copy(hdrs) : NULL;
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            w->producer, RD_KAFKA_V_RKT(w->topic[topic]), RD_KAFKA_V_KEY(key, keylen),
+            RD_KAFKA_V_VALUE((void *)val, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(p), RD_KAFKA_V_END);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+            return;
+        if (h)
+            rd_kafka_headers_destroy(h);
+        if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            rd_kafka_poll(w->producer, 50); /* back-pressure: wait for acks */
+            continue;
+        }
+        atomic_fetch_add_explicit(&w->m->produce_errors, 1, memory_order_relaxed);
+        ms_log(MS_LOG_ERROR, w->name, "produce failed", "topic", w->s->routes.names[topic],
+               "error", rd_kafka_err2name(e), "reason", rd_kafka_err2str(e), NULL);
+        ms_offsets_ack(w->offsets, p, false);
+        return;
+    }
+}
+
+/** @brief Send the original bytes to the dead-letter topic with the reason. */
+static void dead_letter(ms_worker *w, const rd_kafka_message_t *msg, ms_pending *p,
+                        const char *reason)
+{
+    char part[16], off[32];
+    snprintf(part, sizeof part, "%" PRId32, msg->partition);
+    snprintf(off, sizeof off, "%" PRId64, msg->offset);
+    const char *topic = rd_kafka_topic_name(msg->rkt);
+    rd_kafka_headers_t *h = rd_kafka_headers_new(5);
+    rd_kafka_header_add(h, "mentionsift-error", -1, reason, -1);
+    rd_kafka_header_add(h, "mentionsift-source-topic", -1, topic, -1);
+    rd_kafka_header_add(h, "mentionsift-source-partition", -1, part, -1);
+    rd_kafka_header_add(h, "mentionsift-source-offset", -1, off, -1);
+    rd_kafka_header_add(h, "mentionsift-ruleset", -1, ms_ruleset_version(w->s->rules), -1);
+    produce(w, w->s->routes.route[MS_ROUTE_DEADLETTER], msg->key, msg->key_len, msg->payload,
+            msg->len, h, p);
+    rd_kafka_headers_destroy(h);
+    atomic_fetch_add_explicit(&w->m->deadletter, 1, memory_order_relaxed);
+    ms_log(MS_LOG_WARN, w->name, "event dead-lettered", "topic", topic, "partition", part,
+           "offset", off, "reason", reason, NULL);
+}
+
+/** @brief Headers every output of one event carries. */
+static rd_kafka_headers_t *event_headers(ms_worker *w, const ms_mention *m, const ms_verdict *v)
+{
+    char cats[512], rules[1024];
+    size_t cn = 0, rn = 0;
+    cats[0] = rules[0] = '\0';
+    for (int c = 0; c < MS_CAT_COUNT; c++) {
+        if (!ms_verdict_has(v, (ms_category)c))
+            continue;
+        cn += (size_t)snprintf(cats + cn, sizeof cats - cn, "%s%s", cn ? "," : "",
+                               ms_category_name((ms_category)c));
+        if (cn >= sizeof cats)
+            cn = sizeof cats - 1;
+        const ms_label *l = &v->label[c];
+        for (uint8_t i = 0; i < l->n_evidence; i++) {
+            const ms_rule *r = ms_ruleset_rule(w->s->rules, l->evidence[i].rule);
+            if (!r || strstr(rules, r->id))
+                continue;
+            rn += (size_t)snprintf(rules + rn, sizeof rules - rn, "%s%s", rn ? "," : "", r->id);
+            if (rn >= sizeof rules)
+                rn = sizeof rules - 1;
+        }
+    }
+    rd_kafka_headers_t *h = rd_kafka_headers_new(8);
+    rd_kafka_header_add(h, "content-type", -1,
+                        w->s->cfg->output_encoding == MS_ENC_JSON
+                            ? "application/json"
+                            : "application/x-protobuf; messageType=mentionsift.Classified",
+                        -1);
+    rd_kafka_header_add(h, "mentionsift-categories", -1, cats, (ssize_t)cn);
+    rd_kafka_header_add(h, "mentionsift-primary", -1, ms_category_name(v->primary), -1);
+    rd_kafka_header_add(h, "mentionsift-priority", -1, ms_priority_name(v->priority), -1);
+    rd_kafka_header_add(h, "mentionsift-rules", -1, rules, (ssize_t)rn);
+    rd_kafka_header_add(h, "mentionsift-ruleset", -1, ms_ruleset_version(w->s->rules), -1);
+    rd_kafka_header_add(h, "mentionsift-event-id", -1, m->id.ptr ? m->id.ptr : "",
+                        (ssize_t)m->id.len);
+    return h;
+}
+
+/* ---- the loop ------------------------------------------------------- */
+
+/** @brief Classify one input message and produce its outputs. */
+static void process(ms_worker *w, rd_kafka_message_t *msg)
+{
+    const char *topic = rd_kafka_topic_name(msg->rkt);
+    ms_ptrack *pt = ms_offsets_partition(w->offsets, topic, msg->partition);
+    if (!pt || pt->rewinding)
+        return; /* it will be read again after the rewind's seek */
+    rd_kafka_timestamp_type_t tstype;
+    int64_t ts = rd_kafka_message_timestamp(msg, &tstype);
+    ms_pending *p;
+    while (!(p = ms_offsets_begin(w->offsets, pt, msg->offset, ts))) {
+        /* max in-flight reached: wait for acknowledgements */
+        rd_kafka_poll(w->producer, 10);
+        ms_offsets_advance(w->offsets, on_complete, w);
+    }
+    atomic_fetch_add_explicit(&w->m->events_in, 1, memory_order_relaxed);
+    const ms_config *cfg = w->s->cfg;
+    char reason[320];
+    ms_mention m;
+    ms_codec_error err;
+    if (msg->len > cfg->max_event_bytes) {
+        snprintf(reason, sizeof reason, "event of %zu bytes exceeds max_event_bytes %u",
+                 msg->len, cfg->max_event_bytes);
+        dead_letter(w, msg, p, reason);
+    } else if (!ms_decode_mention(w->dec, cfg->input_encoding, msg->payload, msg->len, &m,
+                                  &err)) {
+        snprintf(reason, sizeof reason, "undecodable event: %s", err.msg);
+        dead_letter(w, msg, p, reason);
+    } else if (m.text.len > cfg->max_text_bytes) {
+        snprintf(reason, sizeof reason, "text of %zu bytes exceeds max_text_bytes %u",
+                 m.text.len, cfg->max_text_bytes);
+        dead_letter(w, msg, p, reason);
+    } else if (!ms_engine_classify(w->engine, &m, &w->verdict)) {
+        dead_letter(w, msg, p, "classification failed: out of memory");
+    } else {
+        ms_verdict *v = &w->verdict;
+        for (int c = 0; c < MS_CAT_COUNT; c++)
+            if (ms_verdict_has(v, (ms_category)c))
+                atomic_fetch_add_explicit(&w->m->events_category[c], 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&w->m->primary_category[v->primary], 1, memory_order_relaxed);
+        ms_buf_reset(&w->out);
+        w->ctx.classified_at_ms = wall_ms();
+        if (!ms_encode_classified(&w->out, cfg->output_encoding, &w->ctx, &m, v) ||
+            !ms_buf_ok(&w->out)) {
+            dead_letter(w, msg, p, "could not encode the classified event");
+        } else {
+            uint8_t topics[MS_MAX_TOPICS];
+            size_t n = ms_routes_for(&w->s->routes, v, topics);
+            rd_kafka_headers_t *h = event_headers(w, &m, v);
+            for (size_t i = 0; i < n; i++)
+                produce(w, topics[i], m.author.id.ptr, m.author.id.len, w->out.data, w->out.len,
+                        h, p);
+            rd_kafka_headers_destroy(h);
+        }
+    }
+    ms_offsets_ack(w->offsets, p, true); /* the guard taken in ms_offsets_begin */
+}
+
+static rd_kafka_t *make_client(ms_worker *w, ms_client_role role, char *err, size_t errlen)
+{
+    char id[64];
+    snprintf(id, sizeof id, "mentionsift-%s-%d", role == MS_CLIENT_CONSUMER ? "in" : "out", w->id);
+    rd_kafka_conf_t *conf = ms_kafka_conf_new(w->s->cfg, role, id, err, errlen);
+    if (!conf)
+        return NULL;
+    rd_kafka_conf_set_opaque(conf, w);
+    if (role == MS_CLIENT_CONSUMER)
+        rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    else
+        rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    char rd_err[512];
+    rd_kafka_t *rk = rd_kafka_new(role == MS_CLIENT_CONSUMER ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER,
+                                  conf, rd_err, sizeof rd_err);
+    if (!rk) {
+        snprintf(err, errlen, "%s: rd_kafka_new: %s", id, rd_err);
+        rd_kafka_conf_destroy(conf);
+    }
+    return rk;
+}
+
+ms_worker *ms_worker_new(ms_service_shared *s, int id, char *err, size_t errlen)
+{
+    ms_worker *w = calloc(1, sizeof *w);
+    if (!w) {
+        snprintf(err, errlen, "worker %d: out of memory", id);
+        return NULL;
+    }
+    w->s = s;
+    w->id = id;
+    snprintf(w->name, sizeof w->name, "worker-%d", id);
+    w->m = ms_metrics_worker(s->metrics, id);
+    ms_buf_init(&w->out);
+    w->ctx = (ms_encode_ctx){.rules = s->rules, .redact = s->cfg->redact};
+    ms_engine_options eo = {.max_text_bytes = s->cfg->max_text_bytes};
+    if (!(w->engine = ms_engine_new(s->rules, &eo, err, errlen)))
+        goto fail;
+    w->dec = ms_decoder_new();
+    w->offsets = ms_offsets_new(s->cfg->max_in_flight);
+    if (!w->dec || !w->offsets) {
+        snprintf(err, errlen, "worker %d: out of memory", id);
+        goto fail;
+    }
+    if (!(w->producer = make_client(w, MS_CLIENT_PRODUCER, err, errlen)) ||
+        !(w->consumer = make_client(w, MS_CLIENT_CONSUMER, err, errlen)))
+        goto fail;
+    for (size_t t = 0; t < s->routes.n; t++) {
+        rd_kafka_topic_conf_t *tc = rd_kafka_topic_conf_new();
+        rd_kafka_topic_conf_set_opaque(tc, (void *)(intptr_t)t);
+        w->topic[t] = rd_kafka_topic_new(w->producer, s->routes.names[t], tc);
+        if (!w->topic[t]) {
+            snprintf(err, errlen, "worker %d: output topic '%s': %s", id, s->routes.names[t],
+                     rd_kafka_err2str(rd_kafka_last_error()));
+            goto fail;
+        }
+    }
+    rd_kafka_poll_set_consumer(w->consumer);
+    rd_kafka_topic_partition_list_t *subs =
+        rd_kafka_topic_partition_list_new((int)s->cfg->n_input_topics);
+    for (size_t i = 0; i < s->cfg->n_input_topics; i++)
+        rd_kafka_topic_partition_list_add(subs, s->cfg->input_topics[i], RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(w->consumer, subs);
+    rd_kafka_topic_partition_list_destroy(subs);
+    if (e) {
+        snprintf(err, errlen, "worker %d: subscribe: %s", id, rd_kafka_err2str(e));
+        goto fail;
+    }
+    return w;
+fail:
+    ms_worker_free(w);
+    return NULL;
+}
+
+void *ms_worker_main(void *arg)
+{
+    ms_worker *w = arg;
+    ms_log(MS_LOG_INFO, w->name, "started", NULL);
+    while (*w->s->run && !w->s->failed) {
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(w->consumer, 100);
+        if (msg) {
+            if (!msg->err) {
+                process(w, msg);
+            } else if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                ms_log(MS_LOG_WARN, w->name, "consumer error", "error",
+                       rd_kafka_err2name(msg->err), "reason", rd_kafka_message_errstr(msg), NULL);
+                if (msg->err == RD_KAFKA_RESP_ERR__FATAL) {
+                    char reason[256];
+                    rd_kafka_fatal_error(w->consumer, reason, sizeof reason);
+                    ms_log(MS_LOG_ERROR, w->name, "fatal consumer error", "reason", reason, NULL);
+                    w->s->failed = 1;
+                }
+            }
+            rd_kafka_message_destroy(msg);
+        }
+        rd_kafka_poll(w->producer, 0);
+        int64_t now = mono_ms();
+        if (now - w->last_store_ms >= 50) {
+            store_offsets(w);
+            handle_rewinds(w);
+            w->last_store_ms = now;
+        }
+        if (now - w->last_lag_ms >= 1000) {
+            update_lag(w);
+            w->last_lag_ms = now;
+        }
+    }
+    ms_log(MS_LOG_INFO, w->name, "draining", NULL);
+    drain_and_commit(w, (int)w->s->cfg->shutdown_timeout_ms);
+    rd_kafka_resp_err_t e = rd_kafka_consumer_close(w->consumer);
+    if (e)
+        ms_log(MS_LOG_WARN, w->name, "consumer close", "error", rd_kafka_err2name(e), NULL);
+    ms_log(MS_LOG_INFO, w->name, "stopped", NULL);
+    return NULL;
+}
+
+void ms_worker_free(ms_worker *w)
+{
+    if (!w)
+        return;
+    for (size_t t = 0; t < MS_MAX_TOPICS; t++)
+        if (w->topic[t])
+            rd_kafka_topic_destroy(w->topic[t]);
+    if (w->producer) {
+        rd_kafka_flush(w->producer, 1000);
+        rd_kafka_destroy(w->producer);
+    }
+    if (w->consumer)
+        rd_kafka_destroy(w->consumer);
+    ms_offsets_free(w->offsets);
+    ms_decoder_free(w->dec);
+    ms_engine_free(w->engine);
+    ms_buf_free(&w->out);
+    free(w);
+}
+
+const uint64_t *ms_worker_rule_counts(const ms_worker *w)
+{
+    return ms_engine_rule_counts(w->engine);
+}

@@ -1,0 +1,45 @@
+/*
+ * worker.h - one consume-classify-produce loop on its own thread.
+ *
+ * A worker owns its consumer (a member of the service's group), its
+ * producer, its engine (Hyperscan scratch and buffers) and its offset
+ * tracker; it shares only the read-only rule set, routes and config, and
+ * writes its own metrics slot. See service.h for how workers are started
+ * and stopped.
+ */
+#ifndef MS_WORKER_H
+#define MS_WORKER_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "kafka/config.h"
+#include "kafka/metrics.h"
+#include "kafka/route.h"
+#include "match/ruleset.h"
+
+/** What every worker shares, read-only once workers start. */
+typedef struct ms_service_shared {
+    const ms_config *cfg;
+    const ms_ruleset *rules;
+    ms_routes routes;
+    ms_metrics *metrics;
+    volatile sig_atomic_t *run;     /* 0 asks every worker to drain and stop */
+    volatile sig_atomic_t failed;   /* set by a worker that hit a fatal error */
+} ms_service_shared;
+
+typedef struct ms_worker ms_worker;
+
+/** @brief Create worker `id` (clients connect lazily); NULL with `err`. */
+ms_worker *ms_worker_new(ms_service_shared *s, int id, char *err, size_t errlen);
+
+/** @brief The loop: runs until *run is 0, then drains, commits and returns. */
+void *ms_worker_main(void *worker);
+
+/** @brief Destroy a worker whose loop has returned. */
+void ms_worker_free(ms_worker *w);
+
+/** @brief The engine's per-rule counts (for the metrics endpoint). */
+const uint64_t *ms_worker_rule_counts(const ms_worker *w);
+
+#endif

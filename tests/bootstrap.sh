@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# bootstrap.sh - installs what mentionsift needs on Debian 12 (as root, via
+# apt-get; skipped when everything is already there) and builds the release
+# binary into build/. Used by the README's first command and by tests/run.sh.
+#
+#   bash tests/bootstrap.sh            install + release build in build/
+#   bash tests/bootstrap.sh --deps     install only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PKGS=(build-essential cmake ninja-build pkg-config clang
+      libhyperscan-dev librdkafka-dev libprotobuf-c-dev protobuf-c-compiler
+      libjemalloc-dev libcmocka-dev libutf8proc-dev libyaml-dev libmicrohttpd-dev
+      libjsmn-dev libxxhash-dev kcat jq curl
+      openjdk-17-jre-headless maven)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "bootstrap: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+[ "${1:-}" = "--deps" ] && exit 0
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+ninja -C build mentionsift >&2
+echo "bootstrap: built build/mentionsift" >&2

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# run.sh - the whole test suite, as the README's test command and CI run it.
+#
+#   1. installs what is missing (tests/bootstrap.sh --deps) and fetches
+#      Apache Kafka's broker from Maven Central once (tests/kafka/broker.sh);
+#   2. builds with AddressSanitizer + UndefinedBehaviorSanitizer and runs
+#      the cmocka unit tests with ctest;
+#   3. runs the service integration tests against a real Apache Kafka broker
+#      (KRaft, loopback) and against librdkafka's embedded mock cluster.
+# Ends with the line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+passed=0
+failed=0
+step() { echo; echo "=== $*"; }
+result() { # name status
+  if [ "$2" = 0 ]; then passed=$((passed + 1)); echo "PASS: $1"
+  else failed=$((failed + 1)); echo "FAIL: $1"; fi
+}
+
+step "dependencies"
+bash tests/bootstrap.sh --deps || { echo "bootstrap failed"; echo "0 passed, 1 failed"; exit 1; }
+bash tests/kafka/broker.sh fetch >/dev/null || { echo "fetching Apache Kafka failed"; echo "0 passed, 1 failed"; exit 1; }
+
+step "build (ASan + UBSan)"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+if ! { cmake -S . -B build-asan -G Ninja -DMS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null &&
+       ninja -C build-asan; }; then
+  echo "build failed"; echo "0 passed, 1 failed"; exit 1
+fi
+
+step "unit tests (ctest)"
+(cd build-asan && ctest --output-on-failure)
+result "unit tests" $?
+
+step "rules check"
+build-asan/mentionsift rules check rules/
+result "rules check of the default rule set" $?
+
+if [ -d tests/integration ]; then
+  for t in tests/integration/*.sh; do
+    [ -e "$t" ] || continue
+    for broker in kafka mock; do
+      step "integration: $(basename "$t") on $broker"
+      MS_BIN="$ROOT/build-asan/mentionsift" MS_BROKER="$broker" bash "$t"
+      result "$(basename "$t" .sh) [$broker]" $?
+    done
+  done
+fi
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
