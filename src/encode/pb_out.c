@@ -1,0 +1,270 @@
+/*
+ * pb_out.c - protobuf encoding of Mention and Classified events
+ * (proto/mention.proto), called by the entry points in json_out.c, which
+ * have already validated the input.
+ *
+ * Design
+ * ------
+ * Messages are built from protobuf-c's generated structs on the stack - the
+ * Classified message with up to MS_CAT_COUNT labels of up to MS_MAX_EVIDENCE
+ * evidence each is a few KiB - and packed with protobuf_c_message_pack(), so
+ * nothing is allocated except by `out` growing.
+ *
+ * protobuf-c wants NUL-terminated strings; ms_str views are not. The nine
+ * strings of the mention are therefore staged as NUL-terminated copies in
+ * `out` itself, after whatever the caller already has there (the redaction
+ * mask is applied to the staged copy of the text). The message is packed
+ * after the staged copies and then moved down over them. Reserving room for
+ * the packed bytes may move `out`'s data, so the string pointers are set
+ * once to measure the packed size and again after the reserve. Names of
+ * enums, rule ids and clauses are already C strings and are pointed at
+ * directly; "rule#N" (no rule set) is formatted into a stack array.
+ *
+ * Limitation of protobuf-c: a string with an embedded NUL byte is cut at it.
+ * Floats are sent as they are except NaN (as 0) and infinities (clamped to
+ * +-1e6), matching the JSON encoder.
+ */
+#include "core/codec.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "match/ruleset.h"
+#include "mention.pb-c.h"
+
+/* Entry points used by json_out.c (keep in sync there). Inputs are validated. */
+bool ms_pb_encode_mention(ms_buf *out, const ms_mention *m);
+bool ms_pb_encode_classified(ms_buf *out, const ms_encode_ctx *ctx, const ms_mention *m,
+                             const ms_verdict *v);
+
+/* The mention's strings, in staging order. */
+enum {
+    MS_PS_ID,
+    MS_PS_AUTHOR_ID,
+    MS_PS_HANDLE,
+    MS_PS_DISPLAY_NAME,
+    MS_PS_TEXT,
+    MS_PS_POST_ID,
+    MS_PS_PARENT_ID,
+    MS_PS_PERMALINK,
+    MS_PS_LANGUAGE,
+    MS_PS_COUNT
+};
+
+/** NUL-terminated copies of the mention's strings staged in `out`. */
+typedef struct ms_pb_stage {
+    size_t base;              /* out->len before staging */
+    size_t off[MS_PS_COUNT];  /* offset of each copy from base */
+} ms_pb_stage;
+
+/** @brief The mention's string views in staging order. */
+static void ms_pb_views(const ms_mention *m, ms_str v[MS_PS_COUNT])
+{
+    v[MS_PS_ID] = m->id;
+    v[MS_PS_AUTHOR_ID] = m->author.id;
+    v[MS_PS_HANDLE] = m->author.handle;
+    v[MS_PS_DISPLAY_NAME] = m->author.display_name;
+    v[MS_PS_TEXT] = m->text;
+    v[MS_PS_POST_ID] = m->post_id;
+    v[MS_PS_PARENT_ID] = m->parent_id;
+    v[MS_PS_PERMALINK] = m->permalink;
+    v[MS_PS_LANGUAGE] = m->language;
+}
+
+/**
+ * @brief Append NUL-terminated copies of the mention's strings to `out`; mask
+ * the redaction spans of `v` in the text copy when `v` is not NULL.
+ */
+static bool ms_pb_stage_strings(ms_buf *out, const ms_mention *m, const ms_verdict *v,
+                                ms_pb_stage *st)
+{
+    ms_str views[MS_PS_COUNT];
+    ms_pb_views(m, views);
+    st->base = out->len;
+    for (int i = 0; i < MS_PS_COUNT; i++) {
+        st->off[i] = out->len - st->base;
+        ms_buf_append(out, views[i].ptr, views[i].len);
+        ms_buf_putc(out, '\0');
+    }
+    if (!ms_buf_ok(out))
+        return false;
+    if (v) {
+        char *text = out->data + st->base + st->off[MS_PS_TEXT];
+        size_t len = views[MS_PS_TEXT].len;
+        size_t nr = v->n_redactions < MS_MAX_REDACTIONS ? v->n_redactions : MS_MAX_REDACTIONS;
+        for (size_t i = 0; i < nr; i++) {
+            size_t s = v->redaction[i].start, e = v->redaction[i].end;
+            if (e > len)
+                e = len;
+            if (s < e)
+                memset(text + s, '*', e - s);
+        }
+    }
+    return true;
+}
+
+/** @brief Point the message's strings at the staged copies in `out`. */
+static void ms_pb_point(const ms_buf *out, const ms_pb_stage *st, Mentionsift__Mention *mm,
+                        Mentionsift__Author *au)
+{
+    char *b = out->data + st->base;
+    mm->id = b + st->off[MS_PS_ID];
+    au->id = b + st->off[MS_PS_AUTHOR_ID];
+    au->handle = b + st->off[MS_PS_HANDLE];
+    au->display_name = b + st->off[MS_PS_DISPLAY_NAME];
+    mm->text = b + st->off[MS_PS_TEXT];
+    mm->post_id = b + st->off[MS_PS_POST_ID];
+    mm->parent_id = b + st->off[MS_PS_PARENT_ID];
+    mm->permalink = b + st->off[MS_PS_PERMALINK];
+    mm->language = b + st->off[MS_PS_LANGUAGE];
+}
+
+/** @brief Set the mention's non-string fields; author only when non-empty. */
+static void ms_pb_fill_mention(Mentionsift__Mention *mm, Mentionsift__Author *au,
+                               const ms_mention *m)
+{
+    mm->platform = (Mentionsift__Platform)m->platform;
+    mm->kind = (Mentionsift__Kind)m->kind;
+    mm->page_owned = m->page_owned;
+    mm->created_at = m->created_at_ms;
+    bool has_author = m->author.id.len || m->author.handle.len || m->author.display_name.len;
+    mm->author = has_author ? au : NULL;
+}
+
+/**
+ * @brief Pack `msg` (which contains mm) into `out` over the staged strings,
+ * so that `out` ends up holding exactly the packed bytes after st->base.
+ */
+static bool ms_pb_pack(ms_buf *out, const ms_pb_stage *st, const ProtobufCMessage *msg,
+                       Mentionsift__Mention *mm, Mentionsift__Author *au)
+{
+    ms_pb_point(out, st, mm, au);
+    size_t need = protobuf_c_message_get_packed_size(msg);
+    if (!ms_buf_reserve(out, need))
+        return false;
+    ms_pb_point(out, st, mm, au); /* the reserve may have moved the data */
+    uint8_t *dst = (uint8_t *)out->data + out->len;
+    size_t n = protobuf_c_message_pack(msg, dst);
+    if (n != need)
+        return false;
+    memmove(out->data + st->base, dst, n);
+    out->len = st->base + n;
+    return true;
+}
+
+/** @brief A float safe to send: NaN as 0, infinities clamped to +-1e6. */
+static float ms_pb_float(float f)
+{
+    if (isnan(f))
+        return 0.0f;
+    return f > 1e6f ? 1e6f : f < -1e6f ? -1e6f : f;
+}
+
+/** @brief A rule's id and clause; "rule#N" and "" when unknown. */
+static void ms_pb_rule(const ms_ruleset *rs, uint32_t idx, char fallback[16], char **id,
+                       char **clause)
+{
+    const ms_rule *r = NULL;
+    if (rs && idx < ms_ruleset_rule_count(rs))
+        r = ms_ruleset_rule(rs, idx);
+    if (r && r->id) {
+        *id = (char *)r->id;
+        *clause = (char *)(r->clause ? r->clause : "");
+        return;
+    }
+    snprintf(fallback, 16, "rule#%" PRIu32, idx);
+    *id = fallback;
+    *clause = (char *)"";
+}
+
+/** @brief Append one Mention as protobuf to `out`. */
+bool ms_pb_encode_mention(ms_buf *out, const ms_mention *m)
+{
+    Mentionsift__Mention mm = MENTIONSIFT__MENTION__INIT;
+    Mentionsift__Author au = MENTIONSIFT__AUTHOR__INIT;
+    ms_pb_stage st;
+    if (!ms_pb_stage_strings(out, m, NULL, &st))
+        return false;
+    ms_pb_fill_mention(&mm, &au, m);
+    return ms_pb_pack(out, &st, &mm.base, &mm, &au);
+}
+
+/** @brief Append one Classified event as protobuf to `out`. */
+bool ms_pb_encode_classified(ms_buf *out, const ms_encode_ctx *ctx, const ms_mention *m,
+                             const ms_verdict *v)
+{
+    Mentionsift__Classified c = MENTIONSIFT__CLASSIFIED__INIT;
+    Mentionsift__Mention mm = MENTIONSIFT__MENTION__INIT;
+    Mentionsift__Author au = MENTIONSIFT__AUTHOR__INIT;
+    Mentionsift__Sentiment sent = MENTIONSIFT__SENTIMENT__INIT;
+    Mentionsift__Label lab[MS_CAT_COUNT];
+    Mentionsift__Label *labp[MS_CAT_COUNT];
+    Mentionsift__Evidence ev[MS_CAT_COUNT][MS_MAX_EVIDENCE];
+    Mentionsift__Evidence *evp[MS_CAT_COUNT][MS_MAX_EVIDENCE];
+    char rule_names[MS_CAT_COUNT][MS_MAX_EVIDENCE][16];
+    Mentionsift__Redaction red[MS_MAX_REDACTIONS];
+    Mentionsift__Redaction *redp[MS_MAX_REDACTIONS];
+
+    ms_pb_stage st;
+    if (!ms_pb_stage_strings(out, m, ctx->redact ? v : NULL, &st))
+        return false;
+    ms_pb_fill_mention(&mm, &au, m);
+    c.mention = &mm;
+
+    size_t nl = 0;
+    for (int cat = 0; cat < MS_CAT_COUNT; cat++) {
+        if (!ms_verdict_has(v, (ms_category)cat))
+            continue;
+        const ms_label *l = &v->label[cat];
+        Mentionsift__Label *pl = &lab[nl];
+        mentionsift__label__init(pl);
+        pl->category = (char *)ms_category_name((ms_category)cat);
+        pl->score = ms_pb_float(l->score);
+        size_t ne = l->n_evidence < MS_MAX_EVIDENCE ? l->n_evidence : MS_MAX_EVIDENCE;
+        for (size_t i = 0; i < ne; i++) {
+            Mentionsift__Evidence *pe = &ev[nl][i];
+            mentionsift__evidence__init(pe);
+            ms_pb_rule(ctx->rules, l->evidence[i].rule, rule_names[nl][i], &pe->rule,
+                       &pe->clause);
+            pe->start = l->evidence[i].start;
+            pe->end = l->evidence[i].end;
+            evp[nl][i] = pe;
+        }
+        pl->n_evidence = ne;
+        pl->evidence = ne ? evp[nl] : NULL;
+        pl->evidence_dropped = l->dropped_evidence;
+        labp[nl++] = pl;
+    }
+    c.n_labels = nl;
+    c.labels = nl ? labp : NULL;
+
+    c.primary = (char *)ms_category_name(v->primary);
+    c.action = (char *)ms_action_name(v->action);
+    c.priority = (char *)ms_priority_name(v->priority);
+    c.respond_by = v->respond_by_ms;
+    sent.compound = ms_pb_float(v->sentiment.compound);
+    sent.pos = ms_pb_float(v->sentiment.pos);
+    sent.neg = ms_pb_float(v->sentiment.neg);
+    sent.neu = ms_pb_float(v->sentiment.neu);
+    c.sentiment = &sent;
+
+    size_t nr = v->n_redactions < MS_MAX_REDACTIONS ? v->n_redactions : MS_MAX_REDACTIONS;
+    for (size_t i = 0; i < nr; i++) {
+        mentionsift__redaction__init(&red[i]);
+        red[i].kind = (char *)ms_pii_kind_name(v->redaction[i].kind);
+        red[i].start = v->redaction[i].start;
+        red[i].end = v->redaction[i].end;
+        redp[i] = &red[i];
+    }
+    c.n_redactions = nr;
+    c.redactions = nr ? redp : NULL;
+
+    const char *version = ctx->rules ? ms_ruleset_version(ctx->rules) : NULL;
+    c.ruleset_version = (char *)(version ? version : "");
+    c.urgent = v->urgent;
+    c.repair_urgency = (char *)ms_urgency_name(v->repair_urgency);
+    c.classified_at = ctx->classified_at_ms;
+    return ms_pb_pack(out, &st, &c.base, &mm, &au);
+}
