@@ -50,6 +50,8 @@ ms_matcher *ms_matcher_new(const ms_ruleset *rs, char *err, size_t errlen)
     hs_error_t e = hs_alloc_scratch(rs->words_db, &m->scratch);
     if (e == HS_SUCCESS && rs->raw_db)
         e = hs_alloc_scratch(rs->raw_db, &m->scratch);
+    if (e == HS_SUCCESS && rs->author_db)
+        e = hs_alloc_scratch(rs->author_db, &m->scratch);
     uint32_t nr = rs->n_rules ? rs->n_rules : 1;
     m->rule_hit = calloc(nr, 1);
     m->touched = calloc(nr, sizeof *m->touched);
@@ -221,6 +223,15 @@ static int on_raw_match(unsigned int id, unsigned long long from, unsigned long 
     return 0;
 }
 
+static int on_author_match(unsigned int id, unsigned long long from, unsigned long long to,
+                           unsigned int flags, void *ctx)
+{
+    scan_ctx *c = ctx;
+    record_hit(c, c->m->rs->author_pat[id].rule, 0, 0);
+    return 0;
+}
+
+/* VIP authors: a sorted list of handles, and regexes in the author database. */
 static void match_vip(scan_ctx *c, const ms_mention *mention)
 {
     const ms_ruleset *rs = c->m->rs;
@@ -230,6 +241,9 @@ static void match_vip(scan_ctx *c, const ms_mention *mention)
         h++;
         n--;
     }
+    if (rs->author_db && mention->author.handle.len)
+        hs_scan(rs->author_db, mention->author.handle.ptr, (unsigned)mention->author.handle.len,
+                0, c->m->scratch, on_author_match, c);
     if (!rs->n_vip || n == 0 || n > 128)
         return;
     char key[129];

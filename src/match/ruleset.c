@@ -41,6 +41,7 @@
 /* A pattern waiting to be compiled, with where it came from. */
 typedef struct pending {
     char *expr;
+    const char *source;   /* the pattern as the rule author wrote it */
     unsigned flags;
     ms_pattern pat;
     const char *file;
@@ -60,7 +61,7 @@ typedef struct loader {
     int n_errors;
     XXH3_state_t *hash;
     ms_normaliser *norm;
-    pending_vec words, raw;
+    pending_vec words, raw, author;
     uint32_t cap_rules, cap_vip;
     /* lexicon literals already added, to drop duplicates after normalising */
     char **lex_seen;
@@ -153,8 +154,8 @@ static char *read_file(loader *L, const char *path, size_t *len, const char *fro
     return b.data;
 }
 
-static bool push(loader *L, pending_vec *pv, char *expr, unsigned flags, ms_pattern pat,
-                 const char *file, int line)
+static bool push_src(loader *L, pending_vec *pv, char *expr, const char *source,
+                     unsigned flags, ms_pattern pat, const char *file, int line)
 {
     if (pv->n == pv->cap) {
         uint32_t cap = pv->cap ? pv->cap * 2 : 1024;
@@ -167,8 +168,14 @@ static bool push(loader *L, pending_vec *pv, char *expr, unsigned flags, ms_patt
         pv->v = p;
         pv->cap = cap;
     }
-    pv->v[pv->n++] = (pending){expr, flags, pat, file, line};
+    pv->v[pv->n++] = (pending){expr, source, flags, pat, file, line};
     return true;
+}
+
+static bool push(loader *L, pending_vec *pv, char *expr, unsigned flags, ms_pattern pat,
+                 const char *file, int line)
+{
+    return push_src(L, pv, expr, NULL, flags, pat, file, line);
 }
 
 /* Escape bytes for a Hyperscan literal inside a regular expression. */
@@ -388,7 +395,13 @@ static void add_rule_regex(loader *L, uint32_t ri, const char *re, const char *f
 {
     ms_rule *r = &L->rs->rules[ri];
     if (r->flags & MS_RULE_VIP_AUTHOR) {
-        report(L, file, line, "rule '%s': vip_author rules take a list, not patterns", r->id);
+        /* matched against the author's handle, in a database of its own */
+        char *copy = strdup(re);
+        ms_pattern pat = {.role = MS_ROLE_RULE, .rule = ri};
+        if (!copy || !push_src(L, &L->author, copy, keep(L, re, strlen(re)),
+                               HS_FLAG_SOM_LEFTMOST | HS_FLAG_CASELESS, pat, file, line))
+            report(L, file, line, "out of memory");
+        r->n_patterns++;
         return;
     }
     ms_buf e;
@@ -403,8 +416,8 @@ static void add_rule_regex(loader *L, uint32_t ri, const char *re, const char *f
         return;
     }
     ms_pattern pat = {.role = MS_ROLE_RULE, .rule = ri};
-    push(L, r->view == MS_VIEW_WORDS ? &L->words : &L->raw, e.data,
-         HS_FLAG_SOM_LEFTMOST | HS_FLAG_CASELESS, pat, file, line);
+    push_src(L, r->view == MS_VIEW_WORDS ? &L->words : &L->raw, e.data, keep(L, re, strlen(re)),
+             HS_FLAG_SOM_LEFTMOST | HS_FLAG_CASELESS, pat, file, line);
     r->n_patterns++;
 }
 
@@ -967,7 +980,10 @@ static void report_bad_patterns(loader *L, pending_vec *pv, hs_compile_error_t *
         hs_compile_error_t *e = NULL;
         if (hs_compile(pv->v[i].expr, pv->v[i].flags, HS_MODE_BLOCK, NULL, &db, &e) !=
             HS_SUCCESS) {
-            report(L, pv->v[i].file, pv->v[i].line, "pattern '%s': %s", pv->v[i].expr,
+            /* Hyperscan's message may count characters of the words-view
+             * wrapper " (?:...) "; the pattern shown is the author's. */
+            report(L, pv->v[i].file, pv->v[i].line, "pattern '%s': %s",
+                   pv->v[i].source ? pv->v[i].source : pv->v[i].expr,
                    e ? e->message : "compile failed");
             hs_free_compile_error(e);
             found = true;
@@ -1119,7 +1135,7 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
     char index[PATH_MAX];
     snprintf(index, sizeof index, "%s/ruleset.yaml", dir);
     load_index(&L, index);
-    if (L.n_errors)
+    if (L.n_errors && !L.check_all)
         goto fail;
     if (rs->n_rules == 0) {
         report(&L, index, 0, "the rule set has no rules");
@@ -1131,33 +1147,38 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
              (unsigned long long)h.low64);
 
     char cbuf[PATH_MAX];
-    const char *cdir = cache_dir(opt, cbuf, sizeof cbuf);
+    const char *cdir = L.n_errors ? NULL : cache_dir(opt, cbuf, sizeof cbuf);
     if (cdir) {
         rs->words_db = cache_read(cdir, rs->version, "words");
         rs->raw_db = L.raw.n ? cache_read(cdir, rs->version, "raw") : NULL;
-        if (rs->words_db && (rs->raw_db || !L.raw.n)) {
+        rs->author_db = L.author.n ? cache_read(cdir, rs->version, "author") : NULL;
+        if (rs->words_db && (rs->raw_db || !L.raw.n) && (rs->author_db || !L.author.n)) {
             rs->stats.from_cache = true;
         } else {
             hs_free_database(rs->words_db);
             hs_free_database(rs->raw_db);
-            rs->words_db = rs->raw_db = NULL;
+            hs_free_database(rs->author_db);
+            rs->words_db = rs->raw_db = rs->author_db = NULL;
         }
     }
     if (!rs->stats.from_cache) {
         rs->words_db = compile_db(&L, &L.words);
         rs->raw_db = compile_db(&L, &L.raw);
+        rs->author_db = compile_db(&L, &L.author);
         if (L.n_errors || !rs->words_db)
             goto fail;
         if (cdir) {
             cache_write(cdir, rs->version, "words", rs->words_db);
             cache_write(cdir, rs->version, "raw", rs->raw_db);
+            cache_write(cdir, rs->version, "author", rs->author_db);
         }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
 
     finish_patterns(rs, &L.words, &rs->words_pat, &rs->n_words_pat);
     finish_patterns(rs, &L.raw, &rs->raw_pat, &rs->n_raw_pat);
-    if (!rs->words_pat || !rs->raw_pat) {
+    finish_patterns(rs, &L.author, &rs->author_pat, &rs->n_author_pat);
+    if (!rs->words_pat || !rs->raw_pat || !rs->author_pat) {
         report(&L, index, 0, "out of memory");
         goto fail;
     }
@@ -1176,6 +1197,7 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
                                           (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     free_pending(&L.words);
     free_pending(&L.raw);
+    free_pending(&L.author);
     free(L.lex_seen);
     free(L.lex_val);
     XXH3_freeState(L.hash);
@@ -1185,6 +1207,7 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
 fail:
     free_pending(&L.words);
     free_pending(&L.raw);
+    free_pending(&L.author);
     free(L.lex_seen);
     free(L.lex_val);
     if (L.hash)
@@ -1200,8 +1223,10 @@ void ms_ruleset_free(ms_ruleset *rs)
         return;
     hs_free_database(rs->words_db);
     hs_free_database(rs->raw_db);
+    hs_free_database(rs->author_db);
     free(rs->words_pat);
     free(rs->raw_pat);
+    free(rs->author_pat);
     free(rs->rules);
     free(rs->vip);
     for (uint32_t i = 0; i < rs->n_strings; i++)

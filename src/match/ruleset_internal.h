@@ -58,9 +58,11 @@ struct ms_ruleset {
     uint32_t n_rules;
     float threshold[MS_CAT_COUNT];
 
-    hs_database_t *words_db, *raw_db; /* raw_db may be NULL when empty */
-    ms_pattern *words_pat, *raw_pat;
-    uint32_t n_words_pat, n_raw_pat;
+    /* raw_db and author_db are NULL when they have no patterns; author_db
+     * holds vip_author regexes, matched against the author's handle. */
+    hs_database_t *words_db, *raw_db, *author_db;
+    ms_pattern *words_pat, *raw_pat, *author_pat;
+    uint32_t n_words_pat, n_raw_pat, n_author_pat;
 
     /* VIP author handles, lower-case without '@', sorted; with their rule. */
     struct ms_vip {

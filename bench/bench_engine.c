@@ -1,0 +1,298 @@
+/*
+ * bench_engine.c - the rule-set benchmark: how fast the engine classifies,
+ * measured against the raw Hyperscan scan of the same databases over the
+ * same corpus in the same run.
+ *
+ *   build/bench/bench_engine [--rules DIR] [--events N] [--length BYTES]
+ *                            [--threads N] [--seed S] [--rounds R]
+ *
+ * Prints: compile time (cold, without the cache) and load time (from the
+ * cache), database sizes, then for 1 and N threads the events/s and MB/s of
+ *   raw      hs_scan of the words and raw databases over the original text,
+ *            with a callback that does nothing: the floor set by Hyperscan;
+ *   engine   the full classification: normalise, scan both views, score,
+ *            decide;
+ * and the engine's rate as a ratio of raw. It also counts heap allocations
+ * made by mentionsift's code during the measured (warm) rounds (the binary
+ * wraps malloc/calloc/realloc at link time) and prints per-rule hit counts.
+ * Figures on a shared machine are noisy: compare ratios from one run.
+ */
+#include <getopt.h>
+#include <hs/hs.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/corpus.h"
+#include "core/engine.h"
+#include "match/ruleset.h"
+#include "match/ruleset_internal.h"
+
+/* ---- allocation counting (link with -Wl,--wrap=malloc,...) ---------- */
+
+static atomic_long allocs;
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t a, size_t b);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n)
+{
+    atomic_fetch_add_explicit(&allocs, 1, memory_order_relaxed);
+    return __real_malloc(n);
+}
+void *__wrap_calloc(size_t a, size_t b)
+{
+    atomic_fetch_add_explicit(&allocs, 1, memory_order_relaxed);
+    return __real_calloc(a, b);
+}
+void *__wrap_realloc(void *p, size_t n)
+{
+    atomic_fetch_add_explicit(&allocs, 1, memory_order_relaxed);
+    return __real_realloc(p, n);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The corpus, copied out of the generator so every run reads the same bytes. */
+typedef struct corpus_mem {
+    ms_mention *m;
+    size_t n;
+    size_t text_bytes;
+    ms_buf store;
+} corpus_mem;
+
+static ms_str copy_str(ms_buf *b, ms_str s, size_t *offs)
+{
+    *offs = b->len;
+    ms_buf_append(b, s.ptr, s.len);
+    return (ms_str){NULL, s.len};
+}
+
+static void build_corpus(corpus_mem *c, size_t n, uint32_t mean, uint64_t seed)
+{
+    ms_corpus_options opt;
+    ms_corpus_options_default(&opt);
+    opt.mean_len = mean;
+    ms_corpus *g = ms_corpus_new(seed, &opt);
+    c->m = calloc(n, sizeof *c->m);
+    size_t *offs = calloc(n * 3, sizeof *offs);
+    if (!g || !c->m || !offs) {
+        fprintf(stderr, "bench: out of memory\n");
+        exit(1);
+    }
+    ms_buf_init(&c->store);
+    for (size_t i = 0; i < n; i++) {
+        ms_mention m;
+        ms_corpus_next(g, &m);
+        c->m[i] = m;
+        c->m[i].text = copy_str(&c->store, m.text, &offs[3 * i]);
+        c->m[i].author.handle = copy_str(&c->store, m.author.handle, &offs[3 * i + 1]);
+        c->m[i].id = copy_str(&c->store, m.id, &offs[3 * i + 2]);
+        c->m[i].author.id = c->m[i].author.display_name = (ms_str){"", 0};
+        c->m[i].post_id = c->m[i].parent_id = c->m[i].permalink = c->m[i].language =
+            (ms_str){"", 0};
+        c->text_bytes += m.text.len;
+    }
+    for (size_t i = 0; i < n; i++) {
+        c->m[i].text.ptr = c->store.data + offs[3 * i];
+        c->m[i].author.handle.ptr = c->store.data + offs[3 * i + 1];
+        c->m[i].id.ptr = c->store.data + offs[3 * i + 2];
+    }
+    c->n = n;
+    free(offs);
+    ms_corpus_free(g);
+}
+
+typedef struct job {
+    const ms_ruleset *rs;
+    const corpus_mem *c;
+    int rounds;
+    bool raw;
+    size_t from, to;     /* slice of the corpus for this thread */
+    double secs;
+    long allocs_warm;
+    uint64_t *rule_hits; /* engine runs only, thread 0 */
+} job;
+
+static int nop(unsigned id, unsigned long long f, unsigned long long t, unsigned fl, void *ctx)
+{
+    return 0;
+}
+
+static void *run_job(void *arg)
+{
+    job *j = arg;
+    const ms_ruleset *rs = j->rs;
+    if (j->raw) {
+        hs_scratch_t *s = NULL;
+        if (hs_alloc_scratch(rs->words_db, &s) != HS_SUCCESS ||
+            (rs->raw_db && hs_alloc_scratch(rs->raw_db, &s) != HS_SUCCESS)) {
+            fprintf(stderr, "bench: hs_alloc_scratch failed\n");
+            exit(1);
+        }
+        double t0 = now_s();
+        for (int r = 0; r < j->rounds; r++)
+            for (size_t i = j->from; i < j->to; i++) {
+                const ms_str *t = &j->c->m[i].text;
+                hs_scan(rs->words_db, t->ptr, (unsigned)t->len, 0, s, nop, NULL);
+                if (rs->raw_db)
+                    hs_scan(rs->raw_db, t->ptr, (unsigned)t->len, 0, s, nop, NULL);
+            }
+        j->secs = now_s() - t0;
+        hs_free_scratch(s);
+        return NULL;
+    }
+    char err[256];
+    ms_engine *e = ms_engine_new(rs, NULL, err, sizeof err);
+    if (!e) {
+        fprintf(stderr, "bench: %s\n", err);
+        exit(1);
+    }
+    ms_verdict v;
+    for (size_t i = j->from; i < j->to; i++) /* warm-up round */
+        ms_engine_classify(e, &j->c->m[i], &v);
+    long a0 = atomic_load(&allocs);
+    double t0 = now_s();
+    for (int r = 0; r < j->rounds; r++)
+        for (size_t i = j->from; i < j->to; i++)
+            ms_engine_classify(e, &j->c->m[i], &v);
+    j->secs = now_s() - t0;
+    j->allocs_warm = atomic_load(&allocs) - a0;
+    if (j->rule_hits) {
+        const uint64_t *h = ms_engine_rule_counts(e);
+        for (uint32_t i = 0; i < ms_ruleset_rule_count(rs); i++)
+            j->rule_hits[i] = h[i];
+    }
+    ms_engine_free(e);
+    return NULL;
+}
+
+/** @brief Run `threads` jobs over the whole corpus; returns events/s. */
+static double measure(const ms_ruleset *rs, const corpus_mem *c, int threads, int rounds,
+                      bool raw, long *allocs_out, uint64_t *rule_hits)
+{
+    job jobs[64];
+    pthread_t th[64];
+    for (int t = 0; t < threads; t++) {
+        jobs[t] = (job){.rs = rs, .c = c, .rounds = rounds, .raw = raw,
+                        .from = c->n * (size_t)t / (size_t)threads,
+                        .to = c->n * (size_t)(t + 1) / (size_t)threads,
+                        .rule_hits = t == 0 ? rule_hits : NULL};
+        pthread_create(&th[t], NULL, run_job, &jobs[t]);
+    }
+    double slowest = 0;
+    long a = 0;
+    for (int t = 0; t < threads; t++) {
+        pthread_join(th[t], NULL);
+        if (jobs[t].secs > slowest)
+            slowest = jobs[t].secs;
+        a += jobs[t].allocs_warm;
+    }
+    if (allocs_out)
+        *allocs_out = a;
+    return (double)c->n * rounds / slowest;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"rules", required_argument, NULL, 'r'},  {"events", required_argument, NULL, 'n'},
+        {"length", required_argument, NULL, 'l'}, {"threads", required_argument, NULL, 't'},
+        {"seed", required_argument, NULL, 's'},   {"rounds", required_argument, NULL, 'R'},
+        {NULL, 0, NULL, 0}};
+    const char *rules = MS_DEFAULT_RULES_DIR;
+    size_t events = 200000;
+    uint32_t length = 200;
+    int threads = (int)sysconf(_SC_NPROCESSORS_ONLN), rounds = 5;
+    uint64_t seed = 42;
+    int c;
+    while ((c = getopt_long(argc, argv, "r:n:l:t:s:R:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': rules = optarg; break;
+        case 'n': events = strtoull(optarg, NULL, 10); break;
+        case 'l': length = (uint32_t)strtoul(optarg, NULL, 10); break;
+        case 't': threads = atoi(optarg); break;
+        case 's': seed = strtoull(optarg, NULL, 10); break;
+        case 'R': rounds = atoi(optarg); break;
+        default:
+            fprintf(stderr, "usage: bench_engine [--rules DIR] [--events N] [--length BYTES] "
+                            "[--threads N] [--seed S] [--rounds R]\n");
+            return 2;
+        }
+    }
+    if (threads < 1 || threads > 64 || events == 0 || rounds < 1) {
+        fprintf(stderr, "bench: threads must be 1..64, events and rounds positive\n");
+        return 2;
+    }
+    ms_buf errors;
+    ms_buf_init(&errors);
+    ms_ruleset_options cold = {.cache_dir = ""};
+    ms_ruleset *rs = ms_ruleset_load(rules, &cold, &errors);
+    if (!rs) {
+        ms_buf_terminate(&errors);
+        fprintf(stderr, "%sbench: rule set '%s' failed to load\n", errors.data, rules);
+        return 2;
+    }
+    const ms_ruleset_stats *st = ms_ruleset_stats_get(rs);
+    /* load time through the cache: write it once, then time a warm load */
+    char cache[] = "/tmp/mentionsift-bench-cache-XXXXXX";
+    double warm_load = -1;
+    if (mkdtemp(cache)) {
+        ms_ruleset_options o = {.cache_dir = cache};
+        ms_ruleset_free(ms_ruleset_load(rules, &o, NULL));
+        double t0 = now_s();
+        ms_ruleset *w = ms_ruleset_load(rules, &o, NULL);
+        warm_load = now_s() - t0;
+        ms_ruleset_free(w);
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", cache);
+        if (system(cmd) != 0)
+            fprintf(stderr, "bench: could not remove %s\n", cache);
+    }
+    printf("rule set        %s (%s)\n", rules, ms_ruleset_version(rs));
+    printf("rules           %u; patterns: words %u (lexicon %u), raw %u\n", st->rules,
+           st->words_patterns, st->lexicon_entries, st->raw_patterns);
+    printf("databases       words %zu bytes, raw %zu bytes\n", st->words_db_bytes,
+           st->raw_db_bytes);
+    printf("compile (cold)  %.3f s; load from cache %.3f s\n", st->compile_seconds, warm_load);
+
+    corpus_mem corpus = {0};
+    build_corpus(&corpus, events, length, seed);
+    double mb = (double)corpus.text_bytes / 1e6;
+    printf("corpus          %zu events, seed %llu, mean text %.0f bytes, %.1f MB; %d rounds\n\n",
+           corpus.n, (unsigned long long)seed, (double)corpus.text_bytes / (double)corpus.n, mb,
+           rounds);
+
+    uint64_t *hits = calloc(ms_ruleset_rule_count(rs), sizeof *hits);
+    int tcounts[2] = {1, threads};
+    printf("%-8s %-8s %14s %10s %8s\n", "threads", "path", "events/s", "MB/s", "ratio");
+    for (int k = 0; k < (threads > 1 ? 2 : 1); k++) {
+        int t = tcounts[k];
+        double raw = measure(rs, &corpus, t, rounds, true, NULL, NULL);
+        long a = 0;
+        double eng = measure(rs, &corpus, t, rounds, false, &a, k == 0 ? hits : NULL);
+        double bpe = (double)corpus.text_bytes / (double)corpus.n;
+        printf("%-8d %-8s %14.0f %10.1f %8s\n", t, "raw", raw, raw * bpe / 1e6, "1.00");
+        printf("%-8d %-8s %14.0f %10.1f %8.2f   (heap allocations while warm: %ld)\n", t,
+               "engine", eng, eng * bpe / 1e6, eng / raw, a);
+    }
+    printf("\nper-rule hits (1 thread, %d rounds):\n", rounds + 1);
+    for (uint32_t i = 0; i < ms_ruleset_rule_count(rs); i++)
+        if (hits[i])
+            printf("  %-40s %10llu\n", ms_ruleset_rule(rs, i)->id, (unsigned long long)hits[i]);
+    free(hits);
+    free(corpus.m);
+    ms_buf_free(&corpus.store);
+    ms_ruleset_free(rs);
+    ms_buf_free(&errors);
+    return 0;
+}

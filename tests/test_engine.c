@@ -1,0 +1,322 @@
+/*
+ * test_engine.c - the classification engine with the default rule set:
+ * every category from examples in the policy's own terms, evasion,
+ * Scunthorpe false positives, personal information with exact spans and
+ * redaction, hostile text, the decision rules, and rule-file errors.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/buf.h"
+#include "core/codec.h"
+#include "core/engine.h"
+#include "decide/decide.h"
+#include "match/ruleset.h"
+
+static ms_ruleset *rs;
+static ms_engine *eng;
+static ms_verdict v;
+
+static const char *rules_dir(void)
+{
+    const char *d = getenv("MS_RULES_DIR");
+    return d ? d : MS_DEFAULT_RULES_DIR;
+}
+
+static int setup(void **state)
+{
+    ms_buf err;
+    ms_buf_init(&err);
+    rs = ms_ruleset_load(rules_dir(), NULL, &err);
+    if (!rs) {
+        ms_buf_terminate(&err);
+        fprintf(stderr, "%s", err.data ? err.data : "load failed\n");
+        return -1;
+    }
+    ms_buf_free(&err);
+    char e[256];
+    eng = ms_engine_new(rs, NULL, e, sizeof e);
+    return eng ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    ms_engine_free(eng);
+    ms_ruleset_free(rs);
+    return 0;
+}
+
+static const ms_verdict *run_kind(const char *text, ms_kind kind, bool owned)
+{
+    ms_mention m = {.kind = kind, .page_owned = owned, .text = {text, strlen(text)},
+                    .created_at_ms = 1764000000000, .author = {.handle = {"resident1", 9}}};
+    assert_true(ms_engine_classify(eng, &m, &v));
+    return &v;
+}
+
+static const ms_verdict *run(const char *text)
+{
+    return run_kind(text, MS_KIND_PUBLIC_COMMENT, true);
+}
+
+static void expect(const char *text, ms_category c, bool want)
+{
+    run(text);
+    if (ms_verdict_has(&v, c) != want)
+        fail_msg("\"%s\": label %s expected %s (primary %s)", text, ms_category_name(c),
+                 want ? "present" : "absent", ms_category_name(v.primary));
+}
+
+static void test_house_rules(void **state)
+{
+    expect("you lot are a bunch of useless fucking idiots", MS_CAT_PROFANITY, true);
+    expect("what a load of shit", MS_CAT_PROFANITY, true);
+    expect("go back to your own country you p*ki scum", MS_CAT_HATE, true);
+    expect("I will burn your office down", MS_CAT_DETRIMENTAL, true);
+    expect("I know where you live", MS_CAT_DETRIMENTAL, true);
+    expect("DM me to earn 500 a day working from home", MS_CAT_ADVERTISING, true);
+    expect("check out my onlyfans for nudes", MS_CAT_SEXUAL_GRAPHIC, true);
+    run("I will burn your office down");
+    assert_true(v.urgent);
+    assert_int_equal(v.priority, MS_PRIORITY_URGENT);
+}
+
+static void test_evasion(void **state)
+{
+    expect("this is sh1t", MS_CAT_PROFANITY, true);
+    expect("f u c k you", MS_CAT_PROFANITY, true);
+    expect("fuuuuuck this", MS_CAT_PROFANITY, true);
+    expect("$hit service", MS_CAT_PROFANITY, true);
+    expect("fu\xE2\x80\x8B" "ck off", MS_CAT_PROFANITY, true);        /* zero-width space */
+    expect("\xEF\xBD\x86\xEF\xBD\x95\xEF\xBD\x83\xEF\xBD\x8B", MS_CAT_PROFANITY, true); /* fullwidth */
+}
+
+static void test_scunthorpe(void **state)
+{
+    const char *innocent[] = {
+        "I grew up in Scunthorpe",        "I live on Penistone Road",
+        "please assess my application",   "my son's class trip",
+        "a cocktail evening for tenants", "reading Dickens at the library",
+        "the assassin in the film",       "my therapist suggested it",
+        "a bag of grapes",                "Sussex and Middlesex",
+    };
+    for (size_t i = 0; i < sizeof innocent / sizeof innocent[0]; i++) {
+        run(innocent[i]);
+        for (int c = 0; c < MS_CAT_HOUSE_RULES_END; c++)
+            if (c != MS_CAT_PERSONAL_INFO && ms_verdict_has(&v, (ms_category)c))
+                fail_msg("\"%s\" flagged as %s", innocent[i], ms_category_name((ms_category)c));
+    }
+}
+
+static void test_complaint_and_deadline(void **state)
+{
+    run("still waiting for someone to fix my boiler, third time I've called and nobody has "
+        "called back. Disgusting service");
+    assert_true(ms_verdict_has(&v, MS_CAT_COMPLAINT));
+    assert_true(ms_verdict_has(&v, MS_CAT_REPAIR));
+    assert_int_equal(v.primary, MS_CAT_REPAIR); /* repair before complaint (2.26) */
+    assert_int_equal(v.respond_by_ms, 1764000000000 + MS_RESPONSE_DEADLINE_MS);
+    run("I want to make a formal complaint about how I was treated");
+    assert_true(ms_verdict_has(&v, MS_CAT_COMPLAINT));
+    assert_int_equal(v.action, MS_ACTION_ACKNOWLEDGE);
+    /* negative but not a complaint */
+    expect("the weather in Walsall is awful today", MS_CAT_COMPLAINT, false);
+}
+
+static void test_repairs(void **state)
+{
+    run("I can smell gas in my kitchen");
+    assert_true(ms_verdict_has(&v, MS_CAT_REPAIR));
+    assert_int_equal(v.repair_urgency, MS_URGENCY_EMERGENCY);
+    assert_true(v.urgent);
+    assert_int_equal(v.action, MS_ACTION_REDIRECT_TO_REPAIRS);
+    run("we have had no heating or hot water since Monday");
+    assert_int_equal(v.repair_urgency, MS_URGENCY_EMERGENCY);
+    run("the kitchen tap is dripping, can someone look at it");
+    assert_true(ms_verdict_has(&v, MS_CAT_REPAIR));
+    assert_true(v.repair_urgency == MS_URGENCY_ROUTINE || v.repair_urgency == MS_URGENCY_URGENT);
+    assert_false(v.urgent);
+}
+
+static void test_service_categories(void **state)
+{
+    run("Thank you so much to the team, brilliant service!");
+    assert_true(ms_verdict_has(&v, MS_CAT_POSITIVE));
+    assert_int_equal(v.action, MS_ACTION_THANK);
+    expect("thanks for nothing, useless as ever", MS_CAT_POSITIVE, false);
+    run("What time does the office open on Saturday?");
+    assert_true(ms_verdict_has(&v, MS_CAT_QUESTION));
+    assert_int_equal(v.action, MS_ACTION_ANSWER_PUBLICLY);
+    run("please take down the photo of my kids, I did not give permission");
+    assert_true(ms_verdict_has(&v, MS_CAT_CONSENT_WITHDRAWAL));
+    assert_int_equal(v.action, MS_ACTION_TAKE_DOWN_ON_REQUEST);
+    run_kind("whg are rubbish landlords", MS_KIND_EXTERNAL_MENTION, false);
+    assert_true(ms_verdict_has(&v, MS_CAT_EXTERNAL));
+}
+
+static void test_priority_public_first(void **state)
+{
+    run_kind("What time does the office open on Saturday?", MS_KIND_PUBLIC_COMMENT, true);
+    assert_int_equal(v.priority, MS_PRIORITY_HIGH);
+    run_kind("What time does the office open on Saturday?", MS_KIND_INBOX_MESSAGE, true);
+    assert_int_equal(v.priority, MS_PRIORITY_NORMAL);
+}
+
+/* Finds the redaction of `kind` and checks it covers exactly `span`. */
+static void expect_redaction(const char *text, ms_pii_kind kind, const char *span)
+{
+    run(text);
+    const char *at = strstr(text, span);
+    assert_non_null(at);
+    uint32_t s = (uint32_t)(at - text), e = s + (uint32_t)strlen(span);
+    for (uint8_t i = 0; i < v.n_redactions; i++)
+        if (v.redaction[i].start == s && v.redaction[i].end == e) {
+            assert_true(ms_verdict_has(&v, MS_CAT_PERSONAL_INFO));
+            return;
+        }
+    fail_msg("\"%s\": no %s redaction at [%u,%u) (%u redactions)", text,
+             ms_pii_kind_name(kind), s, e, v.n_redactions);
+}
+
+static void test_personal_information(void **state)
+{
+    expect_redaction("ring me on 07700 900123 please", MS_PII_PHONE, "07700 900123");
+    expect_redaction("my email is jo.bloggs@example.com thanks", MS_PII_EMAIL,
+                     "jo.bloggs@example.com");
+    expect_redaction("I live at WS1 1AA", MS_PII_POSTCODE, "WS1 1AA");
+    expect_redaction("my NI number is AB 12 34 56 C", MS_PII_NI_NUMBER, "AB 12 34 56 C");
+    /* QQ is not an issued NI prefix: no NI redaction */
+    run("reference QQ123456C");
+    for (uint8_t i = 0; i < v.n_redactions; i++)
+        assert_int_not_equal(v.redaction[i].kind, MS_PII_NI_NUMBER);
+
+    /* the redacted output masks exactly the span, byte for byte */
+    const char *text = "call 07700 900123 now";
+    ms_mention m = {.kind = MS_KIND_PUBLIC_COMMENT, .page_owned = true,
+                    .text = {text, strlen(text)}};
+    assert_true(ms_engine_classify(eng, &m, &v));
+    ms_buf out;
+    ms_buf_init(&out);
+    ms_encode_ctx ctx = {.rules = rs, .redact = true};
+    assert_true(ms_encode_classified(&out, MS_ENC_JSON, &ctx, &m, &v));
+    ms_buf_terminate(&out);
+    assert_non_null(strstr(out.data, "\"call ************ now\""));
+    assert_null(strstr(out.data, "900123"));
+    ms_buf_free(&out);
+}
+
+static void test_evidence_spans_in_original(void **state)
+{
+    const char *text = "Honestly, you're a total W@NKER!!";
+    run(text);
+    assert_true(ms_verdict_has(&v, MS_CAT_PROFANITY));
+    const ms_label *l = &v.label[MS_CAT_PROFANITY];
+    assert_true(l->n_evidence >= 1);
+    assert_int_equal(l->evidence[0].start, 25);
+    assert_int_equal(l->evidence[0].end, 31);
+}
+
+static void test_hostile_text(void **state)
+{
+    run("");
+    assert_int_equal(v.primary, MS_CAT_OTHER);
+    /* invalid UTF-8 never hides a match in the valid part */
+    run("\xFF\xFE shit \xC3");
+    assert_true(ms_verdict_has(&v, MS_CAT_PROFANITY));
+    /* a megabyte of one character, and a megabyte of emoji */
+    size_t n = 1u << 20;
+    char *big = malloc(n + 1);
+    assert_non_null(big);
+    memset(big, 'a', n);
+    big[n] = '\0';
+    run(big);
+    for (size_t i = 0; i + 4 <= n; i += 4)
+        memcpy(big + i, "\xF0\x9F\x98\xA0", 4); /* angry face */
+    run(big);
+    assert_true(v.sentiment.compound < -0.5f);
+    free(big);
+}
+
+static void test_sentiment_rules(void **state)
+{
+    run("The service was good");
+    float good = v.sentiment.compound;
+    run("The service was very good");
+    assert_true(v.sentiment.compound > good);  /* booster */
+    run("The service was not good");
+    assert_true(v.sentiment.compound < 0);     /* negation */
+    run("The service was GOOD");
+    assert_true(v.sentiment.compound > good);  /* caps emphasis */
+    run("The service was good!!!");
+    assert_true(v.sentiment.compound > good);  /* exclamation */
+    run("The staff were kind, but the repair was terrible");
+    assert_true(v.sentiment.compound < 0);     /* "but" shifts weight */
+    run("great job \xF0\x9F\x98\x8A");
+    assert_true(v.sentiment.compound > 0.5f);
+    assert_true(v.sentiment.compound <= 1.0f && v.sentiment.compound >= -1.0f);
+}
+
+/* Writes a small rule set with errors and checks they are reported with file:line. */
+static void test_rule_errors(void **state)
+{
+    char dir[] = "/tmp/ms-rules-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/ruleset.yaml", dir);
+    FILE *f = fopen(path, "w");
+    fputs("files: [bad.yaml]\n", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/bad.yaml", dir);
+    f = fopen(path, "w");
+    fputs("rules:\n"
+          "  - id: ok.rule\n"
+          "    category: profanity\n"
+          "    patterns: ['dang']\n"
+          "  - id: bad.regex\n"
+          "    category: profanity\n"
+          "    patterns:\n"
+          "      - 'unclosed (group'\n"
+          "  - id: bad.category\n"
+          "    category: nonsense\n"
+          "    patterns: ['x']\n",
+          f);
+    fclose(f);
+    ms_buf err;
+    ms_buf_init(&err);
+    ms_ruleset_options opt = {.cache_dir = "", .check_all = true};
+    ms_ruleset *bad = ms_ruleset_load(dir, &opt, &err);
+    assert_null(bad);
+    ms_buf_terminate(&err);
+    assert_non_null(strstr(err.data, "bad.yaml:10: rule 'bad.category': unknown category"));
+    assert_non_null(strstr(err.data, "bad.yaml:8: pattern"));
+    ms_buf_free(&err);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_house_rules),
+        cmocka_unit_test(test_evasion),
+        cmocka_unit_test(test_scunthorpe),
+        cmocka_unit_test(test_complaint_and_deadline),
+        cmocka_unit_test(test_repairs),
+        cmocka_unit_test(test_service_categories),
+        cmocka_unit_test(test_priority_public_first),
+        cmocka_unit_test(test_personal_information),
+        cmocka_unit_test(test_evidence_spans_in_original),
+        cmocka_unit_test(test_hostile_text),
+        cmocka_unit_test(test_sentiment_rules),
+        cmocka_unit_test(test_rule_errors),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
