@@ -70,5 +70,7 @@ bool ms_metrics_ready(ms_metrics *m);
 typedef struct ms_http ms_http;
 ms_http *ms_http_start(const char *listen, ms_metrics *m, char *err, size_t errlen);
 void ms_http_stop(ms_http *h);
+/** @brief The port the endpoint is bound to (the real one when PORT was 0). */
+int ms_http_port(const ms_http *h);
 
 #endif

@@ -1,0 +1,299 @@
+/*
+ * metrics.c - per-worker counters and their Prometheus rendering (metrics.h).
+ *
+ * Every worker owns one ms_worker_metrics slot, aligned to a cache line so
+ * that two workers never write the same line. Workers only do relaxed
+ * atomic adds and stores; the scraping thread (ms_metrics_render, called by
+ * the HTTP thread) sums all slots with relaxed loads. A scrape is therefore
+ * not a single instant across workers, which Prometheus counters tolerate.
+ *
+ * Rule hit counts are the engines' own plain uint64_t arrays (no atomics on
+ * the matcher's hot path); they are read here with __atomic_load_n(relaxed),
+ * which on 64-bit targets is a plain aligned load and never tears. The
+ * per-worker array pointers are filled in by the service after
+ * ms_metrics_new (workers are created after the metrics), so the array of
+ * pointers in ms_metrics_info is borrowed, not copied, and must outlive the
+ * metrics. Everything else in the info (names, version) is copied.
+ *
+ * The latency histogram keeps one non-cumulative counter per bucket (an
+ * observation increments exactly one); rendering accumulates them into
+ * Prometheus' cumulative le="..." buckets, and _count is their total.
+ */
+#include "kafka/metrics.h"
+
+#include <stdalign.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+
+const double ms_latency_bounds[MS_LATENCY_BUCKETS] = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+    0.25,   0.5,   1.0,    2.5,   5.0,  10.0,  20.0,  30.0,
+};
+
+/* The same bounds in microseconds, for comparisons without floating point. */
+static const uint64_t ms_latency_bounds_us[MS_LATENCY_BUCKETS] = {
+    500,    1000,    2500,    5000,    10000,   25000,    50000,    100000,
+    250000, 500000, 1000000, 2500000, 5000000, 10000000, 20000000, 30000000,
+};
+
+typedef struct metrics_slot {
+    alignas(64) ms_worker_metrics m;
+} metrics_slot;
+
+struct ms_metrics {
+    int n_workers;
+    metrics_slot *slots;
+    char *version;
+    char **topics;
+    size_t n_topics;
+    char **rule_ids;
+    size_t n_rules;
+    const uint64_t *const *rule_counts; /* borrowed: filled in after creation */
+};
+
+/** @brief strdup that maps NULL to "". */
+static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
+
+/** @brief Copy `n` strings; NULL on ENOMEM (nothing leaked). */
+static char **dup_strings(const char *const *v, size_t n)
+{
+    char **out = calloc(n ? n : 1, sizeof *out);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!(out[i] = dup_or_empty(v ? v[i] : NULL))) {
+            for (size_t j = 0; j < i; j++)
+                free(out[j]);
+            free(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+static void free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+ms_metrics *ms_metrics_new(int n_workers, const ms_metrics_info *info)
+{
+    if (n_workers < 0)
+        return NULL;
+    ms_metrics *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->n_workers = n_workers;
+    size_t bytes = (size_t)(n_workers ? n_workers : 1) * sizeof(metrics_slot);
+    m->slots = aligned_alloc(alignof(metrics_slot), bytes);
+    if (!m->slots)
+        goto fail;
+    memset(m->slots, 0, bytes); /* all-zero is a valid lock-free atomic zero */
+    m->version = dup_or_empty(info ? info->ruleset_version : NULL);
+    if (!m->version)
+        goto fail;
+    if (info) {
+        m->n_topics = info->n_topics < MS_MAX_TOPICS ? info->n_topics : MS_MAX_TOPICS;
+        if (!(m->topics = dup_strings(info->topic_names, m->n_topics)))
+            goto fail;
+        if (info->rule_ids && info->n_rules) {
+            m->n_rules = info->n_rules;
+            if (!(m->rule_ids = dup_strings(info->rule_ids, m->n_rules)))
+                goto fail;
+            m->rule_counts = info->rule_counts;
+        }
+    }
+    return m;
+fail:
+    ms_metrics_free(m);
+    return NULL;
+}
+
+void ms_metrics_free(ms_metrics *m)
+{
+    if (!m)
+        return;
+    free(m->slots);
+    free(m->version);
+    free_strings(m->topics, m->n_topics);
+    free_strings(m->rule_ids, m->n_rules);
+    free(m);
+}
+
+ms_worker_metrics *ms_metrics_worker(ms_metrics *m, int i)
+{
+    if (!m || i < 0 || i >= m->n_workers)
+        return NULL;
+    return &m->slots[i].m;
+}
+
+void ms_metrics_observe_latency(ms_worker_metrics *w, uint64_t us)
+{
+    size_t b = 0;
+    while (b < MS_LATENCY_BUCKETS && us > ms_latency_bounds_us[b])
+        b++;
+    atomic_fetch_add_explicit(&w->latency_bucket[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&w->latency_sum_us, us, memory_order_relaxed);
+}
+
+bool ms_metrics_ready(ms_metrics *m)
+{
+    if (!m || m->n_workers == 0)
+        return false;
+    for (int i = 0; i < m->n_workers; i++)
+        if (!atomic_load_explicit(&m->slots[i].m.assigned, memory_order_relaxed))
+            return false;
+    return true;
+}
+
+/* ---- rendering ------------------------------------------------------ */
+
+/**
+ * @brief Sum one counter over all workers; `f` is the counter's address in
+ * worker 0's slot, so the same offset is read in every slot.
+ */
+static uint64_t sum_at(const ms_metrics *m, const atomic_uint_fast64_t *f)
+{
+    size_t off = (size_t)((const char *)f - (const char *)&m->slots[0].m);
+    uint64_t s = 0;
+    for (int i = 0; i < m->n_workers; i++) {
+        const atomic_uint_fast64_t *p =
+            (const atomic_uint_fast64_t *)((const char *)&m->slots[i].m + off);
+        s += (uint64_t)atomic_load_explicit(p, memory_order_relaxed);
+    }
+    return s;
+}
+
+#define SUM(m, field) sum_at((m), &(m)->slots[0].m.field)
+
+/** @brief The consumer lag summed over workers (a signed gauge). */
+static int64_t lag_sum(const ms_metrics *m)
+{
+    int64_t s = 0;
+    for (int i = 0; i < m->n_workers; i++)
+        s += (int64_t)atomic_load_explicit(&m->slots[i].m.consumer_lag, memory_order_relaxed);
+    return s;
+}
+
+/** @brief Append a label value escaped as the text format requires. */
+static void label_value(ms_buf *out, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\\')
+            ms_buf_puts(out, "\\\\");
+        else if (*s == '"')
+            ms_buf_puts(out, "\\\"");
+        else if (*s == '\n')
+            ms_buf_puts(out, "\\n");
+        else
+            ms_buf_putc(out, *s);
+    }
+}
+
+static void head(ms_buf *out, const char *name, const char *type, const char *help)
+{
+    ms_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void scalar_metric(ms_buf *out, const char *name, const char *type, const char *help,
+                          long long v, bool is_signed)
+{
+    head(out, name, type, help);
+    if (is_signed)
+        ms_buf_printf(out, "%s %lld\n", name, v);
+    else
+        ms_buf_printf(out, "%s %llu\n", name, (unsigned long long)v);
+}
+
+static void labelled(ms_buf *out, const char *name, const char *label, const char *value,
+                     uint64_t v)
+{
+    ms_buf_printf(out, "%s{%s=\"", name, label);
+    label_value(out, value);
+    ms_buf_printf(out, "\"} %llu\n", (unsigned long long)v);
+}
+
+/** @brief Sum of one rule's hits over all workers (relaxed loads, no tearing). */
+static uint64_t rule_hits(const ms_metrics *m, size_t r)
+{
+    uint64_t s = 0;
+    for (int w = 0; w < m->n_workers; w++) {
+        const uint64_t *counts = __atomic_load_n(&m->rule_counts[w], __ATOMIC_RELAXED);
+        if (counts)
+            s += __atomic_load_n(&counts[r], __ATOMIC_RELAXED);
+    }
+    return s;
+}
+
+void ms_metrics_render(ms_metrics *m, ms_buf *out)
+{
+    scalar_metric(out, "mentionsift_events_in_total", "counter",
+                  "Events consumed from the input topics.", (long long)SUM(m, events_in), false);
+
+    head(out, "mentionsift_events_out_total", "counter", "Events produced, by output topic.");
+    for (size_t t = 0; t < m->n_topics; t++)
+        labelled(out, "mentionsift_events_out_total", "topic", m->topics[t],
+                 SUM(m, events_out_topic[t]));
+
+    head(out, "mentionsift_labels_total", "counter",
+         "Labels given, by category (an event can have several).");
+    for (int c = 0; c < MS_CAT_COUNT; c++)
+        labelled(out, "mentionsift_labels_total", "category", ms_category_name((ms_category)c),
+                 SUM(m, events_category[c]));
+
+    head(out, "mentionsift_primary_total", "counter", "Events by primary category.");
+    for (int c = 0; c < MS_CAT_COUNT; c++)
+        labelled(out, "mentionsift_primary_total", "category", ms_category_name((ms_category)c),
+                 SUM(m, primary_category[c]));
+
+    if (m->rule_counts && m->n_rules) {
+        head(out, "mentionsift_rule_hits_total", "counter", "Pattern matches, by rule (one event can match a rule more than once).");
+        for (size_t r = 0; r < m->n_rules; r++)
+            labelled(out, "mentionsift_rule_hits_total", "rule", m->rule_ids[r],
+                     rule_hits(m, r));
+    }
+
+    scalar_metric(out, "mentionsift_deadletter_total", "counter",
+                  "Events sent to the dead-letter topic.", (long long)SUM(m, deadletter), false);
+    scalar_metric(out, "mentionsift_produce_errors_total", "counter",
+                  "Outputs the broker did not accept.", (long long)SUM(m, produce_errors), false);
+    scalar_metric(out, "mentionsift_commits_total", "counter", "Offset commits that succeeded.",
+                  (long long)SUM(m, commits), false);
+    scalar_metric(out, "mentionsift_commit_errors_total", "counter", "Offset commits that failed.",
+                  (long long)SUM(m, commit_errors), false);
+    scalar_metric(out, "mentionsift_consumer_lag", "gauge",
+                  "Messages behind the end of the assigned partitions.",
+                  (long long)lag_sum(m), true);
+
+    /* histogram: one snapshot of the buckets, accumulated */
+    uint64_t buckets[MS_LATENCY_BUCKETS + 1] = {0};
+    for (int b = 0; b <= MS_LATENCY_BUCKETS; b++)
+        buckets[b] = SUM(m, latency_bucket[b]);
+    const char *h = "mentionsift_processing_latency_seconds";
+    head(out, h, "histogram", "Time from consuming an event to the broker acknowledging its "
+                              "outputs.");
+    uint64_t cum = 0;
+    for (int b = 0; b < MS_LATENCY_BUCKETS; b++) {
+        cum += buckets[b];
+        ms_buf_printf(out, "%s_bucket{le=\"%g\"} %llu\n", h, ms_latency_bounds[b],
+                      (unsigned long long)cum);
+    }
+    cum += buckets[MS_LATENCY_BUCKETS];
+    ms_buf_printf(out, "%s_bucket{le=\"+Inf\"} %llu\n", h, (unsigned long long)cum);
+    uint64_t sum_us = SUM(m, latency_sum_us);
+    ms_buf_printf(out, "%s_sum %llu.%06llu\n", h, (unsigned long long)(sum_us / 1000000),
+                  (unsigned long long)(sum_us % 1000000));
+    ms_buf_printf(out, "%s_count %llu\n", h, (unsigned long long)cum);
+
+    head(out, "mentionsift_ruleset_info", "gauge", "The loaded rule set's version.");
+    labelled(out, "mentionsift_ruleset_info", "version", m->version, 1);
+    scalar_metric(out, "mentionsift_workers", "gauge", "Worker threads.", m->n_workers, true);
+    scalar_metric(out, "mentionsift_ready", "gauge",
+                  "1 once every worker has had a partition assignment.", ms_metrics_ready(m),
+                  true);
+}
