@@ -24,6 +24,7 @@ struct ms_matcher {
     ms_tokinfo *tok;
     uint32_t tok_cap;
     uint8_t *rule_hit;       /* per rule: matched in this event */
+    uint32_t *first_start, *first_end; /* per rule: its first span in this event */
     uint32_t *touched;       /* rules marked in this event */
     uint32_t n_touched;
     uint64_t *rule_count;    /* lifetime match counts, for bench */
@@ -33,6 +34,8 @@ struct ms_matcher {
 /* What a callback needs; lives on the scan's stack. */
 typedef struct scan_ctx {
     ms_matcher *m;
+    const ms_pattern *table; /* patterns of the database being scanned */
+    bool need_som;           /* a deferred regex matched: run the SOM pass */
     const ms_normalised *view;
     const char *text;
     uint32_t text_len;
@@ -54,9 +57,16 @@ ms_matcher *ms_matcher_new(const ms_ruleset *rs, char *err, size_t errlen)
         e = hs_alloc_scratch(rs->author_db, &m->scratch);
     uint32_t nr = rs->n_rules ? rs->n_rules : 1;
     m->rule_hit = calloc(nr, 1);
+    m->first_start = calloc(nr, sizeof *m->first_start);
+    m->first_end = calloc(nr, sizeof *m->first_end);
     m->touched = calloc(nr, sizeof *m->touched);
     m->rule_count = calloc(nr, sizeof *m->rule_count);
-    if (e != HS_SUCCESS || !m->rule_hit || !m->touched || !m->rule_count) {
+    if (e == HS_SUCCESS && rs->words_som_db)
+        e = hs_alloc_scratch(rs->words_som_db, &m->scratch);
+    if (e == HS_SUCCESS && rs->raw_som_db)
+        e = hs_alloc_scratch(rs->raw_som_db, &m->scratch);
+    if (e != HS_SUCCESS || !m->rule_hit || !m->touched || !m->rule_count || !m->first_start ||
+        !m->first_end) {
         snprintf(err, errlen, "matcher: %s",
                  e != HS_SUCCESS ? "hs_alloc_scratch failed" : "out of memory");
         ms_matcher_free(m);
@@ -72,6 +82,8 @@ void ms_matcher_free(ms_matcher *m)
     hs_free_scratch(m->scratch);
     free(m->tok);
     free(m->rule_hit);
+    free(m->first_start);
+    free(m->first_end);
     free(m->touched);
     free(m->rule_count);
     free(m);
@@ -107,6 +119,8 @@ static void record_hit(scan_ctx *c, uint32_t ri, uint32_t start, uint32_t end)
     if (!m->rule_hit[ri]) {
         m->rule_hit[ri] = 1;
         m->touched[m->n_touched++] = ri;
+        m->first_start[ri] = start;
+        m->first_end[ri] = end;
         h->score[r->category] += r->weight;
         h->rules_matched++;
         if (r->category == MS_CAT_REPAIR && r->urgency > h->urgency && r->weight > 0)
@@ -133,8 +147,12 @@ static int on_words_match(unsigned int id, unsigned long long from, unsigned lon
                           unsigned int flags, void *ctx)
 {
     scan_ctx *c = ctx;
-    const ms_pattern *p = &c->m->rs->words_pat[id];
+    const ms_pattern *p = &c->table[id];
     const ms_normalised *v = c->view;
+    if (p->flags & MS_PAT_DEFERRED) {
+        c->need_som = true;
+        return 0;
+    }
     uint32_t s = p->len ? (uint32_t)to - p->len : (uint32_t)from;
     uint32_t e = (uint32_t)to;
     /* drop the boundary spaces that every words pattern carries */
@@ -187,7 +205,11 @@ static int on_raw_match(unsigned int id, unsigned long long from, unsigned long 
                         unsigned int flags, void *ctx)
 {
     scan_ctx *c = ctx;
-    const ms_pattern *p = &c->m->rs->raw_pat[id];
+    const ms_pattern *p = &c->table[id];
+    if (p->flags & MS_PAT_DEFERRED) {
+        c->need_som = true;
+        return 0;
+    }
     uint32_t s = p->len ? (uint32_t)to - p->len : (uint32_t)from;
     uint32_t e = (uint32_t)to;
     const unsigned char *t = (const unsigned char *)c->text;
@@ -227,7 +249,7 @@ static int on_author_match(unsigned int id, unsigned long long from, unsigned lo
                            unsigned int flags, void *ctx)
 {
     scan_ctx *c = ctx;
-    record_hit(c, c->m->rs->author_pat[id].rule, 0, 0);
+    record_hit(c, c->table[id].rule, 0, 0);
     return 0;
 }
 
@@ -241,7 +263,7 @@ static void match_vip(scan_ctx *c, const ms_mention *mention)
         h++;
         n--;
     }
-    if (rs->author_db && mention->author.handle.len)
+    if (rs->author_db && mention->author.handle.len && (c->table = rs->author_pat))
         hs_scan(rs->author_db, mention->author.handle.ptr, (unsigned)mention->author.handle.len,
                 0, c->m->scratch, on_author_match, c);
     if (!rs->n_vip || n == 0 || n > 128)
@@ -262,6 +284,31 @@ static void match_vip(scan_ctx *c, const ms_mention *mention)
             lo = mid + 1;
         else
             hi = mid;
+    }
+}
+
+/* all_of rules: fire when every part matched; the span covers the parts'
+ * first matches. */
+static void match_composites(scan_ctx *c)
+{
+    ms_matcher *m = c->m;
+    const ms_ruleset *rs = m->rs;
+    for (uint32_t k = 0; k < rs->n_composite; k++) {
+        const int32_t *parts = rs->composite_parts[k];
+        bool all = true;
+        uint32_t s = UINT32_MAX, e = 0;
+        for (int i = 0; i < 8 && parts[i] >= 0 && all; i++) {
+            if (!m->rule_hit[parts[i]]) {
+                all = false;
+                break;
+            }
+            if (m->first_start[parts[i]] < s)
+                s = m->first_start[parts[i]];
+            if (m->first_end[parts[i]] > e)
+                e = m->first_end[parts[i]];
+        }
+        if (all)
+            record_hit(c, rs->composite[k], s, e);
     }
 }
 
@@ -290,14 +337,32 @@ bool ms_matcher_scan(ms_matcher *m, const ms_mention *mention, const char *text,
     if (view->n_tok)
         memset(m->tok, 0, view->n_tok * sizeof *m->tok);
 
-    scan_ctx c = {m, view, text, text_len, v};
-    if (hs_scan(m->rs->words_db, view->view, view->len, 0, m->scratch, on_words_match, &c) !=
+    const ms_ruleset *rs = m->rs;
+    scan_ctx c = {.m = m, .table = rs->words_pat, .view = view, .text = text,
+                  .text_len = text_len, .v = v};
+    if (hs_scan(rs->words_db, view->view, view->len, 0, m->scratch, on_words_match, &c) !=
         HS_SUCCESS)
         return false;
-    if (m->rs->raw_db && text_len &&
-        hs_scan(m->rs->raw_db, text, text_len, 0, m->scratch, on_raw_match, &c) != HS_SUCCESS)
-        return false;
+    if (c.need_som && rs->words_som_db) {
+        c.table = rs->words_som_pat;
+        if (hs_scan(rs->words_som_db, view->view, view->len, 0, m->scratch, on_words_match,
+                    &c) != HS_SUCCESS)
+            return false;
+    }
+    if (rs->raw_db && text_len) {
+        c.table = rs->raw_pat;
+        c.need_som = false;
+        if (hs_scan(rs->raw_db, text, text_len, 0, m->scratch, on_raw_match, &c) != HS_SUCCESS)
+            return false;
+        if (c.need_som && rs->raw_som_db) {
+            c.table = rs->raw_som_pat;
+            if (hs_scan(rs->raw_som_db, text, text_len, 0, m->scratch, on_raw_match, &c) !=
+                HS_SUCCESS)
+                return false;
+        }
+    }
     match_vip(&c, mention);
+    match_composites(&c);
     *hits = h;
     return true;
 }

@@ -34,7 +34,7 @@
 #include "normalise/normalise.h"
 
 /* Bump when pattern generation changes, so cached databases are rebuilt. */
-#define MS_PATTERN_FORMAT "mentionsift-patterns-3"
+#define MS_PATTERN_FORMAT "mentionsift-patterns-4"
 
 #define MS_MAX_FILE_BYTES (64u << 20)
 
@@ -61,7 +61,7 @@ typedef struct loader {
     int n_errors;
     XXH3_state_t *hash;
     ms_normaliser *norm;
-    pending_vec words, raw, author;
+    pending_vec words, raw, author, words_som, raw_som;
     uint32_t cap_rules, cap_vip;
     /* lexicon literals already added, to drop duplicates after normalising */
     char **lex_seen;
@@ -415,10 +415,82 @@ static void add_rule_regex(loader *L, uint32_t ri, const char *re, const char *f
         report(L, file, line, "out of memory");
         return;
     }
-    ms_pattern pat = {.role = MS_ROLE_RULE, .rule = ri};
-    push_src(L, r->view == MS_VIEW_WORDS ? &L->words : &L->raw, e.data, keep(L, re, strlen(re)),
+    const char *src = keep(L, re, strlen(re));
+    char *som_copy = strdup(e.data);
+    if (!som_copy) {
+        report(L, file, line, "out of memory");
+        ms_buf_free(&e);
+        return;
+    }
+    bool words = r->view == MS_VIEW_WORDS;
+    ms_pattern pat = {.role = MS_ROLE_RULE, .rule = ri, .flags = MS_PAT_DEFERRED};
+    push_src(L, words ? &L->words : &L->raw, e.data, src, HS_FLAG_CASELESS, pat, file, line);
+    pat.flags = 0;
+    push_src(L, words ? &L->words_som : &L->raw_som, som_copy, src,
              HS_FLAG_SOM_LEFTMOST | HS_FLAG_CASELESS, pat, file, line);
     r->n_patterns++;
+}
+
+/* all_of: the rule fires when every named rule matched in the same event.
+ * Names are resolved after all files are read, so order does not matter. */
+static void add_composite(loader *L, yaml_document_t *d, uint32_t ri, yaml_node_t *all_of,
+                          const char *file)
+{
+    ms_ruleset *rs = L->rs;
+    const char *id = rs->rules[ri].id;
+    if (all_of->type != YAML_SEQUENCE_NODE) {
+        report(L, file, line_of(all_of), "rule '%s': all_of must be a list of rule ids", id);
+        return;
+    }
+    size_t n = (size_t)(all_of->data.sequence.items.top - all_of->data.sequence.items.start);
+    if (n < 2 || n > 7) {
+        report(L, file, line_of(all_of), "rule '%s': all_of takes 2 to 7 rule ids", id);
+        return;
+    }
+    uint32_t k = rs->n_composite;
+    uint32_t *c = realloc(rs->composite, (k + 1) * sizeof *c);
+    if (c)
+        rs->composite = c;
+    int32_t(*p)[8] = realloc(rs->composite_parts, (k + 1) * sizeof *p);
+    if (p)
+        rs->composite_parts = p;
+    if (!c || !p) {
+        report(L, file, line_of(all_of), "out of memory");
+        return;
+    }
+    rs->composite[k] = ri;
+    size_t i = 0;
+    for (yaml_node_item_t *it = all_of->data.sequence.items.start;
+         it < all_of->data.sequence.items.top; it++, i++) {
+        yaml_node_t *part = yaml_document_get_node(d, *it);
+        const char *pid = scalar(part);
+        /* store the id's string index for now; resolved in resolve_composites */
+        rs->composite_parts[k][i] = pid ? (int32_t)(keep(L, pid, strlen(pid)) ? rs->n_strings - 1 : -1) : -1;
+        if (!pid)
+            report(L, file, line_of(part), "rule '%s': all_of entries are rule ids", id);
+    }
+    rs->composite_parts[k][i] = -1;
+    rs->n_composite++;
+    rs->rules[ri].n_patterns = 0;
+}
+
+static void resolve_composites(loader *L)
+{
+    ms_ruleset *rs = L->rs;
+    for (uint32_t k = 0; k < rs->n_composite; k++) {
+        const ms_rule *r = &rs->rules[rs->composite[k]];
+        for (int i = 0; i < 8 && rs->composite_parts[k][i] >= 0; i++) {
+            const char *pid = rs->strings[rs->composite_parts[k][i]];
+            int32_t found = -1;
+            for (uint32_t j = 0; j < rs->n_rules; j++)
+                if (strcmp(rs->rules[j].id, pid) == 0)
+                    found = (int32_t)j;
+            if (found < 0 || (uint32_t)found == rs->composite[k])
+                report(L, r->file, r->line, "rule '%s': all_of names unknown rule '%s'", r->id,
+                       pid);
+            rs->composite_parts[k][i] = found;
+        }
+    }
 }
 
 static float parse_float(loader *L, yaml_node_t *n, const char *file, const char *what,
@@ -440,7 +512,7 @@ static float parse_float(loader *L, yaml_node_t *n, const char *file, const char
 
 static const char *const rule_keys[] = {"id", "category", "clause", "description", "action",
                                         "weight", "view", "list", "patterns", "flags",
-                                        "urgency", "pii", "validate", NULL};
+                                        "urgency", "pii", "validate", "all_of", NULL};
 
 static void load_rule(loader *L, yaml_document_t *d, yaml_node_t *n, const char *file)
 {
@@ -569,8 +641,16 @@ static void load_rule(loader *L, yaml_document_t *d, yaml_node_t *n, const char 
 
     yaml_node_t *list = map_get(d, n, "list");
     yaml_node_t *pats = map_get(d, n, "patterns");
+    yaml_node_t *all_of = map_get(d, n, "all_of");
+    if (all_of) {
+        add_composite(L, d, ri, all_of, file);
+        if (list || pats)
+            report(L, file, line_of(all_of), "rule '%s': all_of: cannot be combined with list: "
+                   "or patterns:", id);
+        return;
+    }
     if (!list && !pats) {
-        report(L, file, r->line, "rule '%s' has neither list: nor patterns:", id);
+        report(L, file, r->line, "rule '%s' has neither list:, patterns: nor all_of:", id);
         return;
     }
     if (list) {
@@ -1135,6 +1215,7 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
     char index[PATH_MAX];
     snprintf(index, sizeof index, "%s/ruleset.yaml", dir);
     load_index(&L, index);
+    resolve_composites(&L);
     if (L.n_errors && !L.check_all)
         goto fail;
     if (rs->n_rules == 0) {
@@ -1152,25 +1233,36 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
         rs->words_db = cache_read(cdir, rs->version, "words");
         rs->raw_db = L.raw.n ? cache_read(cdir, rs->version, "raw") : NULL;
         rs->author_db = L.author.n ? cache_read(cdir, rs->version, "author") : NULL;
-        if (rs->words_db && (rs->raw_db || !L.raw.n) && (rs->author_db || !L.author.n)) {
+        rs->words_som_db = L.words_som.n ? cache_read(cdir, rs->version, "words-som") : NULL;
+        rs->raw_som_db = L.raw_som.n ? cache_read(cdir, rs->version, "raw-som") : NULL;
+        if (rs->words_db && (rs->raw_db || !L.raw.n) && (rs->author_db || !L.author.n) &&
+            (rs->words_som_db || !L.words_som.n) && (rs->raw_som_db || !L.raw_som.n)) {
             rs->stats.from_cache = true;
         } else {
             hs_free_database(rs->words_db);
             hs_free_database(rs->raw_db);
             hs_free_database(rs->author_db);
-            rs->words_db = rs->raw_db = rs->author_db = NULL;
+            hs_free_database(rs->words_som_db);
+            hs_free_database(rs->raw_som_db);
+            rs->words_db = rs->raw_db = rs->author_db = rs->words_som_db = rs->raw_som_db = NULL;
         }
     }
     if (!rs->stats.from_cache) {
         rs->words_db = compile_db(&L, &L.words);
         rs->raw_db = compile_db(&L, &L.raw);
         rs->author_db = compile_db(&L, &L.author);
+        if (!L.n_errors) {
+            rs->words_som_db = compile_db(&L, &L.words_som);
+            rs->raw_som_db = compile_db(&L, &L.raw_som);
+        }
         if (L.n_errors || !rs->words_db)
             goto fail;
         if (cdir) {
             cache_write(cdir, rs->version, "words", rs->words_db);
             cache_write(cdir, rs->version, "raw", rs->raw_db);
             cache_write(cdir, rs->version, "author", rs->author_db);
+            cache_write(cdir, rs->version, "words-som", rs->words_som_db);
+            cache_write(cdir, rs->version, "raw-som", rs->raw_som_db);
         }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -1178,7 +1270,10 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
     finish_patterns(rs, &L.words, &rs->words_pat, &rs->n_words_pat);
     finish_patterns(rs, &L.raw, &rs->raw_pat, &rs->n_raw_pat);
     finish_patterns(rs, &L.author, &rs->author_pat, &rs->n_author_pat);
-    if (!rs->words_pat || !rs->raw_pat || !rs->author_pat) {
+    finish_patterns(rs, &L.words_som, &rs->words_som_pat, &rs->n_words_som_pat);
+    finish_patterns(rs, &L.raw_som, &rs->raw_som_pat, &rs->n_raw_som_pat);
+    if (!rs->words_pat || !rs->raw_pat || !rs->author_pat || !rs->words_som_pat ||
+        !rs->raw_som_pat) {
         report(&L, index, 0, "out of memory");
         goto fail;
     }
@@ -1198,6 +1293,8 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
     free_pending(&L.words);
     free_pending(&L.raw);
     free_pending(&L.author);
+    free_pending(&L.words_som);
+    free_pending(&L.raw_som);
     free(L.lex_seen);
     free(L.lex_val);
     XXH3_freeState(L.hash);
@@ -1208,6 +1305,8 @@ fail:
     free_pending(&L.words);
     free_pending(&L.raw);
     free_pending(&L.author);
+    free_pending(&L.words_som);
+    free_pending(&L.raw_som);
     free(L.lex_seen);
     free(L.lex_val);
     if (L.hash)
@@ -1224,6 +1323,12 @@ void ms_ruleset_free(ms_ruleset *rs)
     hs_free_database(rs->words_db);
     hs_free_database(rs->raw_db);
     hs_free_database(rs->author_db);
+    hs_free_database(rs->words_som_db);
+    hs_free_database(rs->raw_som_db);
+    free(rs->words_som_pat);
+    free(rs->raw_som_pat);
+    free(rs->composite);
+    free(rs->composite_parts);
     free(rs->words_pat);
     free(rs->raw_pat);
     free(rs->author_pat);

@@ -42,6 +42,8 @@ enum ms_pattern_flag {
     MS_PAT_PREFIX = 1u << 0,    /* words literal " lit": extend to word end */
     MS_PAT_BOUNDED = 1u << 1,   /* raw literal: check neighbours are not alnum */
     MS_PAT_EMOTICON_B = 1u << 2,/* raw emoticon: preceded by space or start */
+    MS_PAT_DEFERRED = 1u << 3,  /* regex in a main database: its hit is
+                                 * handled by the start-of-match pass */
 };
 
 typedef struct ms_pattern {
@@ -63,6 +65,19 @@ struct ms_ruleset {
     hs_database_t *words_db, *raw_db, *author_db;
     ms_pattern *words_pat, *raw_pat, *author_pat;
     uint32_t n_words_pat, n_raw_pat, n_author_pat;
+
+    /* Regular expressions again, compiled with start-of-match reporting.
+     * Tracking the start of every regex on every scan costs several times
+     * the scan itself, so the main databases find regex hits without it and
+     * these are scanned only for the rare events where one hit. */
+    hs_database_t *words_som_db, *raw_som_db;
+    ms_pattern *words_som_pat, *raw_som_pat;
+    uint32_t n_words_som_pat, n_raw_som_pat;
+
+    /* Composite rules (all_of:) and the rules each needs, -1 terminated. */
+    uint32_t *composite;        /* rule indexes of composite rules */
+    int32_t (*composite_parts)[8];
+    uint32_t n_composite;
 
     /* VIP author handles, lower-case without '@', sorted; with their rule. */
     struct ms_vip {

@@ -98,6 +98,7 @@ typedef struct state {
     uint32_t tok_begin;      /* view offset of the open token, or UINT32_MAX */
     uint32_t tok_upper, tok_lower, tok_letters, tok_leet, tok_digits;
     bool tok_is_symbol;
+    bool tok_maybe_repeat;   /* a run of 3 identical bytes may be in the token */
     uint32_t single_run;     /* consecutive single-letter tokens */
     bool need_rejoin;
     uint32_t n_allcaps, n_letter_tokens;
@@ -166,6 +167,7 @@ static void open_token(state *s)
     s->tok_begin = s->len;
     s->tok_upper = s->tok_lower = s->tok_letters = s->tok_leet = s->tok_digits = 0;
     s->tok_is_symbol = false;
+    s->tok_maybe_repeat = false;
 }
 
 /* Leetspeak applies to words that mix letters with digits or symbols, but
@@ -217,7 +219,7 @@ static void close_token(state *s, uint32_t sep_at)
         }
     }
     /* Collapse runs of 3+ identical letters into one, merging source ranges. */
-    if (tlen >= 3) {
+    if (tlen >= 3 && s->tok_maybe_repeat) {
         uint32_t w = 0;
         for (uint32_t r = 0; r < tlen;) {
             uint32_t e = r + 1;
@@ -372,6 +374,7 @@ static inline uint32_t decode_utf8(const unsigned char *p, size_t avail, uint32_
 static inline void feed_ascii(state *s, unsigned char c, uint32_t from, uint32_t to,
                               ms_normalised *out)
 {
+    s->tok_maybe_repeat = true; /* the slow path does not track runs */
     switch (ascii_class[c]) {
     case C_LOWER:
         open_token(s);
@@ -416,6 +419,42 @@ static inline void feed_ascii(state *s, unsigned char c, uint32_t from, uint32_t
         close_token(s, from);
         break;
     }
+}
+
+/* The fast path: a run of ASCII letters and digits, copied in one loop.
+ * Returns the index after the run. */
+static size_t feed_alnum_run(state *s, const unsigned char *p, size_t i, size_t len)
+{
+    size_t j = i;
+    while (j < len && ascii_class[p[j]] >= C_LOWER && ascii_class[p[j]] <= C_DIGIT)
+        j++;
+    if (s->len + (j - i) + 2 > s->n->cap && !grow(s, (size_t)s->len + (j - i) + 2))
+        return j;
+    open_token(s);
+    char *v = s->n->view + s->len;
+    uint32_t *ss = s->n->src_start + s->len, *se = s->n->src_end + s->len;
+    uint32_t upper = 0, lower = 0, digits = 0;
+    bool repeat = false;
+    for (size_t k = i; k < j; k++) {
+        unsigned char c = p[k];
+        uint8_t cls = ascii_class[c];
+        upper += cls == C_UPPER;
+        lower += cls == C_LOWER;
+        digits += cls == C_DIGIT;
+        char ch = (char)(cls == C_UPPER ? c + 32 : c);
+        if (k >= i + 2 && ch == v[-1] && ch == v[-2])
+            repeat = true;
+        *v++ = ch;
+        *ss++ = (uint32_t)k;
+        *se++ = (uint32_t)k + 1;
+    }
+    s->len += (uint32_t)(j - i);
+    s->tok_upper += upper;
+    s->tok_lower += lower;
+    s->tok_letters += upper + lower;
+    s->tok_digits += digits;
+    s->tok_maybe_repeat |= repeat;
+    return j;
 }
 
 /* Append the UTF-8 encoding of a non-ASCII code point as part of a token. */
@@ -513,6 +552,16 @@ bool ms_normalise(ms_normaliser *n, const char *text, size_t len, ms_normalised 
     while (i < len) {
         unsigned char c = p[i];
         if (c < 0x80) {
+            uint8_t cls = ascii_class[c];
+            if (cls >= C_LOWER && cls <= C_DIGIT) {
+                i = feed_alnum_run(&s, p, i, len);
+                continue;
+            }
+            if (cls == C_SEP && c != '?') {
+                close_token(&s, (uint32_t)i);
+                i++;
+                continue;
+            }
             feed_ascii(&s, c, (uint32_t)i, (uint32_t)i + 1, out);
             i++;
             continue;
