@@ -1,0 +1,324 @@
+#!/usr/bin/env bash
+# service.sh - integration tests of `mentionsift run` against a Kafka broker.
+#
+# The service runs as a separate process; events go in and come out through
+# kcat (a Kafka client that is not the service). The same script runs
+# against real Apache Kafka (MS_BROKER=kafka, tests/kafka/broker.sh) and
+# against librdkafka's mock cluster (MS_BROKER=mock, `mentionsift
+# mock-cluster`). Each run uses fresh topic and group names.
+#
+# Checks:
+#   1. routing: each sample event reaches its primary topic, House Rules hits
+#      also reach the moderation topic and urgent ones the urgent topic, with
+#      the categories, rules, content type and rule-set version in headers;
+#   2. dead letters: malformed events reach the dead-letter topic with their
+#      original bytes and a reason;
+#   3. SIGTERM mid-stream drains and exits 0; after a restart every input
+#      event is present downstream (duplicates allowed, losses never);
+#   4. two instances in one group share the partitions and lose nothing;
+#   5. a bad config stops start-up with a message naming the key.
+# Every wait is bounded. Prints one PASS/FAIL line per check and exits
+# non-zero if any failed.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+BIN=${MS_BIN:-build/mentionsift}
+BROKER=${MS_BROKER:-kafka}
+WORK=$(mktemp -d /tmp/ms-it-XXXXXX)
+RUN=it$$$(date +%s)
+fails=0
+pids=()
+
+cleanup() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+  sleep 0.5
+  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+  if [ "$BROKER" = kafka ]; then bash tests/kafka/broker.sh stop >/dev/null 2>&1; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+ok() { echo "PASS: $*"; }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# ---- broker ----------------------------------------------------------
+if [ "$BROKER" = kafka ]; then
+  BOOT=$(bash tests/kafka/broker.sh start 1) || { echo "FAIL: broker did not start"; exit 1; }
+else
+  "$BIN" mock-cluster 3 > "$WORK/mock.out" 2>"$WORK/mock.err" &
+  pids+=($!)
+  for _ in $(seq 50); do [ -s "$WORK/mock.out" ] && break; sleep 0.1; done
+  BOOT=$(head -1 "$WORK/mock.out")
+  [ -n "$BOOT" ] || { echo "FAIL: mock cluster did not start"; exit 1; }
+fi
+echo "broker: $BROKER at $BOOT"
+
+IN_M=$RUN.mentions IN_C=$RUN.comments IN_I=$RUN.inbox
+OUT=$RUN.classified
+DLQ=$RUN.deadletter
+OUT_TOPICS="$OUT.complaint $OUT.repair $OUT.misinformation $OUT.positive $OUT.question $OUT.consent $OUT.moderation $OUT.other $OUT.urgent $DLQ"
+
+# Create topics up front with 3 partitions (auto-creation on the mock gives 4;
+# real Kafka's is configured by the broker script).
+if [ "$BROKER" = kafka ]; then
+  for t in $IN_M $IN_C $IN_I $OUT_TOPICS; do
+    bash tests/kafka/broker.sh create-topic "$t" 3 1 >/dev/null 2>&1 || true
+  done
+fi
+
+write_config() { # file group
+  cat > "$1" <<EOF
+kafka:
+  bootstrap.servers: "$BOOT"
+  group.id: "$2"
+  consumer:
+    session.timeout.ms: "10000"
+    topic.metadata.refresh.interval.ms: "1000"
+input:
+  topics: [$IN_M, $IN_C, $IN_I]
+output:
+  encoding: json
+  topics:
+    complaint: $OUT.complaint
+    repair: $OUT.repair
+    misinformation: $OUT.misinformation
+    positive: $OUT.positive
+    question: $OUT.question
+    consent_withdrawal: $OUT.consent
+    profanity: $OUT.moderation
+    hate: $OUT.moderation
+    religion_politics: $OUT.moderation
+    colleague: $OUT.moderation
+    sexual_graphic: $OUT.moderation
+    malicious_link: $OUT.moderation
+    detrimental: $OUT.moderation
+    advertising: $OUT.moderation
+    personal_info: $OUT.moderation
+    negative: $OUT.other
+    external: $OUT.other
+    vip: $OUT.other
+    other: $OUT.other
+    moderation: $OUT.moderation
+    urgent: $OUT.urgent
+    deadletter: $DLQ
+workers: 2
+processing:
+  max_event_bytes: 65536
+  shutdown_timeout_ms: 10000
+http:
+  listen: "off"
+log:
+  level: info
+EOF
+}
+
+start_service() { # config logfile -> pid in $svc
+  "$BIN" run --config "$1" 2>"$2" &
+  svc=$!
+  pids+=($svc)
+}
+
+# All output as "topic<TAB>headers<TAB>payload" lines (kcat exits at end).
+dump_outputs() { # file
+  : > "$1"
+  for t in $OUT_TOPICS; do
+    timeout 30 kcat -C -b "$BOOT" -t "$t" -o beginning -e -q \
+      -f '%t\t%h\t%s\n' >> "$1" 2>/dev/null || true
+  done
+}
+
+# Distinct event ids seen on their primary topic or the dead-letter topic.
+count_events() { # dumpfile
+  python3 - "$1" "$OUT" "$DLQ" <<'EOF'
+import sys
+path, out, dlq = sys.argv[1:]
+def parse_headers(s):
+    # kcat prints headers as "k=v,k=v"; values may hold commas themselves
+    h, key = {}, None
+    for tok in s.split(","):
+        k, sep, v = tok.partition("=")
+        if sep and (k.startswith("mentionsift-") or k == "content-type"):
+            key = k
+            h[key] = v
+        elif key:
+            h[key] += "," + tok
+    return h
+
+primary_topic = {}
+ids = set()
+for line in open(path, encoding="utf-8", errors="replace"):
+    parts = line.rstrip("\n").split("\t", 2)
+    if len(parts) < 3:
+        continue
+    topic, headers, payload = parts
+    h = parse_headers(headers)
+    if topic == dlq:
+        ids.add("dlq:" + payload)
+    elif "mentionsift-event-id" in h:
+        ids.add(h["mentionsift-event-id"])
+print(len(ids))
+EOF
+}
+
+wait_for_events() { # want timeout_s dumpfile
+  local want=$1 until=$((SECONDS + $2)) n=0
+  while [ $SECONDS -lt $until ]; do
+    dump_outputs "$3"
+    n=$(count_events "$3")
+    [ "$n" -ge "$want" ] && { echo "$n"; return 0; }
+    sleep 2
+  done
+  echo "$n"
+  return 1
+}
+
+# ---- 1 + 2: routing, headers, dead letters -------------------------------
+write_config "$WORK/a.yaml" "$RUN-a"
+SAMPLE=bench/data/sample-mentions.jsonl
+# inbox messages to the inbox topic, replies to comments, the rest to mentions
+python3 - "$SAMPLE" "$WORK" <<'EOF'
+import json, sys
+sample, work = sys.argv[1:]
+files = {k: open(f"{work}/in.{k}", "w") for k in ("m", "c", "i")}
+for line in open(sample):
+    kind = json.loads(line)["kind"]
+    files["i" if kind == "inbox_message" else "c" if kind == "reply" else "m"].write(line)
+EOF
+kcat -P -b "$BOOT" -t "$IN_M" "$WORK/in.m" -l 2>/dev/null
+kcat -P -b "$BOOT" -t "$IN_C" "$WORK/in.c" -l 2>/dev/null
+kcat -P -b "$BOOT" -t "$IN_I" "$WORK/in.i" -l 2>/dev/null
+printf '%s\n' 'this is not json' '{"id":"bad-kind","kind":"carrier_pigeon","text":"hi"}' \
+  '{"id":"trunc","text":"unterminated' > "$WORK/bad.jsonl"
+kcat -P -b "$BOOT" -t "$IN_M" "$WORK/bad.jsonl" -l 2>/dev/null
+python3 -c "print('{\"id\":\"big\",\"text\":\"' + 'a'*70000 + '\"}')" > "$WORK/big.jsonl"
+kcat -P -b "$BOOT" -t "$IN_M" "$WORK/big.jsonl" -l -X message.max.bytes=2000000 2>/dev/null
+n_sample=$(wc -l < "$SAMPLE")
+want=$((n_sample + 4))
+
+start_service "$WORK/a.yaml" "$WORK/a.log"
+got=$(wait_for_events "$want" 90 "$WORK/out1.tsv")
+if [ "$got" -ge "$want" ]; then ok "all $n_sample sample events and 4 bad ones came out ($got)"
+else bad "only $got of $want events came out"; tail -20 "$WORK/a.log"; fi
+
+python3 - "$WORK/out1.tsv" "$SAMPLE" "$OUT" "$DLQ" <<'EOF'
+import json, sys
+dump, sample, out, dlq = sys.argv[1:]
+def parse_headers(s):
+    # kcat prints headers as "k=v,k=v"; values may hold commas themselves
+    h, key = {}, None
+    for tok in s.split(","):
+        k, sep, v = tok.partition("=")
+        if sep and (k.startswith("mentionsift-") or k == "content-type"):
+            key = k
+            h[key] = v
+        elif key:
+            h[key] += "," + tok
+    return h
+
+fails = 0
+def check(cond, msg):
+    global fails
+    print(("PASS: " if cond else "FAIL: ") + msg)
+    fails += not cond
+by_id = {}
+dead = []
+for line in open(dump, encoding="utf-8", errors="replace"):
+    parts = line.rstrip("\n").split("\t", 2)
+    if len(parts) < 3:
+        continue
+    topic, headers, payload = parts
+    h = parse_headers(headers)
+    if topic == dlq:
+        dead.append((h, payload))
+        continue
+    by_id.setdefault(h.get("mentionsift-event-id"), []).append((topic, h, payload))
+ids = [json.loads(l)["id"] for l in open(sample)]
+check(all(i in by_id for i in ids), "every sample event is downstream")
+routing_ok = header_ok = True
+moderation = {"profanity", "hate", "religion_politics", "colleague", "sexual_graphic",
+              "malicious_link", "detrimental", "advertising", "misinformation", "personal_info"}
+primary_topic = {"complaint": "complaint", "repair": "repair", "misinformation": "misinformation",
+                 "positive": "positive", "question": "question", "consent_withdrawal": "consent",
+                 "negative": "other", "external": "other", "vip": "other", "other": "other"}
+for i in ids:
+    outs = by_id.get(i, [])
+    if not outs:
+        continue
+    topics = {t for t, _, _ in outs}
+    h = outs[0][1]
+    doc = json.loads(outs[0][2])
+    cats = set(h.get("mentionsift-categories", "").split(","))
+    want = {out + "." + primary_topic.get(doc["primary"], "moderation")}
+    if cats & moderation - {"misinformation"} or doc["primary"] in moderation:
+        want.add(out + ".moderation")
+    if doc["urgent"]:
+        want.add(out + ".urgent")
+    if topics != want:
+        routing_ok = False
+        print(f"  {i}: topics {sorted(topics)} want {sorted(want)}")
+    if (h.get("content-type") != "application/json" or not h.get("mentionsift-ruleset")
+            or doc["primary"] not in cats or set(l["category"] for l in doc["labels"]) != cats):
+        header_ok = False
+        print(f"  {i}: headers {h}")
+check(routing_ok, "each event is on its primary topic, plus moderation and urgent when they apply")
+check(header_ok, "headers carry content type, categories (matching the body) and rule-set version")
+reasons = [h.get("mentionsift-error", "") for h, _ in dead]
+check(len(dead) >= 4, f"malformed events dead-lettered ({len(dead)})")
+check(any("undecodable" in r for r in reasons) and any("kind" in r for r in reasons),
+      "dead-letter reasons name the problem")
+check(any("max_event_bytes" in r for r in reasons), "oversized event dead-lettered with its reason")
+check(any(p == "this is not json" for _, p in dead), "dead-lettered events keep their original bytes")
+check(all(h.get("mentionsift-source-topic") and h.get("mentionsift-source-offset") for h, _ in dead),
+      "dead letters name source topic, partition and offset")
+sys.exit(1 if fails else 0)
+EOF
+[ $? = 0 ] || fails=$((fails + 1))
+
+# ---- 3: SIGTERM mid-stream, restart, nothing lost ------------------------
+N=3000
+"$BIN" firehose -b "$BOOT" -t "$IN_M" -n $N -s 7 -l 200 -r 1500 >/dev/null 2>"$WORK/fh.log" &
+fh=$!
+sleep 1
+kill -TERM "$svc"
+t0=$SECONDS
+if wait "$svc"; then ok "SIGTERM: drained and exited 0 in $((SECONDS - t0)) s"
+else bad "SIGTERM: exit status $? (log: $(tail -3 "$WORK/a.log"))"; fi
+wait "$fh" || bad "firehose failed: $(tail -2 "$WORK/fh.log")"
+start_service "$WORK/a.yaml" "$WORK/a2.log"
+want=$((want + N))
+got=$(wait_for_events "$want" 120 "$WORK/out2.tsv")
+if [ "$got" -ge "$want" ]; then ok "after SIGTERM and restart all $want events are downstream"
+else bad "after restart only $got of $want events downstream"; fi
+kill -TERM "$svc"; wait "$svc"
+
+# ---- 4: two instances share the group and lose nothing -----------------
+write_config "$WORK/b.yaml" "$RUN-b"
+start_service "$WORK/b.yaml" "$WORK/b1.log"; s1=$svc
+start_service "$WORK/b.yaml" "$WORK/b2.log"; s2=$svc
+sleep 3
+"$BIN" firehose -b "$BOOT" -t "$IN_C" -n $N -s 8 -l 150 >/dev/null 2>"$WORK/fh2.log" ||
+  bad "firehose failed: $(tail -2 "$WORK/fh2.log")"
+want=$((want + N))
+got=$(wait_for_events "$want" 120 "$WORK/out3.tsv")
+if [ "$got" -ge "$want" ]; then ok "two instances together processed every event ($got)"
+else bad "two instances: only $got of $want events downstream"; fi
+a1=$(grep -c '"partitions assigned"' "$WORK/b1.log")
+a2=$(grep -c '"partitions assigned"' "$WORK/b2.log")
+if [ "$a1" -ge 1 ] && [ "$a2" -ge 1 ]; then ok "both instances were assigned partitions"
+else bad "partition assignments: instance 1 $a1, instance 2 $a2"; fi
+kill -TERM "$s1" "$s2"; wait "$s1"; r1=$?; wait "$s2"; r2=$?
+[ "$r1" = 0 ] && [ "$r2" = 0 ] && ok "both instances stopped cleanly" || bad "instance exit codes $r1 $r2"
+
+# ---- 5: a bad config stops start-up, naming the key ----------------------
+printf 'workers: -3\nkafka:\n  bootstrapservers: x\n' > "$WORK/bad.yaml"
+"$BIN" run --config "$WORK/bad.yaml" 2>"$WORK/bad.log"
+rc=$?
+if [ $rc = 2 ] && grep -q "bad.yaml:1: key 'workers'" "$WORK/bad.log" &&
+   grep -q "bad.yaml:3" "$WORK/bad.log"; then ok "bad config: exit 2, file:line and key named"
+else bad "bad config: exit $rc, $(cat "$WORK/bad.log")"; fi
+MENTIONSIFT_KAFKA_PRODUCER_NO_SUCH_PROPERTY=1 timeout 20 "$BIN" run --config "$WORK/a.yaml" 2>"$WORK/bad2.log"
+rc=$?
+if [ $rc = 2 ] && grep -q "no.such.property" "$WORK/bad2.log"; then ok "bad librdkafka property: exit 2, property named"
+else bad "bad librdkafka property: exit $rc, $(tail -2 "$WORK/bad2.log")"; fi
+
+echo "service integration on $BROKER: $fails failed"
+[ $fails = 0 ]
