@@ -214,6 +214,7 @@ static void key_table(cfg_loader *L)
     add_key(L, "processing.max_text_bytes", K_U32, &c->max_text_bytes, 1, 1u << 30);
     add_key(L, "processing.max_in_flight", K_U32, &c->max_in_flight, 1, 10000000);
     add_key(L, "processing.shutdown_timeout_ms", K_U32, &c->shutdown_timeout_ms, 0, 3600000);
+    add_key(L, "processing.passthrough", K_BOOL, &c->passthrough, 0, 0);
     add_key(L, "http.listen", K_LISTEN, &c->http_listen, 0, 0);
     add_key(L, "log.level", K_LEVEL, &c->log_level, 0, 0);
 }
@@ -1084,6 +1085,7 @@ void ms_config_dump(const ms_config *c, ms_buf *out)
     ms_buf_printf(out, "processing.max_text_bytes = %u\n", c->max_text_bytes);
     ms_buf_printf(out, "processing.max_in_flight = %u\n", c->max_in_flight);
     ms_buf_printf(out, "processing.shutdown_timeout_ms = %u\n", c->shutdown_timeout_ms);
+    ms_buf_printf(out, "processing.passthrough = %s\n", c->passthrough ? "true" : "false");
     ms_buf_printf(out, "http.listen = %s\n", c->http_listen ? c->http_listen : "off");
     ms_buf_printf(out, "log.level = %s\n",
                   (unsigned)c->log_level <= MS_LOG_ERROR ? ms_level_names[c->log_level] : "?");

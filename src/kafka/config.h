@@ -27,6 +27,8 @@
  *     max_text_bytes: 65536
  *     max_in_flight: 50000      # per worker, events awaiting broker acks
  *     shutdown_timeout_ms: 10000
+ *     passthrough: false        # benchmark baseline: copy input to the 'other'
+ *                               # topic without decoding or classifying
  *   http:
  *     listen: 127.0.0.1:9464    # "off" disables the endpoint
  *   log:
@@ -103,6 +105,7 @@ typedef struct ms_config {
     ms_guarantee guarantee;
     uint32_t max_event_bytes, max_text_bytes, max_in_flight;
     uint32_t shutdown_timeout_ms;
+    bool passthrough;                  /* bench baseline: no decode, no classify */
     char *http_listen;                 /* NULL when off */
     ms_log_level log_level;
 } ms_config;
