@@ -31,7 +31,7 @@ struct ms_normaliser {
 /* ASCII classes for the fast path. */
 enum { C_SEP = 0, C_LOWER, C_UPPER, C_DIGIT, C_LEET, C_APOS, C_STAR };
 
-static const uint8_t ascii_class[128] = {
+static const uint8_t ascii_class[256] = { /* bytes >= 0x80 are 0: not ASCII */
     ['a' ... 'z'] = C_LOWER, ['A' ... 'Z'] = C_UPPER, ['0' ... '9'] = C_DIGIT,
     ['@'] = C_LEET, ['$'] = C_LEET, ['!'] = C_LEET, ['|'] = C_LEET,
     ['\''] = C_APOS, ['*'] = C_STAR,
