@@ -159,9 +159,13 @@ print(len(ids))
 EOF
 }
 
-wait_for_events() { # want timeout_s dumpfile
-  local want=$1 until=$((SECONDS + $2)) n=0
+wait_for_events() { # want timeout_s dumpfile [service pids...]
+  local want=$1 until=$((SECONDS + $2)) n=0 p
+  local watch=("${@:4}")
   while [ $SECONDS -lt $until ]; do
+    for p in "${watch[@]}"; do
+      kill -0 "$p" 2>/dev/null || { echo "$n (service $p died)"; return 1; }
+    done
     dump_outputs "$3"
     n=$(count_events "$3")
     [ "$n" -ge "$want" ] && { echo "$n"; return 0; }
@@ -195,9 +199,9 @@ n_sample=$(wc -l < "$SAMPLE")
 want=$((n_sample + 4))
 
 start_service "$WORK/a.yaml" "$WORK/a.log"
-got=$(wait_for_events "$want" 90 "$WORK/out1.tsv")
-if [ "$got" -ge "$want" ]; then ok "all $n_sample sample events and 4 bad ones came out ($got)"
-else bad "only $got of $want events came out"; tail -20 "$WORK/a.log"; fi
+got=$(wait_for_events "$want" 90 "$WORK/out1.tsv" "$svc")
+if [ "${got%% *}" -ge "$want" ]; then ok "all $n_sample sample events and 4 bad ones came out ($got)"
+else bad "only $got of $want events came out"; tail -30 "$WORK/a.log"; fi
 
 python3 - "$WORK/out1.tsv" "$SAMPLE" "$OUT" "$DLQ" <<'EOF'
 import json, sys
@@ -285,9 +289,9 @@ else bad "SIGTERM: exit status $? (log: $(tail -3 "$WORK/a.log"))"; fi
 wait "$fh" || bad "firehose failed: $(tail -2 "$WORK/fh.log")"
 start_service "$WORK/a.yaml" "$WORK/a2.log"
 want=$((want + N))
-got=$(wait_for_events "$want" 120 "$WORK/out2.tsv")
-if [ "$got" -ge "$want" ]; then ok "after SIGTERM and restart all $want events are downstream"
-else bad "after restart only $got of $want events downstream"; fi
+got=$(wait_for_events "$want" 120 "$WORK/out2.tsv" "$svc")
+if [ "${got%% *}" -ge "$want" ]; then ok "after SIGTERM and restart all $want events are downstream"
+else bad "after restart only $got of $want events downstream"; tail -30 "$WORK/a2.log"; fi
 kill -TERM "$svc"; wait "$svc"
 
 # ---- 4: two instances share the group and lose nothing -----------------
@@ -298,9 +302,9 @@ sleep 3
 "$BIN" firehose -b "$BOOT" -t "$IN_C" -n $N -s 8 -l 150 >/dev/null 2>"$WORK/fh2.log" ||
   bad "firehose failed: $(tail -2 "$WORK/fh2.log")"
 want=$((want + N))
-got=$(wait_for_events "$want" 120 "$WORK/out3.tsv")
-if [ "$got" -ge "$want" ]; then ok "two instances together processed every event ($got)"
-else bad "two instances: only $got of $want events downstream"; fi
+got=$(wait_for_events "$want" 120 "$WORK/out3.tsv" "$s1" "$s2")
+if [ "${got%% *}" -ge "$want" ]; then ok "two instances together processed every event ($got)"
+else bad "two instances: only $got of $want events downstream"; tail -15 "$WORK/b1.log" "$WORK/b2.log"; fi
 a1=$(grep -c '"partitions assigned"' "$WORK/b1.log")
 a2=$(grep -c '"partitions assigned"' "$WORK/b2.log")
 if [ "$a1" -ge 1 ] && [ "$a2" -ge 1 ]; then ok "both instances were assigned partitions"
