@@ -751,6 +751,9 @@ static bool lex_seen_add(loader *L, const char *s, size_t n, float value)
     return true;
 }
 
+/* A lexicon entry that is a plain word: letters, apostrophes, hyphens and
+ * spaces. Entries with digits are left out: normalising would read their
+ * digits as leetspeak and collide with real words ("hi5" -> "his"). */
 static bool is_word_entry(const char *s, size_t n)
 {
     bool letter = false;
@@ -758,7 +761,7 @@ static bool is_word_entry(const char *s, size_t n)
         unsigned char c = (unsigned char)s[i];
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
             letter = true;
-        else if (!(c >= '0' && c <= '9') && c != '\'' && c != '-' && c != ' ')
+        else if (c != '\'' && c != '-' && c != ' ')
             return false;
     }
     return letter;
@@ -1227,14 +1230,39 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
     snprintf(rs->version, sizeof rs->version, "%016llx%016llx", (unsigned long long)h.high64,
              (unsigned long long)h.low64);
 
+    /* The cache key covers the generated patterns themselves, not only the
+     * input files, so a build that generates patterns differently (or in
+     * another order) never loads a database whose ids mean something else. */
+    char key[33];
+    {
+        XXH3_state_t *kh = XXH3_createState();
+        if (!kh) {
+            report(&L, index, 0, "out of memory");
+            goto fail;
+        }
+        XXH3_128bits_reset(kh);
+        XXH3_128bits_update(kh, rs->version, sizeof rs->version);
+        pending_vec *vecs[] = {&L.words, &L.raw, &L.author, &L.words_som, &L.raw_som};
+        for (size_t v = 0; v < sizeof vecs / sizeof vecs[0]; v++) {
+            for (uint32_t i = 0; i < vecs[v]->n; i++) {
+                XXH3_128bits_update(kh, vecs[v]->v[i].expr, strlen(vecs[v]->v[i].expr) + 1);
+                XXH3_128bits_update(kh, &vecs[v]->v[i].flags, sizeof vecs[v]->v[i].flags);
+            }
+            XXH3_128bits_update(kh, "|", 1);
+        }
+        XXH128_hash_t kd = XXH3_128bits_digest(kh);
+        XXH3_freeState(kh);
+        snprintf(key, sizeof key, "%016llx%016llx", (unsigned long long)kd.high64,
+                 (unsigned long long)kd.low64);
+    }
     char cbuf[PATH_MAX];
     const char *cdir = L.n_errors ? NULL : cache_dir(opt, cbuf, sizeof cbuf);
     if (cdir) {
-        rs->words_db = cache_read(cdir, rs->version, "words");
-        rs->raw_db = L.raw.n ? cache_read(cdir, rs->version, "raw") : NULL;
-        rs->author_db = L.author.n ? cache_read(cdir, rs->version, "author") : NULL;
-        rs->words_som_db = L.words_som.n ? cache_read(cdir, rs->version, "words-som") : NULL;
-        rs->raw_som_db = L.raw_som.n ? cache_read(cdir, rs->version, "raw-som") : NULL;
+        rs->words_db = cache_read(cdir, key, "words");
+        rs->raw_db = L.raw.n ? cache_read(cdir, key, "raw") : NULL;
+        rs->author_db = L.author.n ? cache_read(cdir, key, "author") : NULL;
+        rs->words_som_db = L.words_som.n ? cache_read(cdir, key, "words-som") : NULL;
+        rs->raw_som_db = L.raw_som.n ? cache_read(cdir, key, "raw-som") : NULL;
         if (rs->words_db && (rs->raw_db || !L.raw.n) && (rs->author_db || !L.author.n) &&
             (rs->words_som_db || !L.words_som.n) && (rs->raw_som_db || !L.raw_som.n)) {
             rs->stats.from_cache = true;
@@ -1258,11 +1286,11 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
         if (L.n_errors || !rs->words_db)
             goto fail;
         if (cdir) {
-            cache_write(cdir, rs->version, "words", rs->words_db);
-            cache_write(cdir, rs->version, "raw", rs->raw_db);
-            cache_write(cdir, rs->version, "author", rs->author_db);
-            cache_write(cdir, rs->version, "words-som", rs->words_som_db);
-            cache_write(cdir, rs->version, "raw-som", rs->raw_som_db);
+            cache_write(cdir, key, "words", rs->words_db);
+            cache_write(cdir, key, "raw", rs->raw_db);
+            cache_write(cdir, key, "author", rs->author_db);
+            cache_write(cdir, key, "words-som", rs->words_som_db);
+            cache_write(cdir, key, "raw-som", rs->raw_som_db);
         }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
