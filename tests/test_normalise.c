@@ -142,6 +142,24 @@ static void test_token_index(void **state)
     assert_int_equal(ms_normalised_token_at(&v, 11), 2);
 }
 
+/* Texts the ASCII fast path takes, and texts that make it hand over to the
+ * general path mid-way: both must give the views the rules expect. */
+static void test_fast_path_handover(void **state)
+{
+    expect_view("Great service, thanks!", " great service thanks ");
+    expect_view("Great! Thanks", " great thanks ");
+    expect_view("WHY is it STILL broken??", " why is it still broken ");
+    expect_view("plain words then sh!t", " plain words then shit ");
+    expect_view("plain words then ws10 and 10am", " plain words then ws10 and 10am ");
+    expect_view("plain words then fuuuck", " plain words then fuck ");
+    expect_view("plain words then a b c", " plain words then abc ");
+    expect_view("plain words then caf\xC3\xA9", " plain words then cafe ");
+    ms_normalised v;
+    view_of("say it loud!", &v);
+    assert_int_equal(v.n_exclaim, 1);
+    assert_int_equal(v.src_end[v.len - 2], 11);
+}
+
 static void test_large_text(void **state)
 {
     size_t n = 1u << 20;
@@ -166,6 +184,7 @@ int main(void)
         cmocka_unit_test(test_repeats_and_spacing), cmocka_unit_test(test_confusables),
         cmocka_unit_test(test_emoji_tokens),    cmocka_unit_test(test_invalid_utf8_separates),
         cmocka_unit_test(test_offsets_map_back), cmocka_unit_test(test_token_index),
+        cmocka_unit_test(test_fast_path_handover),
         cmocka_unit_test(test_large_text),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
