@@ -113,7 +113,7 @@ typedef struct cfg_loader {
     int n_errors;
     const char *file;
     yaml_document_t *doc;
-    key_def keys[16 + MS_CAT_COUNT + MS_ROUTE_COUNT];
+    key_def keys[32 + MS_CAT_COUNT + MS_ROUTE_COUNT];
     size_t n_keys;
     seen_path *seen;
     size_t n_seen, cap_seen;
@@ -215,6 +215,7 @@ static void key_table(cfg_loader *L)
     add_key(L, "processing.max_in_flight", K_U32, &c->max_in_flight, 1, 10000000);
     add_key(L, "processing.shutdown_timeout_ms", K_U32, &c->shutdown_timeout_ms, 0, 3600000);
     add_key(L, "processing.passthrough", K_BOOL, &c->passthrough, 0, 0);
+    add_key(L, "processing.instance_id", K_STRING, &c->instance_id, 0, 0);
     add_key(L, "http.listen", K_LISTEN, &c->http_listen, 0, 0);
     add_key(L, "log.level", K_LEVEL, &c->log_level, 0, 0);
 }
@@ -1024,6 +1025,7 @@ void ms_config_free(ms_config *c)
         free(c->route_topic[i]);
     free(c->rules_dir);
     free(c->http_listen);
+    free(c->instance_id);
     memset(c, 0, sizeof *c);
 }
 
@@ -1086,6 +1088,7 @@ void ms_config_dump(const ms_config *c, ms_buf *out)
     ms_buf_printf(out, "processing.max_in_flight = %u\n", c->max_in_flight);
     ms_buf_printf(out, "processing.shutdown_timeout_ms = %u\n", c->shutdown_timeout_ms);
     ms_buf_printf(out, "processing.passthrough = %s\n", c->passthrough ? "true" : "false");
+    ms_buf_printf(out, "processing.instance_id = %s\n", c->instance_id ? c->instance_id : "(host-pid)");
     ms_buf_printf(out, "http.listen = %s\n", c->http_listen ? c->http_listen : "off");
     ms_buf_printf(out, "log.level = %s\n",
                   (unsigned)c->log_level <= MS_LOG_ERROR ? ms_level_names[c->log_level] : "?");

@@ -27,6 +27,10 @@
  *     max_text_bytes: 65536
  *     max_in_flight: 50000      # per worker, events awaiting broker acks
  *     shutdown_timeout_ms: 10000
+ *     instance_id: ""           # exactly_once: names this process's transactional
+ *                               # ids; set it to a stable name (e.g. the pod name)
+ *                               # so a restart fences its predecessor at once.
+ *                               # Default: hostname-pid
  *     passthrough: false        # benchmark baseline: copy input to the 'other'
  *                               # topic without decoding or classifying
  *   http:
@@ -106,6 +110,7 @@ typedef struct ms_config {
     uint32_t max_event_bytes, max_text_bytes, max_in_flight;
     uint32_t shutdown_timeout_ms;
     bool passthrough;                  /* bench baseline: no decode, no classify */
+    char *instance_id;                 /* NULL: hostname-pid */
     char *http_listen;                 /* NULL when off */
     ms_log_level log_level;
 } ms_config;

@@ -35,13 +35,6 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run, volatile in
         ms_log(MS_LOG_ERROR, "service", "out of memory", NULL);
         goto out;
     }
-    if (cfg->guarantee == MS_EXACTLY_ONCE) {
-        ms_log(MS_LOG_ERROR, "service",
-               "processing.guarantee 'exactly_once' is not available in this version; use "
-               "'at_least_once'",
-               NULL);
-        goto out;
-    }
 
     ms_buf errors;
     ms_buf_init(&errors);

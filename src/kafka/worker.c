@@ -12,8 +12,14 @@
  *   4. serve delivery reports, move commit positions past completed events
  *      and store them; librdkafka commits stored offsets in the background.
  * A revoked partition is flushed and committed before it is given up, and
- * shutdown does the same for everything. Exactly-once (transactions) will
- * wrap steps 3-4 of a batch in a transaction; nothing else changes.
+ * shutdown does the same for everything.
+ *
+ * With processing.guarantee exactly_once, steps 3-4 run inside Kafka
+ * transactions (KIP-98, with the consumer group's metadata as in KIP-447):
+ * a batch's outputs and its input positions commit atomically; an abortable
+ * error aborts and seeks the worker's partitions back to their committed
+ * offsets; a fatal error recreates the producer; a revoke aborts the open
+ * transaction so the new owner starts from the committed offsets.
  */
 #include "kafka/worker.h"
 
@@ -23,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/codec.h"
@@ -45,6 +52,10 @@ struct ms_worker {
     ms_buf out;
     ms_encode_ctx ctx;
     int64_t last_store_ms, last_lag_ms;
+    /* exactly_once: the open transaction and the input positions it covers */
+    bool eos, in_txn, txn_failed;
+    rd_kafka_topic_partition_list_t *txn_offsets;
+    char txn_id[256];
 };
 
 static int64_t mono_ms(void)
@@ -82,6 +93,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
     }
     if (p)
         ms_offsets_ack(w->offsets, p, msg->err == RD_KAFKA_RESP_ERR_NO_ERROR);
+    else if (msg->err)
+        w->txn_failed = true; /* exactly_once: the transaction must abort */
 }
 
 /** @brief An event is complete: record its latency from input timestamp. */
@@ -205,6 +218,8 @@ static void update_lag(ms_worker *w)
 
 /* ---- rebalance ------------------------------------------------------ */
 
+static void eos_abort(ms_worker *w, const char *why);
+
 /** @brief Eager rebalance: flush and commit before giving partitions up. */
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
@@ -212,6 +227,19 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     ms_worker *w = opaque;
     char n[16];
     snprintf(n, sizeof n, "%d", parts->cnt);
+    if (w->eos) {
+        if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS && w->in_txn)
+            eos_abort(w, "partitions revoked: the open transaction is aborted; the new owner "
+                         "starts from the committed offsets");
+        rd_kafka_assign(rk, err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? parts : NULL);
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
+            atomic_store_explicit(&w->m->assigned, true, memory_order_relaxed);
+        ms_log(MS_LOG_INFO, w->name,
+               err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? "partitions assigned"
+                                                           : "partitions revoked",
+               "count", n, NULL);
+        return;
+    }
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         for (int i = 0; i < parts->cnt; i++) {
             ms_ptrack *pt =
@@ -246,7 +274,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 static void produce(ms_worker *w, int topic, const void *key, size_t keylen, const void *val,
                     size_t len, rd_kafka_headers_t *hdrs, ms_pending *p)
 {
-    p->outstanding++;
+    if (p)
+        p->outstanding++;
     for (;;) {
         rd_kafka_headers_t *h = hdrs ? rd_kafka_headers_copy(hdrs) : NULL;
         rd_kafka_resp_err_t e = rd_kafka_producev(
@@ -264,7 +293,10 @@ static void produce(ms_worker *w, int topic, const void *key, size_t keylen, con
         atomic_fetch_add_explicit(&w->m->produce_errors, 1, memory_order_relaxed);
         ms_log(MS_LOG_ERROR, w->name, "produce failed", "topic", w->s->routes.names[topic],
                "error", rd_kafka_err2name(e), "reason", rd_kafka_err2str(e), NULL);
-        ms_offsets_ack(w->offsets, p, false);
+        if (p)
+            ms_offsets_ack(w->offsets, p, false);
+        else
+            w->txn_failed = true;
         return;
     }
 }
@@ -336,16 +368,18 @@ static rd_kafka_headers_t *event_headers(ms_worker *w, const ms_mention *m, cons
 static void process(ms_worker *w, rd_kafka_message_t *msg)
 {
     const char *topic = rd_kafka_topic_name(msg->rkt);
-    ms_ptrack *pt = ms_offsets_partition(w->offsets, topic, msg->partition);
-    if (!pt || pt->rewinding)
-        return; /* it will be read again after the rewind's seek */
-    rd_kafka_timestamp_type_t tstype;
-    int64_t ts = rd_kafka_message_timestamp(msg, &tstype);
-    ms_pending *p;
-    while (!(p = ms_offsets_begin(w->offsets, pt, msg->offset, ts))) {
-        /* max in-flight reached: wait for acknowledgements */
-        rd_kafka_poll(w->producer, 10);
-        ms_offsets_advance(w->offsets, on_complete, w);
+    ms_pending *p = NULL;
+    if (!w->eos) {
+        ms_ptrack *pt = ms_offsets_partition(w->offsets, topic, msg->partition);
+        if (!pt || pt->rewinding)
+            return; /* it will be read again after the rewind's seek */
+        rd_kafka_timestamp_type_t tstype;
+        int64_t ts = rd_kafka_message_timestamp(msg, &tstype);
+        while (!(p = ms_offsets_begin(w->offsets, pt, msg->offset, ts))) {
+            /* max in-flight reached: wait for acknowledgements */
+            rd_kafka_poll(w->producer, 10);
+            ms_offsets_advance(w->offsets, on_complete, w);
+        }
     }
     atomic_fetch_add_explicit(&w->m->events_in, 1, memory_order_relaxed);
     const ms_config *cfg = w->s->cfg;
@@ -391,7 +425,8 @@ static void process(ms_worker *w, rd_kafka_message_t *msg)
             rd_kafka_headers_destroy(h);
         }
     }
-    ms_offsets_ack(w->offsets, p, true); /* the guard taken in ms_offsets_begin */
+    if (p)
+        ms_offsets_ack(w->offsets, p, true); /* the guard taken in ms_offsets_begin */
 }
 
 static rd_kafka_t *make_client(ms_worker *w, ms_client_role role, char *err, size_t errlen)
@@ -401,6 +436,17 @@ static rd_kafka_t *make_client(ms_worker *w, ms_client_role role, char *err, siz
     rd_kafka_conf_t *conf = ms_kafka_conf_new(w->s->cfg, role, id, err, errlen);
     if (!conf)
         return NULL;
+    if (w->eos) {
+        bool ok = role == MS_CLIENT_PRODUCER
+                      ? ms_kafka_conf_set(conf, "transactional.id", w->txn_id, err, errlen)
+                      : ms_kafka_conf_set(conf, "enable.auto.commit", "false", err, errlen) &&
+                            ms_kafka_conf_set(conf, "isolation.level", "read_committed", err,
+                                              errlen);
+        if (!ok) {
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    }
     rd_kafka_conf_set_opaque(conf, w);
     if (role == MS_CLIENT_CONSUMER)
         rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
@@ -414,6 +460,39 @@ static rd_kafka_t *make_client(ms_worker *w, ms_client_role role, char *err, siz
         rd_kafka_conf_destroy(conf);
     }
     return rk;
+}
+
+/** @brief Create the producer and its output topic handles. */
+static bool producer_open(ms_worker *w, char *err, size_t errlen)
+{
+    if (!(w->producer = make_client(w, MS_CLIENT_PRODUCER, err, errlen)))
+        return false;
+    for (size_t t = 0; t < w->s->routes.n; t++) {
+        rd_kafka_topic_conf_t *tc = rd_kafka_topic_conf_new();
+        rd_kafka_topic_conf_set_opaque(tc, (void *)(intptr_t)t);
+        w->topic[t] = rd_kafka_topic_new(w->producer, w->s->routes.names[t], tc);
+        if (!w->topic[t]) {
+            snprintf(err, errlen, "worker %d: output topic '%s': %s", w->id,
+                     w->s->routes.names[t], rd_kafka_err2str(rd_kafka_last_error()));
+            return false;
+        }
+    }
+    return true;
+}
+
+/** @brief Destroy the producer and its topic handles. */
+static void producer_close(ms_worker *w)
+{
+    for (size_t t = 0; t < MS_MAX_TOPICS; t++)
+        if (w->topic[t]) {
+            rd_kafka_topic_destroy(w->topic[t]);
+            w->topic[t] = NULL;
+        }
+    if (w->producer) {
+        rd_kafka_flush(w->producer, 1000);
+        rd_kafka_destroy(w->producer);
+        w->producer = NULL;
+    }
 }
 
 ms_worker *ms_worker_new(ms_service_shared *s, int id, char *err, size_t errlen)
@@ -438,19 +517,21 @@ ms_worker *ms_worker_new(ms_service_shared *s, int id, char *err, size_t errlen)
         snprintf(err, errlen, "worker %d: out of memory", id);
         goto fail;
     }
-    if (!(w->producer = make_client(w, MS_CLIENT_PRODUCER, err, errlen)) ||
+    w->eos = s->cfg->guarantee == MS_EXACTLY_ONCE;
+    if (w->eos) {
+        char host[128] = "host";
+        gethostname(host, sizeof host - 1);
+        if (s->cfg->instance_id)
+            snprintf(w->txn_id, sizeof w->txn_id, "%s.%s.%d", s->cfg->group_id,
+                     s->cfg->instance_id, id);
+        else
+            snprintf(w->txn_id, sizeof w->txn_id, "%s.%s-%d.%d", s->cfg->group_id, host,
+                     (int)getpid(), id);
+        w->txn_offsets = rd_kafka_topic_partition_list_new(16);
+    }
+    if (!producer_open(w, err, errlen) ||
         !(w->consumer = make_client(w, MS_CLIENT_CONSUMER, err, errlen)))
         goto fail;
-    for (size_t t = 0; t < s->routes.n; t++) {
-        rd_kafka_topic_conf_t *tc = rd_kafka_topic_conf_new();
-        rd_kafka_topic_conf_set_opaque(tc, (void *)(intptr_t)t);
-        w->topic[t] = rd_kafka_topic_new(w->producer, s->routes.names[t], tc);
-        if (!w->topic[t]) {
-            snprintf(err, errlen, "worker %d: output topic '%s': %s", id, s->routes.names[t],
-                     rd_kafka_err2str(rd_kafka_last_error()));
-            goto fail;
-        }
-    }
     rd_kafka_poll_set_consumer(w->consumer);
     rd_kafka_topic_partition_list_t *subs =
         rd_kafka_topic_partition_list_new((int)s->cfg->n_input_topics);
@@ -468,10 +549,197 @@ fail:
     return NULL;
 }
 
+/* ---- exactly once ---------------------------------------------------- */
+
+/* Transactions group a batch: consume up to EOS_BATCH events or EOS_BATCH_MS,
+ * produce their outputs, add the input positions to the transaction and
+ * commit. read_committed consumers downstream see each input's outputs
+ * exactly once. */
+#define EOS_BATCH 1000
+#define EOS_BATCH_MS 100
+#define EOS_TIMEOUT_MS 30000
+
+/** @brief Forget the batch's input positions (the list owns its topic names). */
+static void txn_offsets_clear(ms_worker *w)
+{
+    rd_kafka_topic_partition_list_destroy(w->txn_offsets);
+    w->txn_offsets = rd_kafka_topic_partition_list_new(16);
+}
+
+static void log_txn_error(ms_worker *w, const char *what, const rd_kafka_error_t *e)
+{
+    ms_log(MS_LOG_WARN, w->name, what, "error", rd_kafka_error_name(e), "reason",
+           rd_kafka_error_string(e), "fatal", rd_kafka_error_is_fatal(e) ? "true" : "false",
+           "transactional_id", w->txn_id, NULL);
+}
+
+/** @brief Seek every assigned partition back to its committed offset. */
+static void eos_rewind(ms_worker *w)
+{
+    rd_kafka_topic_partition_list_t *a = NULL;
+    if (rd_kafka_assignment(w->consumer, &a) != RD_KAFKA_RESP_ERR_NO_ERROR || !a)
+        return;
+    if (a->cnt && rd_kafka_committed(w->consumer, a, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (int i = 0; i < a->cnt; i++)
+            if (a->elems[i].offset < 0)
+                a->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING; /* auto.offset.reset */
+        rd_kafka_error_t *e = rd_kafka_seek_partitions(w->consumer, a, 10000);
+        if (e) {
+            log_txn_error(w, "rewind after abort failed", e);
+            rd_kafka_error_destroy(e);
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(a);
+}
+
+/** @brief Recreate the transactional producer after a fatal error. */
+static bool eos_reset_producer(ms_worker *w)
+{
+    char err[512];
+    producer_close(w);
+    if (!producer_open(w, err, sizeof err)) {
+        ms_log(MS_LOG_ERROR, w->name, "cannot recreate the producer", "reason", err, NULL);
+        return false;
+    }
+    rd_kafka_error_t *e = rd_kafka_init_transactions(w->producer, EOS_TIMEOUT_MS);
+    if (e) {
+        log_txn_error(w, "init_transactions failed", e);
+        rd_kafka_error_destroy(e);
+        return false;
+    }
+    return true;
+}
+
+static void eos_fatal(ms_worker *w)
+{
+    ms_log(MS_LOG_ERROR, w->name, "fatal transaction error: restarting the producer", NULL);
+    w->in_txn = false;
+    w->txn_failed = false;
+    txn_offsets_clear(w);
+    if (!eos_reset_producer(w))
+        w->s->failed = 1;
+    eos_rewind(w);
+}
+
+static void eos_abort(ms_worker *w, const char *why)
+{
+    ms_log(MS_LOG_WARN, w->name, why, "transactional_id", w->txn_id, NULL);
+    rd_kafka_error_t *e = rd_kafka_abort_transaction(w->producer, EOS_TIMEOUT_MS);
+    w->in_txn = false;
+    w->txn_failed = false;
+    txn_offsets_clear(w);
+    if (e) {
+        bool fatal = rd_kafka_error_is_fatal(e);
+        log_txn_error(w, "abort_transaction failed", e);
+        rd_kafka_error_destroy(e);
+        if (fatal) {
+            eos_fatal(w);
+            return;
+        }
+    }
+    eos_rewind(w);
+}
+
+/** @brief Add the batch's input positions and commit; abort on failure. */
+static void eos_commit(ms_worker *w)
+{
+    if (w->txn_failed) {
+        eos_abort(w, "an output failed: transaction aborted, batch will be reprocessed");
+        return;
+    }
+    rd_kafka_consumer_group_metadata_t *gm = rd_kafka_consumer_group_metadata(w->consumer);
+    rd_kafka_error_t *e =
+        rd_kafka_send_offsets_to_transaction(w->producer, w->txn_offsets, gm, EOS_TIMEOUT_MS);
+    rd_kafka_consumer_group_metadata_destroy(gm);
+    for (int attempt = 0; !e && attempt < 1; attempt++)
+        e = rd_kafka_commit_transaction(w->producer, EOS_TIMEOUT_MS);
+    for (int attempt = 0; e && rd_kafka_error_is_retriable(e) && attempt < 3; attempt++) {
+        log_txn_error(w, "commit_transaction: retrying", e);
+        rd_kafka_error_destroy(e);
+        e = rd_kafka_commit_transaction(w->producer, EOS_TIMEOUT_MS);
+    }
+    if (!e) {
+        w->in_txn = false;
+        txn_offsets_clear(w);
+        atomic_fetch_add_explicit(&w->m->commits, 1, memory_order_relaxed);
+        return;
+    }
+    atomic_fetch_add_explicit(&w->m->commit_errors, 1, memory_order_relaxed);
+    log_txn_error(w, "commit_transaction failed", e);
+    bool fatal = rd_kafka_error_is_fatal(e);
+    rd_kafka_error_destroy(e);
+    if (fatal)
+        eos_fatal(w);
+    else
+        eos_abort(w, "transaction aborted after a failed commit; batch will be reprocessed");
+}
+
+/** @brief The exactly-once loop: consume, classify, produce, commit in transactions. */
+static void eos_main(ms_worker *w)
+{
+    rd_kafka_error_t *e = rd_kafka_init_transactions(w->producer, EOS_TIMEOUT_MS);
+    if (e) {
+        log_txn_error(w, "init_transactions failed", e);
+        rd_kafka_error_destroy(e);
+        w->s->failed = 1;
+        return;
+    }
+    int batch = 0;
+    int64_t batch_start = 0;
+    while (*w->s->run && !w->s->failed) {
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(w->consumer, 20);
+        if (msg && !msg->err) {
+            if (!w->in_txn) {
+                if ((e = rd_kafka_begin_transaction(w->producer))) {
+                    log_txn_error(w, "begin_transaction failed", e);
+                    bool fatal = rd_kafka_error_is_fatal(e);
+                    rd_kafka_error_destroy(e);
+                    rd_kafka_message_destroy(msg);
+                    if (fatal)
+                        eos_fatal(w);
+                    else
+                        eos_rewind(w);
+                    continue;
+                }
+                w->in_txn = true;
+                batch = 0;
+                batch_start = mono_ms();
+            }
+            process(w, msg);
+            const char *topic = rd_kafka_topic_name(msg->rkt);
+            rd_kafka_topic_partition_t *tp =
+                rd_kafka_topic_partition_list_find(w->txn_offsets, topic, msg->partition);
+            if (!tp)
+                tp = rd_kafka_topic_partition_list_add(w->txn_offsets, topic, msg->partition);
+            tp->offset = msg->offset + 1;
+            batch++;
+        } else if (msg && msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            ms_log(MS_LOG_WARN, w->name, "consumer error", "error", rd_kafka_err2name(msg->err),
+                   "reason", rd_kafka_message_errstr(msg), NULL);
+        }
+        if (msg)
+            rd_kafka_message_destroy(msg);
+        rd_kafka_poll(w->producer, 0);
+        if (w->in_txn && (w->txn_failed || batch >= EOS_BATCH ||
+                          mono_ms() - batch_start >= EOS_BATCH_MS))
+            eos_commit(w);
+    }
+    if (w->in_txn)
+        eos_commit(w);
+}
+
 void *ms_worker_main(void *arg)
 {
     ms_worker *w = arg;
     ms_log(MS_LOG_INFO, w->name, "started", NULL);
+    if (w->eos) {
+        eos_main(w);
+        rd_kafka_resp_err_t e = rd_kafka_consumer_close(w->consumer);
+        if (e)
+            ms_log(MS_LOG_WARN, w->name, "consumer close", "error", rd_kafka_err2name(e), NULL);
+        ms_log(MS_LOG_INFO, w->name, "stopped", NULL);
+        return NULL;
+    }
     while (*w->s->run && !w->s->failed) {
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(w->consumer, 100);
         if (msg) {
@@ -514,13 +782,9 @@ void ms_worker_free(ms_worker *w)
 {
     if (!w)
         return;
-    for (size_t t = 0; t < MS_MAX_TOPICS; t++)
-        if (w->topic[t])
-            rd_kafka_topic_destroy(w->topic[t]);
-    if (w->producer) {
-        rd_kafka_flush(w->producer, 1000);
-        rd_kafka_destroy(w->producer);
-    }
+    producer_close(w);
+    if (w->txn_offsets)
+        rd_kafka_topic_partition_list_destroy(w->txn_offsets);
     if (w->consumer)
         rd_kafka_destroy(w->consumer);
     ms_offsets_free(w->offsets);

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# exactly_once.sh - delivery guarantees under faults, on a 3-broker Apache
+# Kafka cluster (KRaft, loopback; replication factor 3, min.insync.replicas
+# 2 for the input, output, offsets and transaction-state topics).
+#
+# A known set of events (unique ids, from the deterministic firehose) is
+# streamed through the service while faults hit it: the service is SIGKILLed
+# at random points and restarted (two instances in one group, so rebalances
+# happen under load), a broker is SIGKILLed and restarted, and a broker is
+# SIGSTOPped for longer than the session timeout and resumed. Then every
+# output is read with isolation.level=read_committed and each input id's
+# outputs on the primary topic are counted.
+#
+#   exactly_once:  lost 0 and duplicated 0, or the test fails;
+#   at_least_once: lost 0, or the test fails; duplicates are reported.
+#
+# Only real Kafka: librdkafka's mock cluster writes no transaction markers,
+# so exactly once cannot be shown on it. Usage (MS_EVENTS sets the count):
+#   MS_BIN=build/mentionsift bash tests/integration/exactly_once.sh [exactly_once|at_least_once ...]
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+BIN=${MS_BIN:-build/mentionsift}
+N=${MS_EVENTS:-20000}
+MODES=("${@:-exactly_once}")
+[ $# -eq 0 ] && MODES=(exactly_once at_least_once)
+WORK=$(mktemp -d /tmp/ms-eos-XXXXXX)
+fails=0
+pids=()
+
+cleanup() {
+  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+  bash tests/kafka/broker.sh resume 2 >/dev/null 2>&1
+  bash tests/kafka/broker.sh stop >/dev/null 2>&1
+  if [ "$fails" != 0 ]; then
+    rm -rf /tmp/ms-eos-last && cp -r "$WORK" /tmp/ms-eos-last && echo "logs kept in /tmp/ms-eos-last"
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+bash tests/kafka/broker.sh stop >/dev/null 2>&1
+BOOT=$(MS_KAFKA_EXTRA_PROPS="min.insync.replicas=2
+transaction.state.log.min.isr=2" bash tests/kafka/broker.sh start 3) ||
+  { echo "FAIL: 3-broker cluster did not start"; exit 1; }
+echo "cluster: $BOOT"
+
+run_mode() { # mode
+  local mode=$1 run="eos$$$RANDOM"
+  local in=$run.in out=$run.out mod=$run.mod urg=$run.urg dlq=$run.dlq
+  for t in $in $out $mod $urg $dlq; do
+    bash tests/kafka/broker.sh create-topic "$t" 6 3 >/dev/null 2>&1
+  done
+  cat > "$WORK/$mode.yaml" <<EOF
+kafka:
+  bootstrap.servers: "$BOOT"
+  group.id: "$run"
+  consumer:
+    session.timeout.ms: "8000"
+    heartbeat.interval.ms: "1000"
+  producer:
+    transaction.timeout.ms: "20000"
+    message.timeout.ms: "60000"
+input:
+  topics: [$in]
+output:
+  encoding: json
+  topics:
+$(for c in profanity hate religion_politics colleague sexual_graphic malicious_link detrimental advertising misinformation personal_info complaint repair consent_withdrawal question positive negative external vip other; do echo "    $c: $out"; done)
+    moderation: $mod
+    urgent: $urg
+    deadletter: $dlq
+workers: 2
+processing:
+  guarantee: $mode
+http:
+  listen: "off"
+log:
+  level: warn
+EOF
+  "$BIN" firehose -b "$BOOT" -t "$in" -n "$N" -s 11 -l 120 -r 2500 -X acks=all \
+    >/dev/null 2>"$WORK/fh.log" &
+  local fh=$!
+  pids+=($fh)
+  local s1 s2 faults_kill=0 faults_broker=0 faults_pause=0
+  start() { "$BIN" run --config "$WORK/$mode.yaml" 2>>"$WORK/$mode.$1.log" & eval "$1=\$!"; pids+=($!); }
+  start s1; start s2
+  # faults while the stream flows: a service SIGKILL every ~2.5 s, one broker
+  # killed and restarted, one paused past the session timeout.
+  for round in 1 2 3 4; do
+    sleep $((2 + RANDOM % 2))
+    kill -KILL "$s1" 2>/dev/null; faults_kill=$((faults_kill + 1)); start s1
+    if [ $round = 2 ]; then
+      bash tests/kafka/broker.sh kill 3 >/dev/null 2>&1; faults_broker=$((faults_broker + 1))
+    fi
+    if [ $round = 3 ]; then
+      bash tests/kafka/broker.sh restart 3 >/dev/null 2>&1 &
+      bash tests/kafka/broker.sh pause 2 >/dev/null 2>&1; faults_pause=$((faults_pause + 1))
+      sleep 10
+      bash tests/kafka/broker.sh resume 2 >/dev/null 2>&1
+      wait %% 2>/dev/null
+    fi
+    sleep 1
+    kill -KILL "$s2" 2>/dev/null; faults_kill=$((faults_kill + 1)); start s2
+  done
+  wait "$fh" || { echo "FAIL: $mode: firehose failed: $(tail -2 "$WORK/fh.log")"; fails=$((fails + 1)); }
+
+  # wait until every id is downstream (bounded), reading committed data only
+  local until=$((SECONDS + 240)) lost=$N dup=0 seen=0
+  while [ $SECONDS -lt $until ]; do
+    timeout 60 kcat -C -b "$BOOT" -t "$out" -o beginning -e -q -X isolation.level=read_committed \
+      -f '%h\n' 2>/dev/null | grep -o 'mentionsift-event-id=[^,]*' | sort | uniq -c > "$WORK/$mode.counts"
+    seen=$(wc -l < "$WORK/$mode.counts")
+    timeout 60 kcat -C -b "$BOOT" -t "$dlq" -o beginning -e -q -X isolation.level=read_committed \
+      -f '%o\n' 2>/dev/null | wc -l > "$WORK/$mode.dlq"
+    [ "$seen" -ge "$N" ] && break
+    sleep 3
+  done
+  lost=$((N - seen))
+  dup=$(awk '$1 > 1 { d += $1 - 1 } END { print d + 0 }' "$WORK/$mode.counts")
+  kill -TERM "$s1" "$s2" 2>/dev/null; wait "$s1" "$s2" 2>/dev/null
+  echo "$mode: events $N, faults: service SIGKILL $faults_kill, broker SIGKILL $faults_broker, broker SIGSTOP $faults_pause; lost $lost, duplicated $dup, dead-lettered $(cat "$WORK/$mode.dlq")"
+  if [ "$lost" -ne 0 ]; then echo "FAIL: $mode lost $lost events"; fails=$((fails + 1)); fi
+  if [ "$mode" = exactly_once ] && [ "$dup" -ne 0 ]; then
+    echo "FAIL: exactly_once duplicated $dup outputs"; fails=$((fails + 1))
+    head -5 <(awk '$1 > 1' "$WORK/$mode.counts")
+  fi
+  [ "$lost" -eq 0 ] && { [ "$mode" != exactly_once ] || [ "$dup" -eq 0 ]; } && echo "PASS: $mode"
+}
+
+for m in "${MODES[@]}"; do run_mode "$m"; done
+echo "exactly-once fault test: $fails failed"
+[ $fails = 0 ]
