@@ -35,6 +35,16 @@ step "unit tests (ctest)"
 (cd build-asan && ctest --output-on-failure)
 result "unit tests" $?
 
+step "threaded tests under ThreadSanitizer"
+if cmake -S . -B build-tsan -G Ninja -DMS_TSAN=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null &&
+   ninja -C build-tsan test_engine_threads test_metrics >/dev/null; then
+  TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/test_engine_threads &&
+    TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/test_metrics
+  result "threaded tests (TSan)" $?
+else
+  result "threaded tests (TSan): build" 1
+fi
+
 step "rules check"
 build-asan/mentionsift rules check rules/
 result "rules check of the default rule set" $?

@@ -204,7 +204,7 @@ int ms_cmd_firehose(int argc, char **argv)
             last = now_s();
         }
     }
-    rd_kafka_resp_err_t fe = rd_kafka_flush(rk, 30000);
+    rd_kafka_resp_err_t fe = rd_kafka_flush(rk, 120000); /* brokers may be recovering */
     fprintf(stderr, "firehose: %llu sent to %s in %.2f s, %llu failed%s\n", sent, topic,
             now_s() - t0, failed, fe ? ", flush timed out" : "");
     ms_buf_free(&buf);
