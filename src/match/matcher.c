@@ -131,6 +131,10 @@ static void record_hit(scan_ctx *c, uint32_t ri, uint32_t start, uint32_t end)
         if (r->category == MS_CAT_VIP)
             h->vip = true;
     }
+    /* weight-0 rules are cues for all_of rules: the composite carries the
+     * evidence, so they do not take the label's few evidence slots */
+    if (r->weight == 0 && !r->has_pii)
+        return;
     ms_label *l = &c->v->label[r->category];
     for (uint8_t i = 0; i < l->n_evidence; i++)
         if (l->evidence[i].start == start && l->evidence[i].end == end &&

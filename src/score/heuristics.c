@@ -41,10 +41,15 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
     }
 
     /* Negative sentiment counts toward a complaint; positive sentiment
-     * counts against it, more weakly (people complain politely too). */
+     * counts against it, more weakly (people complain politely too). Both
+     * only behind cues of some weight: one dissatisfaction word in a sad or
+     * angry remark ("the weather is awful") is not a complaint. A question
+     * with complaint cues is a challenge ("why is it still broken?"). */
     float complaint = h->score[MS_CAT_COMPLAINT];
-    if (complaint > 0 || compound < -0.5f)
-        complaint += compound < 0 ? -compound * 0.8f : -compound * 0.4f;
+    if (complaint >= 0.4f)
+        complaint += compound < 0 ? -compound * 1.0f : -compound * 0.2f;
+    if (complaint >= 0.4f && view->n_question > 0)
+        complaint += 0.2f;
     if (complaint >= ms_ruleset_threshold(rs, MS_CAT_COMPLAINT))
         label(v, MS_CAT_COMPLAINT, complaint);
 
