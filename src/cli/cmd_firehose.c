@@ -145,8 +145,11 @@ int ms_cmd_firehose(int argc, char **argv)
         rd_kafka_conf_destroy(conf);
         return 2;
     }
+    /* idempotent: a retry after a broker failure never writes an event twice,
+     * so downstream counts per event id measure the service, not the producer */
     if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err) ||
-        rd_kafka_conf_set(conf, "linger.ms", "5", err, sizeof err)) {
+        rd_kafka_conf_set(conf, "linger.ms", "5", err, sizeof err) ||
+        rd_kafka_conf_set(conf, "enable.idempotence", "true", err, sizeof err)) {
         fprintf(stderr, "firehose: %s\n", err);
         rd_kafka_conf_destroy(conf);
         return 2;

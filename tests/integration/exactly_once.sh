@@ -58,8 +58,8 @@ kafka:
     session.timeout.ms: "8000"
     heartbeat.interval.ms: "1000"
   producer:
-    transaction.timeout.ms: "20000"
-    message.timeout.ms: "60000"
+    transaction.timeout.ms: "30000"
+    message.timeout.ms: "30000"
 input:
   topics: [$in]
 output:
@@ -77,12 +77,19 @@ http:
 log:
   level: warn
 EOF
-  "$BIN" firehose -b "$BOOT" -t "$in" -n "$N" -s 11 -l 120 -r 2500 -X acks=all \
+  "$BIN" firehose -b "$BOOT" -t "$in" -n "$N" -s 11 -l 120 -r 2500 \
     >/dev/null 2>"$WORK/fh.log" &
   local fh=$!
   pids+=($fh)
   local s1 s2 faults_kill=0 faults_broker=0 faults_pause=0
-  start() { "$BIN" run --config "$WORK/$mode.yaml" 2>>"$WORK/$mode.$1.log" & eval "$1=\$!"; pids+=($!); }
+  # a stable instance id per slot: a restarted instance fences its killed
+  # predecessor's open transaction at once instead of waiting for its timeout
+  start() {
+    MENTIONSIFT_PROCESSING_INSTANCE_ID=$1 "$BIN" run --config "$WORK/$mode.yaml" \
+      2>>"$WORK/$mode.$1.log" &
+    eval "$1=\$!"
+    pids+=($!)
+  }
   start s1; start s2
   # faults while the stream flows: a service SIGKILL every ~2.5 s, one broker
   # killed and restarted, one paused past the session timeout.
