@@ -25,6 +25,9 @@ struct ms_matcher {
     uint32_t tok_cap;
     uint8_t *rule_hit;       /* per rule: matched in this event */
     uint32_t *first_start, *first_end; /* per rule: its first span in this event */
+    uint8_t *som_seen;       /* per start-of-match database: queued in this event */
+    uint32_t *som_list;      /* queued start-of-match databases (words first, then raw) */
+    uint32_t n_som;
     uint32_t *touched;       /* rules marked in this event */
     uint32_t n_touched;
     uint64_t *rule_count;    /* lifetime match counts, for bench */
@@ -35,7 +38,7 @@ struct ms_matcher {
 typedef struct scan_ctx {
     ms_matcher *m;
     const ms_pattern *table; /* patterns of the database being scanned */
-    bool need_som;           /* a deferred regex matched: run the SOM pass */
+    uint32_t som_base;       /* 0 for words regexes, n_words_som_pat for raw ones */
     const ms_normalised *view;
     const char *text;
     uint32_t text_len;
@@ -61,10 +64,14 @@ ms_matcher *ms_matcher_new(const ms_ruleset *rs, char *err, size_t errlen)
     m->first_end = calloc(nr, sizeof *m->first_end);
     m->touched = calloc(nr, sizeof *m->touched);
     m->rule_count = calloc(nr, sizeof *m->rule_count);
-    if (e == HS_SUCCESS && rs->words_som_db)
-        e = hs_alloc_scratch(rs->words_som_db, &m->scratch);
-    if (e == HS_SUCCESS && rs->raw_som_db)
-        e = hs_alloc_scratch(rs->raw_som_db, &m->scratch);
+    for (uint32_t i = 0; e == HS_SUCCESS && i < rs->n_words_som_pat; i++)
+        e = hs_alloc_scratch(rs->words_som_db[i], &m->scratch);
+    for (uint32_t i = 0; e == HS_SUCCESS && i < rs->n_raw_som_pat; i++)
+        e = hs_alloc_scratch(rs->raw_som_db[i], &m->scratch);
+    m->som_seen = calloc(rs->n_words_som_pat + rs->n_raw_som_pat + 1, 1);
+    m->som_list = calloc(rs->n_words_som_pat + rs->n_raw_som_pat + 1, sizeof *m->som_list);
+    if (!m->som_seen || !m->som_list)
+        e = HS_NOMEM;
     if (e != HS_SUCCESS || !m->rule_hit || !m->touched || !m->rule_count || !m->first_start ||
         !m->first_end) {
         snprintf(err, errlen, "matcher: %s",
@@ -82,6 +89,8 @@ void ms_matcher_free(ms_matcher *m)
     hs_free_scratch(m->scratch);
     free(m->tok);
     free(m->rule_hit);
+    free(m->som_seen);
+    free(m->som_list);
     free(m->first_start);
     free(m->first_end);
     free(m->touched);
@@ -148,6 +157,17 @@ static void record_hit(scan_ctx *c, uint32_t ri, uint32_t start, uint32_t end)
         add_redaction(c->v, r->pii, start, end);
 }
 
+/* A regex hit in a main database: its span comes from its own database. */
+static inline void queue_som(scan_ctx *c, uint32_t som)
+{
+    ms_matcher *m = c->m;
+    uint32_t k = c->som_base + som;
+    if (!m->som_seen[k]) {
+        m->som_seen[k] = 1;
+        m->som_list[m->n_som++] = k;
+    }
+}
+
 static int on_words_match(unsigned int id, unsigned long long from, unsigned long long to,
                           unsigned int flags, void *ctx)
 {
@@ -155,7 +175,7 @@ static int on_words_match(unsigned int id, unsigned long long from, unsigned lon
     const ms_pattern *p = &c->table[id];
     const ms_normalised *v = c->view;
     if (p->flags & MS_PAT_DEFERRED) {
-        c->need_som = true;
+        queue_som(c, p->som);
         return 0;
     }
     uint32_t s = p->len ? (uint32_t)to - p->len : (uint32_t)from;
@@ -212,7 +232,7 @@ static int on_raw_match(unsigned int id, unsigned long long from, unsigned long 
     scan_ctx *c = ctx;
     const ms_pattern *p = &c->table[id];
     if (p->flags & MS_PAT_DEFERRED) {
-        c->need_som = true;
+        queue_som(c, p->som);
         return 0;
     }
     uint32_t s = p->len ? (uint32_t)to - p->len : (uint32_t)from;
@@ -345,26 +365,29 @@ bool ms_matcher_scan(ms_matcher *m, const ms_mention *mention, const char *text,
     const ms_ruleset *rs = m->rs;
     scan_ctx c = {.m = m, .table = rs->words_pat, .view = view, .text = text,
                   .text_len = text_len, .v = v};
+    m->n_som = 0;
     if (hs_scan(rs->words_db, view->view, view->len, 0, m->scratch, on_words_match, &c) !=
         HS_SUCCESS)
         return false;
-    if (c.need_som && rs->words_som_db) {
-        c.table = rs->words_som_pat;
-        if (hs_scan(rs->words_som_db, view->view, view->len, 0, m->scratch, on_words_match,
-                    &c) != HS_SUCCESS)
-            return false;
-    }
     if (rs->raw_db && text_len) {
         c.table = rs->raw_pat;
-        c.need_som = false;
+        c.som_base = rs->n_words_som_pat;
         if (hs_scan(rs->raw_db, text, text_len, 0, m->scratch, on_raw_match, &c) != HS_SUCCESS)
             return false;
-        if (c.need_som && rs->raw_som_db) {
-            c.table = rs->raw_som_pat;
-            if (hs_scan(rs->raw_som_db, text, text_len, 0, m->scratch, on_raw_match, &c) !=
-                HS_SUCCESS)
-                return false;
-        }
+    }
+    /* the start-of-match pass: only the regexes that hit, each on its own */
+    for (uint32_t i = 0; i < m->n_som; i++) {
+        uint32_t k = m->som_list[i];
+        m->som_seen[k] = 0;
+        bool words = k < rs->n_words_som_pat;
+        uint32_t idx = words ? k : k - rs->n_words_som_pat;
+        c.table = words ? &rs->words_som_pat[idx] : &rs->raw_som_pat[idx];
+        hs_error_t e = words ? hs_scan(rs->words_som_db[idx], view->view, view->len, 0,
+                                       m->scratch, on_words_match, &c)
+                             : hs_scan(rs->raw_som_db[idx], text, text_len, 0, m->scratch,
+                                       on_raw_match, &c);
+        if (e != HS_SUCCESS)
+            return false;
     }
     match_vip(&c, mention);
     match_composites(&c);

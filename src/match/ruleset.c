@@ -34,7 +34,7 @@
 #include "normalise/normalise.h"
 
 /* Bump when pattern generation changes, so cached databases are rebuilt. */
-#define MS_PATTERN_FORMAT "mentionsift-patterns-4"
+#define MS_PATTERN_FORMAT "mentionsift-patterns-5"
 
 #define MS_MAX_FILE_BYTES (64u << 20)
 
@@ -423,7 +423,8 @@ static void add_rule_regex(loader *L, uint32_t ri, const char *re, const char *f
         return;
     }
     bool words = r->view == MS_VIEW_WORDS;
-    ms_pattern pat = {.role = MS_ROLE_RULE, .rule = ri, .flags = MS_PAT_DEFERRED};
+    ms_pattern pat = {.role = MS_ROLE_RULE, .rule = ri, .flags = MS_PAT_DEFERRED,
+                      .som = words ? L->words_som.n : L->raw_som.n};
     push_src(L, words ? &L->words : &L->raw, e.data, src, HS_FLAG_CASELESS, pat, file, line);
     pat.flags = 0;
     push_src(L, words ? &L->words_som : &L->raw_som, som_copy, src,
@@ -465,7 +466,9 @@ static void add_composite(loader *L, yaml_document_t *d, uint32_t ri, yaml_node_
         yaml_node_t *part = yaml_document_get_node(d, *it);
         const char *pid = scalar(part);
         /* store the id's string index for now; resolved in resolve_composites */
-        rs->composite_parts[k][i] = pid ? (int32_t)(keep(L, pid, strlen(pid)) ? rs->n_strings - 1 : -1) : -1;
+        rs->composite_parts[k][i] = -1;
+        if (pid && keep(L, pid, strlen(pid)))
+            rs->composite_parts[k][i] = (int32_t)(rs->n_strings - 1);
         if (!pid)
             report(L, file, line_of(part), "rule '%s': all_of entries are rule ids", id);
     }
@@ -1109,6 +1112,35 @@ out:
     return db;
 }
 
+/* One database per pattern, for the start-of-match pass. */
+static hs_database_t **compile_each(loader *L, pending_vec *pv)
+{
+    hs_database_t **dbs = calloc(pv->n ? pv->n : 1, sizeof *dbs);
+    if (!dbs) {
+        report(L, "(rule set)", 0, "out of memory");
+        return NULL;
+    }
+    for (uint32_t i = 0; i < pv->n; i++) {
+        hs_compile_error_t *ce = NULL;
+        if (hs_compile(pv->v[i].expr, pv->v[i].flags, HS_MODE_BLOCK, NULL, &dbs[i], &ce) !=
+            HS_SUCCESS) {
+            report(L, pv->v[i].file, pv->v[i].line, "pattern '%s': %s",
+                   pv->v[i].source ? pv->v[i].source : pv->v[i].expr,
+                   ce ? ce->message : "compile failed");
+            hs_free_compile_error(ce);
+            dbs[i] = NULL;
+        }
+    }
+    return dbs;
+}
+
+static void free_each(hs_database_t **dbs, uint32_t n)
+{
+    for (uint32_t i = 0; dbs && i < n; i++)
+        hs_free_database(dbs[i]);
+    free(dbs);
+}
+
 static const char *cache_dir(const ms_ruleset_options *opt, char *buf, size_t n)
 {
     if (opt && opt->cache_dir)
@@ -1174,6 +1206,81 @@ static void cache_write(const char *dir, const char *version, const char *which,
             unlink(tmp);
     }
     free(bytes);
+}
+
+/* Several databases in one cache file: a u64 length before each. */
+static void cache_write_each(const char *dir, const char *key, const char *which,
+                             hs_database_t **dbs, uint32_t n)
+{
+    ms_buf b;
+    ms_buf_init(&b);
+    for (uint32_t i = 0; i < n; i++) {
+        char *bytes = NULL;
+        size_t len = 0;
+        if (!dbs[i] || hs_serialize_database(dbs[i], &bytes, &len) != HS_SUCCESS) {
+            ms_buf_free(&b);
+            return;
+        }
+        uint64_t l = len;
+        ms_buf_append(&b, &l, sizeof l);
+        ms_buf_append(&b, bytes, len);
+        free(bytes);
+    }
+    if (!ms_buf_ok(&b) || !b.len) {
+        ms_buf_free(&b);
+        return;
+    }
+    char path[PATH_MAX], tmp[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/%s.%s.hsdb", dir, key, which);
+    snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (f) {
+        bool ok = fwrite(b.data, 1, b.len, f) == b.len;
+        ok = (fclose(f) == 0) && ok;
+        if (!ok || rename(tmp, path) != 0)
+            unlink(tmp);
+    }
+    ms_buf_free(&b);
+}
+
+static hs_database_t **cache_read_each(const char *dir, const char *key, const char *which,
+                                       uint32_t n)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s.%s.hsdb", dir, key, which);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    ms_buf b;
+    ms_buf_init(&b);
+    char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+        ms_buf_append(&b, chunk, got);
+    fclose(f);
+    hs_database_t **dbs = calloc(n ? n : 1, sizeof *dbs);
+    size_t off = 0;
+    bool ok = dbs && ms_buf_ok(&b);
+    for (uint32_t i = 0; ok && i < n; i++) {
+        uint64_t l;
+        if (off + sizeof l > b.len) {
+            ok = false;
+            break;
+        }
+        memcpy(&l, b.data + off, sizeof l);
+        off += sizeof l;
+        if (l > b.len - off ||
+            hs_deserialize_database(b.data + off, (size_t)l, &dbs[i]) != HS_SUCCESS)
+            ok = false;
+        off += (size_t)l;
+    }
+    size_t total = b.len;
+    ms_buf_free(&b);
+    if (!ok || off != total) {
+        free_each(dbs, n);
+        return NULL;
+    }
+    return dbs;
 }
 
 static int vip_cmp(const void *a, const void *b)
@@ -1261,8 +1368,9 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
         rs->words_db = cache_read(cdir, key, "words");
         rs->raw_db = L.raw.n ? cache_read(cdir, key, "raw") : NULL;
         rs->author_db = L.author.n ? cache_read(cdir, key, "author") : NULL;
-        rs->words_som_db = L.words_som.n ? cache_read(cdir, key, "words-som") : NULL;
-        rs->raw_som_db = L.raw_som.n ? cache_read(cdir, key, "raw-som") : NULL;
+        rs->words_som_db = L.words_som.n ? cache_read_each(cdir, key, "words-som", L.words_som.n)
+                                         : NULL;
+        rs->raw_som_db = L.raw_som.n ? cache_read_each(cdir, key, "raw-som", L.raw_som.n) : NULL;
         if (rs->words_db && (rs->raw_db || !L.raw.n) && (rs->author_db || !L.author.n) &&
             (rs->words_som_db || !L.words_som.n) && (rs->raw_som_db || !L.raw_som.n)) {
             rs->stats.from_cache = true;
@@ -1270,18 +1378,23 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
             hs_free_database(rs->words_db);
             hs_free_database(rs->raw_db);
             hs_free_database(rs->author_db);
-            hs_free_database(rs->words_som_db);
-            hs_free_database(rs->raw_som_db);
-            rs->words_db = rs->raw_db = rs->author_db = rs->words_som_db = rs->raw_som_db = NULL;
+            free_each(rs->words_som_db, L.words_som.n);
+            free_each(rs->raw_som_db, L.raw_som.n);
+            rs->words_db = rs->raw_db = rs->author_db = NULL;
+            rs->words_som_db = rs->raw_som_db = NULL;
         }
     }
+    rs->n_words_som_pat = rs->words_som_db ? L.words_som.n : 0;
+    rs->n_raw_som_pat = rs->raw_som_db ? L.raw_som.n : 0;
     if (!rs->stats.from_cache) {
         rs->words_db = compile_db(&L, &L.words);
         rs->raw_db = compile_db(&L, &L.raw);
         rs->author_db = compile_db(&L, &L.author);
         if (!L.n_errors) {
-            rs->words_som_db = compile_db(&L, &L.words_som);
-            rs->raw_som_db = compile_db(&L, &L.raw_som);
+            rs->words_som_db = L.words_som.n ? compile_each(&L, &L.words_som) : NULL;
+            rs->raw_som_db = L.raw_som.n ? compile_each(&L, &L.raw_som) : NULL;
+            rs->n_words_som_pat = rs->words_som_db ? L.words_som.n : 0;
+            rs->n_raw_som_pat = rs->raw_som_db ? L.raw_som.n : 0;
         }
         if (L.n_errors || !rs->words_db)
             goto fail;
@@ -1289,8 +1402,10 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
             cache_write(cdir, key, "words", rs->words_db);
             cache_write(cdir, key, "raw", rs->raw_db);
             cache_write(cdir, key, "author", rs->author_db);
-            cache_write(cdir, key, "words-som", rs->words_som_db);
-            cache_write(cdir, key, "raw-som", rs->raw_som_db);
+            if (rs->words_som_db)
+                cache_write_each(cdir, key, "words-som", rs->words_som_db, L.words_som.n);
+            if (rs->raw_som_db)
+                cache_write_each(cdir, key, "raw-som", rs->raw_som_db, L.raw_som.n);
         }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -1351,8 +1466,8 @@ void ms_ruleset_free(ms_ruleset *rs)
     hs_free_database(rs->words_db);
     hs_free_database(rs->raw_db);
     hs_free_database(rs->author_db);
-    hs_free_database(rs->words_som_db);
-    hs_free_database(rs->raw_som_db);
+    free_each(rs->words_som_db, rs->n_words_som_pat);
+    free_each(rs->raw_som_db, rs->n_raw_som_pat);
     free(rs->words_som_pat);
     free(rs->raw_som_pat);
     free(rs->composite);

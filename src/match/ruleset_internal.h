@@ -51,6 +51,7 @@ typedef struct ms_pattern {
     uint8_t flags;      /* ms_pattern_flag */
     uint16_t len;       /* literal length in bytes; 0 when SOM is reported */
     uint32_t rule;      /* MS_ROLE_RULE */
+    uint32_t som;       /* MS_PAT_DEFERRED: index of its start-of-match database */
     uint32_t special;   /* MS_ROLE_SPECIAL */
     float value;
 } ms_pattern;
@@ -66,11 +67,12 @@ struct ms_ruleset {
     ms_pattern *words_pat, *raw_pat, *author_pat;
     uint32_t n_words_pat, n_raw_pat, n_author_pat;
 
-    /* Regular expressions again, compiled with start-of-match reporting.
-     * Tracking the start of every regex on every scan costs several times
-     * the scan itself, so the main databases find regex hits without it and
-     * these are scanned only for the rare events where one hit. */
-    hs_database_t *words_som_db, *raw_som_db;
+    /* Regular expressions again, each compiled alone with start-of-match
+     * reporting. Tracking the start of every regex on every scan costs
+     * several times the scan itself, so the main databases find regex hits
+     * without it, and only the regexes that hit are scanned again, one small
+     * database each, for their spans. */
+    hs_database_t **words_som_db, **raw_som_db;
     ms_pattern *words_som_pat, *raw_som_pat;
     uint32_t n_words_som_pat, n_raw_som_pat;
 
