@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(build-essential cmake ninja-build pkg-config clang
+PKGS=(build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
       libhyperscan-dev librdkafka-dev libprotobuf-c-dev protobuf-c-compiler
       libjemalloc-dev libcmocka-dev libutf8proc-dev libyaml-dev libmicrohttpd-dev
       libjsmn-dev libxxhash-dev kcat jq curl

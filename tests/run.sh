@@ -52,6 +52,10 @@ step "rules check"
 build-asan/mentionsift rules check rules/
 result "rules check of the default rule set" $?
 
+step "fuzz (libFuzzer, ${MS_FUZZ_SECONDS:-20} s per target)"
+bash tests/fuzz/run.sh "${MS_FUZZ_SECONDS:-20}"
+result "fuzz targets" $?
+
 for broker in kafka mock; do
   step "integration: service.sh on $broker"
   MS_BIN="$ROOT/build-asan/mentionsift" MS_BROKER="$broker" bash tests/integration/service.sh

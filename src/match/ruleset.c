@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,7 +147,11 @@ static char *read_file(loader *L, const char *path, size_t *len, const char *fro
         return NULL;
     }
     ms_buf_terminate(&b);
-    XXH3_128bits_update(L->hash, path + strlen(L->dir), strlen(path + strlen(L->dir)) + 1);
+    /* hash the path relative to the rule set, so moving the folder keeps the
+     * version; an absolute path outside it is hashed whole */
+    size_t dl = strlen(L->dir);
+    const char *rel = strncmp(path, L->dir, dl) == 0 ? path + dl : path;
+    XXH3_128bits_update(L->hash, rel, strlen(rel) + 1);
     XXH3_128bits_update(L->hash, b.data ? b.data : "", b.len);
     *len = b.len;
     if (!b.data)
@@ -505,7 +510,7 @@ static float parse_float(loader *L, yaml_node_t *n, const char *file, const char
     char *end = NULL;
     errno = 0;
     double d = s ? strtod(s, &end) : 0;
-    if (!s || end == s || *end || errno) {
+    if (!s || end == s || *end || errno || !isfinite(d) || !isfinite((float)d)) {
         report(L, file, line_of(n), "%s: '%s' is not a number", what, s ? s : "(not a scalar)");
         *ok = false;
         return dflt;
@@ -1396,6 +1401,10 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
             rs->n_words_som_pat = rs->words_som_db ? L.words_som.n : 0;
             rs->n_raw_som_pat = rs->raw_som_db ? L.raw_som.n : 0;
         }
+        if (!L.n_errors && !rs->words_db)
+            report(&L, index, 0,
+                   "no words-view patterns: add a rule matching words, or the sentiment "
+                   "lexicon (sentiment: lexicon:)");
         if (L.n_errors || !rs->words_db)
             goto fail;
         if (cdir) {

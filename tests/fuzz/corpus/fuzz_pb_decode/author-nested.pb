@@ -1,0 +1,2 @@
+*
+a1	@wmpolice	WM PoliceH2!Please call us about the incident

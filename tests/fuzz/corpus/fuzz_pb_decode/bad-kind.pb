@@ -1,0 +1,2 @@
+
+k72kind out of range

@@ -1,0 +1,3 @@
+
+esc*@cllr_smith2>line1
+line2	tab "quoted" back\slash / café 😡 lone � end 

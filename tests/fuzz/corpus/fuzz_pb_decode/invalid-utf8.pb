@@ -1,0 +1,2 @@
+
+badÿþ2$broken Ã( â‚ ðŸ˜ í € overlong À¯ end

@@ -1,0 +1,2 @@
+
+li2%Great to see the new homes in Walsall

@@ -1,0 +1,1 @@
+ÿÿÿÿÿÿÿÿÿ2negative kind

@@ -1,0 +1,3 @@
+
+first
+second2last one wins2last one wins2last one wins

@@ -1,0 +1,2 @@
+
+p99c2new platform
