@@ -271,6 +271,31 @@ check(any("undecodable" in r for r in reasons) and any("kind" in r for r in reas
       "dead-letter reasons name the problem")
 check(any("max_event_bytes" in r for r in reasons), "oversized event dead-lettered with its reason")
 check(any(p == "this is not json" for _, p in dead), "dead-lettered events keep their original bytes")
+# personal information the engine redacted never reaches an output topic unredacted
+import re
+pii_re = re.compile(r"(07\d{3} ?\d{6}|01\d{2,3} ?\d{3} ?\d{4}|[\w.+-]+@[\w-]+\.[\w.]+)")
+leaks, redacted = [], 0
+for i, outs in by_id.items():
+    for topic, h, payload in outs:
+        doc = json.loads(payload)
+        red = doc.get("redactions", [])
+        if not red:
+            continue
+        redacted += 1
+        text = doc["mention"]["text"]
+        for r in red:
+            if set(text.encode()[r["start"]:r["end"]]) != {ord("*")}:
+                leaks.append((i, "text"))
+        for found in pii_re.findall(text):
+            leaks.append((i, "text:" + found))
+        if any(pii_re.search(v) for v in h.values()):
+            leaks.append((i, "headers"))
+        for l in doc["labels"]:
+            for ev in l["evidence"]:
+                if "match" in ev and pii_re.search(ev["match"]):
+                    leaks.append((i, "evidence"))
+check(redacted > 0 and not leaks,
+      f"personal information is masked in text, evidence and headers ({redacted} outputs redacted, leaks {leaks[:3]})")
 check(all(h.get("mentionsift-source-topic") and h.get("mentionsift-source-offset") for h, _ in dead),
       "dead letters name source topic, partition and offset")
 sys.exit(1 if fails else 0)
@@ -323,6 +348,21 @@ MENTIONSIFT_KAFKA_PRODUCER_NO_SUCH_PROPERTY=1 timeout 20 "$BIN" run --config "$W
 rc=$?
 if [ $rc = 2 ] && grep -q "no.such.property" "$WORK/bad2.log"; then ok "bad librdkafka property: exit 2, property named"
 else bad "bad librdkafka property: exit $rc, $(tail -2 "$WORK/bad2.log")"; fi
+
+# ---- 6: credentials never reach the logs or the config dump ---------------------------
+SECRET="s3cr3t-$RUN"
+write_config "$WORK/sec.yaml" "$RUN-sec"
+MENTIONSIFT_KAFKA_COMMON_SASL_USERNAME=mentionsift MENTIONSIFT_KAFKA_COMMON_SASL_PASSWORD="$SECRET" \
+MENTIONSIFT_KAFKA_COMMON_SASL_MECHANISMS=PLAIN MENTIONSIFT_KAFKA_COMMON_SECURITY_PROTOCOL=SASL_PLAINTEXT \
+MENTIONSIFT_KAFKA_COMMON_DEBUG=conf,security,broker \
+MENTIONSIFT_LOG_LEVEL=debug timeout -s TERM 8 "$BIN" run --config "$WORK/sec.yaml" >"$WORK/sec.out" 2>"$WORK/sec.log"
+MENTIONSIFT_KAFKA_COMMON_SASL_PASSWORD="$SECRET" "$BIN" run --config "$WORK/sec.yaml" --check >"$WORK/sec.dump" 2>&1
+if [ -s "$WORK/sec.log" ] && ! grep -q "$SECRET" "$WORK/sec.log" "$WORK/sec.out" "$WORK/sec.dump" &&
+   grep -q "redacted" "$WORK/sec.dump"; then
+  ok "a SASL password given in the environment appears in no log line and no config dump"
+else
+  bad "secret leaked or nothing logged: $(grep -l "$SECRET" "$WORK"/sec.* 2>/dev/null)"
+fi
 
 echo "service integration on $BROKER: $fails failed"
 [ $fails = 0 ]
