@@ -8,8 +8,9 @@
  *
  * Prints: compile time (cold, without the cache) and load time (from the
  * cache), database sizes, then for 1 and N threads the events/s and MB/s of
- *   raw      hs_scan of the words and raw databases over the original text,
- *            with a callback that does nothing: the floor set by Hyperscan;
+ *   raw      hs_scan of every main database (words literals, words regexes,
+ *            raw) over the original text, with a callback that does nothing:
+ *            the floor set by Hyperscan;
  *   engine   the full classification: normalise, scan both views, score,
  *            decide;
  * and the engine's rate as a ratio of raw. It also counts heap allocations
@@ -135,6 +136,7 @@ static void *run_job(void *arg)
     if (j->raw) {
         hs_scratch_t *s = NULL;
         if (hs_alloc_scratch(rs->words_db, &s) != HS_SUCCESS ||
+            (rs->words_re_db && hs_alloc_scratch(rs->words_re_db, &s) != HS_SUCCESS) ||
             (rs->raw_db && hs_alloc_scratch(rs->raw_db, &s) != HS_SUCCESS)) {
             fprintf(stderr, "bench: hs_alloc_scratch failed\n");
             exit(1);
@@ -144,6 +146,8 @@ static void *run_job(void *arg)
             for (size_t i = j->from; i < j->to; i++) {
                 const ms_str *t = &j->c->m[i].text;
                 hs_scan(rs->words_db, t->ptr, (unsigned)t->len, 0, s, nop, NULL);
+                if (rs->words_re_db)
+                    hs_scan(rs->words_re_db, t->ptr, (unsigned)t->len, 0, s, nop, NULL);
                 if (rs->raw_db)
                     hs_scan(rs->raw_db, t->ptr, (unsigned)t->len, 0, s, nop, NULL);
             }

@@ -56,6 +56,8 @@ ms_matcher *ms_matcher_new(const ms_ruleset *rs, char *err, size_t errlen)
     hs_error_t e = hs_alloc_scratch(rs->words_db, &m->scratch);
     if (e == HS_SUCCESS && rs->raw_db)
         e = hs_alloc_scratch(rs->raw_db, &m->scratch);
+    if (e == HS_SUCCESS && rs->words_re_db)
+        e = hs_alloc_scratch(rs->words_re_db, &m->scratch);
     if (e == HS_SUCCESS && rs->author_db)
         e = hs_alloc_scratch(rs->author_db, &m->scratch);
     uint32_t nr = rs->n_rules ? rs->n_rules : 1;
@@ -369,6 +371,12 @@ bool ms_matcher_scan(ms_matcher *m, const ms_mention *mention, const char *text,
     if (hs_scan(rs->words_db, view->view, view->len, 0, m->scratch, on_words_match, &c) !=
         HS_SUCCESS)
         return false;
+    if (rs->words_re_db) {
+        c.table = rs->words_re_pat;
+        if (hs_scan(rs->words_re_db, view->view, view->len, 0, m->scratch, on_words_match,
+                    &c) != HS_SUCCESS)
+            return false;
+    }
     if (rs->raw_db && text_len) {
         c.table = rs->raw_pat;
         c.som_base = rs->n_words_som_pat;

@@ -35,7 +35,7 @@
 #include "normalise/normalise.h"
 
 /* Bump when pattern generation changes, so cached databases are rebuilt. */
-#define MS_PATTERN_FORMAT "mentionsift-patterns-5"
+#define MS_PATTERN_FORMAT "mentionsift-patterns-6"
 
 #define MS_MAX_FILE_BYTES (64u << 20)
 
@@ -62,7 +62,7 @@ typedef struct loader {
     int n_errors;
     XXH3_state_t *hash;
     ms_normaliser *norm;
-    pending_vec words, raw, author, words_som, raw_som;
+    pending_vec words, words_re, raw, author, words_som, raw_som;
     uint32_t cap_rules, cap_vip;
     /* lexicon literals already added, to drop duplicates after normalising */
     char **lex_seen;
@@ -430,7 +430,7 @@ static void add_rule_regex(loader *L, uint32_t ri, const char *re, const char *f
     bool words = r->view == MS_VIEW_WORDS;
     ms_pattern pat = {.role = MS_ROLE_RULE, .rule = ri, .flags = MS_PAT_DEFERRED,
                       .som = words ? L->words_som.n : L->raw_som.n};
-    push_src(L, words ? &L->words : &L->raw, e.data, src, HS_FLAG_CASELESS, pat, file, line);
+    push_src(L, words ? &L->words_re : &L->raw, e.data, src, HS_FLAG_CASELESS, pat, file, line);
     pat.flags = 0;
     push_src(L, words ? &L->words_som : &L->raw_som, som_copy, src,
              HS_FLAG_SOM_LEFTMOST | HS_FLAG_CASELESS, pat, file, line);
@@ -1354,7 +1354,8 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
         }
         XXH3_128bits_reset(kh);
         XXH3_128bits_update(kh, rs->version, sizeof rs->version);
-        pending_vec *vecs[] = {&L.words, &L.raw, &L.author, &L.words_som, &L.raw_som};
+        pending_vec *vecs[] = {&L.words, &L.words_re, &L.raw, &L.author, &L.words_som,
+                               &L.raw_som};
         for (size_t v = 0; v < sizeof vecs / sizeof vecs[0]; v++) {
             for (uint32_t i = 0; i < vecs[v]->n; i++) {
                 XXH3_128bits_update(kh, vecs[v]->v[i].expr, strlen(vecs[v]->v[i].expr) + 1);
@@ -1373,16 +1374,20 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
         rs->words_db = cache_read(cdir, key, "words");
         rs->raw_db = L.raw.n ? cache_read(cdir, key, "raw") : NULL;
         rs->author_db = L.author.n ? cache_read(cdir, key, "author") : NULL;
+        rs->words_re_db = L.words_re.n ? cache_read(cdir, key, "words-re") : NULL;
         rs->words_som_db = L.words_som.n ? cache_read_each(cdir, key, "words-som", L.words_som.n)
                                          : NULL;
         rs->raw_som_db = L.raw_som.n ? cache_read_each(cdir, key, "raw-som", L.raw_som.n) : NULL;
         if (rs->words_db && (rs->raw_db || !L.raw.n) && (rs->author_db || !L.author.n) &&
+            (rs->words_re_db || !L.words_re.n) &&
             (rs->words_som_db || !L.words_som.n) && (rs->raw_som_db || !L.raw_som.n)) {
             rs->stats.from_cache = true;
         } else {
             hs_free_database(rs->words_db);
             hs_free_database(rs->raw_db);
             hs_free_database(rs->author_db);
+            hs_free_database(rs->words_re_db);
+            rs->words_re_db = NULL;
             free_each(rs->words_som_db, L.words_som.n);
             free_each(rs->raw_som_db, L.raw_som.n);
             rs->words_db = rs->raw_db = rs->author_db = NULL;
@@ -1395,6 +1400,7 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
         rs->words_db = compile_db(&L, &L.words);
         rs->raw_db = compile_db(&L, &L.raw);
         rs->author_db = compile_db(&L, &L.author);
+        rs->words_re_db = compile_db(&L, &L.words_re);
         if (!L.n_errors) {
             rs->words_som_db = L.words_som.n ? compile_each(&L, &L.words_som) : NULL;
             rs->raw_som_db = L.raw_som.n ? compile_each(&L, &L.raw_som) : NULL;
@@ -1411,6 +1417,7 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
             cache_write(cdir, key, "words", rs->words_db);
             cache_write(cdir, key, "raw", rs->raw_db);
             cache_write(cdir, key, "author", rs->author_db);
+            cache_write(cdir, key, "words-re", rs->words_re_db);
             if (rs->words_som_db)
                 cache_write_each(cdir, key, "words-som", rs->words_som_db, L.words_som.n);
             if (rs->raw_som_db)
@@ -1422,9 +1429,11 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
     finish_patterns(rs, &L.words, &rs->words_pat, &rs->n_words_pat);
     finish_patterns(rs, &L.raw, &rs->raw_pat, &rs->n_raw_pat);
     finish_patterns(rs, &L.author, &rs->author_pat, &rs->n_author_pat);
+    finish_patterns(rs, &L.words_re, &rs->words_re_pat, &rs->n_words_re_pat);
     finish_patterns(rs, &L.words_som, &rs->words_som_pat, &rs->n_words_som_pat);
     finish_patterns(rs, &L.raw_som, &rs->raw_som_pat, &rs->n_raw_som_pat);
-    if (!rs->words_pat || !rs->raw_pat || !rs->author_pat || !rs->words_som_pat ||
+    if (!rs->words_pat || !rs->raw_pat || !rs->author_pat || !rs->words_re_pat ||
+        !rs->words_som_pat ||
         !rs->raw_som_pat) {
         report(&L, index, 0, "out of memory");
         goto fail;
@@ -1433,7 +1442,7 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
         qsort(rs->vip, rs->n_vip, sizeof *rs->vip, vip_cmp);
 
     rs->stats.rules = rs->n_rules;
-    rs->stats.words_patterns = rs->n_words_pat;
+    rs->stats.words_patterns = rs->n_words_pat + rs->n_words_re_pat;
     rs->stats.raw_patterns = rs->n_raw_pat;
     hs_database_size(rs->words_db, &rs->stats.words_db_bytes);
     if (rs->raw_db)
@@ -1445,6 +1454,7 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
     free_pending(&L.words);
     free_pending(&L.raw);
     free_pending(&L.author);
+    free_pending(&L.words_re);
     free_pending(&L.words_som);
     free_pending(&L.raw_som);
     free(L.lex_seen);
@@ -1457,6 +1467,7 @@ fail:
     free_pending(&L.words);
     free_pending(&L.raw);
     free_pending(&L.author);
+    free_pending(&L.words_re);
     free_pending(&L.words_som);
     free_pending(&L.raw_som);
     free(L.lex_seen);
@@ -1475,6 +1486,8 @@ void ms_ruleset_free(ms_ruleset *rs)
     hs_free_database(rs->words_db);
     hs_free_database(rs->raw_db);
     hs_free_database(rs->author_db);
+    hs_free_database(rs->words_re_db);
+    free(rs->words_re_pat);
     free_each(rs->words_som_db, rs->n_words_som_pat);
     free_each(rs->raw_som_db, rs->n_raw_som_pat);
     free(rs->words_som_pat);
