@@ -216,19 +216,70 @@ int ms_cmd_firehose(int argc, char **argv)
     return failed || fe ? 1 : 0;
 }
 
+/* One round of client error-path faults on the mock cluster: retriable
+ * request errors on Produce, Fetch, OffsetCommit, Heartbeat and
+ * FindCoordinator, a broker down and up, and added round-trip time. */
+static void inject_faults(rd_kafka_mock_cluster_t *mc, int brokers, int round, long *counts)
+{
+    enum { PRODUCE = 0, FETCH = 1, OFFSET_COMMIT = 8, FIND_COORDINATOR = 10, HEARTBEAT = 12 };
+    switch (round % 5) {
+    case 0:
+        rd_kafka_mock_push_request_errors(mc, PRODUCE, 3, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                                          RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+                                          RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
+        counts[0] += 3;
+        break;
+    case 1:
+        rd_kafka_mock_push_request_errors(mc, FETCH, 2, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                                          RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
+        counts[1] += 2;
+        break;
+    case 2:
+        rd_kafka_mock_push_request_errors(mc, OFFSET_COMMIT, 3,
+                                          RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
+                                          RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
+                                          RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
+        rd_kafka_mock_push_request_errors(mc, HEARTBEAT, 1, RD_KAFKA_RESP_ERR_NOT_COORDINATOR);
+        rd_kafka_mock_push_request_errors(mc, FIND_COORDINATOR, 1,
+                                          RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE);
+        counts[2] += 5;
+        break;
+    case 3:
+        rd_kafka_mock_broker_set_down(mc, brokers > 1 ? 2 : 1);
+        sleep(2);
+        rd_kafka_mock_broker_set_up(mc, brokers > 1 ? 2 : 1);
+        counts[3]++;
+        break;
+    case 4:
+        rd_kafka_mock_broker_set_rtt(mc, 1, 300);
+        sleep(2);
+        rd_kafka_mock_broker_set_rtt(mc, 1, 0);
+        counts[4]++;
+        break;
+    }
+}
+
 int ms_cmd_mock_cluster(int argc, char **argv)
 {
-    int brokers = 3;
+    int brokers = 3, fault_seconds = 0;
     if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("usage: mentionsift mock-cluster [BROKERS]\n\n"
+        printf("usage: mentionsift mock-cluster [BROKERS] [--faults SECONDS]\n\n"
                "Starts librdkafka's mock Kafka cluster (default 3 brokers) on loopback,\n"
                "prints its bootstrap servers on stdout and runs until SIGTERM/SIGINT.\n"
                "Topics are auto-created (4 partitions). It keeps at most 100,000 messages\n"
-               "or 5 MB per partition and has no transaction markers.\n");
+               "or 5 MB per partition and has no transaction markers.\n\n"
+               "--faults SECONDS injects client error-path faults for that long, one every\n"
+               "2 s: retriable errors on Produce, Fetch, OffsetCommit, Heartbeat and\n"
+               "FindCoordinator, a broker down for 2 s, 300 ms of added round-trip time.\n"
+               "It prints the totals by kind on stderr when the faults end.\n");
         return 0;
     }
-    if (argc > 1)
-        brokers = atoi(argv[1]);
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--faults") && i + 1 < argc)
+            fault_seconds = atoi(argv[++i]);
+        else
+            brokers = atoi(argv[i]);
+    }
     if (brokers < 1 || brokers > 9) {
         fprintf(stderr, "mock-cluster: BROKERS must be 1..9\n");
         return 2;
@@ -250,6 +301,20 @@ int ms_cmd_mock_cluster(int argc, char **argv)
     install_signals();
     printf("%s\n", rd_kafka_mock_cluster_bootstraps(mc));
     fflush(stdout);
+    if (fault_seconds > 0) {
+        long counts[5] = {0};
+        double until = now_s() + fault_seconds;
+        sleep(2); /* let clients connect first */
+        for (int round = 0; fh_run && now_s() < until; round++) {
+            inject_faults(mc, brokers, round, counts);
+            /* running totals, so a reader stopped early still has them */
+            fprintf(stderr,
+                    "mock-cluster: faults injected: produce errors %ld, fetch errors %ld, "
+                    "coordinator errors %ld, broker down %ld, added rtt %ld\n",
+                    counts[0], counts[1], counts[2], counts[3], counts[4]);
+            sleep(2);
+        }
+    }
     while (fh_run)
         pause();
     rd_kafka_mock_cluster_destroy(mc);
