@@ -56,16 +56,12 @@ typedef struct csv {
 
 static bool csv_open(csv *c, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
     ms_buf b;
     ms_buf_init(&b);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        ms_buf_append(&b, chunk, n);
-    fclose(f);
+    if (ms_buf_read_file(&b, path, 0) != 0) {
+        ms_buf_free(&b);
+        return false;
+    }
     ms_buf_terminate(&b);
     c->data = b.data;
     c->len = b.len;

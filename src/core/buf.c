@@ -4,6 +4,7 @@
  */
 #include "buf.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,4 +86,27 @@ void ms_buf_terminate(ms_buf *b)
 {
     if (ms_buf_reserve(b, 1))
         b->data[b->len] = '\0';
+}
+
+int ms_buf_read_file(ms_buf *b, const char *path, size_t max)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno ? errno : EIO;
+    char chunk[65536];
+    size_t n, start = b->len;
+    int err = 0;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        ms_buf_append(b, chunk, n);
+        if (max && b->len - start > max) {
+            err = EFBIG;
+            break;
+        }
+    }
+    if (!err && ferror(f))
+        err = EIO;
+    fclose(f);
+    if (!err && !ms_buf_ok(b))
+        err = ENOMEM;
+    return err;
 }

@@ -32,6 +32,12 @@ void ms_buf_putc(ms_buf *b, char c);
 void ms_buf_puts(ms_buf *b, const char *s);
 void ms_buf_printf(ms_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/**
+ * @brief Append the whole file at `path` (at most `max` bytes; 0: no limit).
+ * Returns 0, or an errno value (EFBIG when the file is longer than `max`).
+ */
+int ms_buf_read_file(ms_buf *b, const char *path, size_t max);
+
 /** Appends a NUL that is not counted in len, so data is a C string. */
 void ms_buf_terminate(ms_buf *b);
 

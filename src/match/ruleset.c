@@ -124,25 +124,12 @@ static char *path_join(loader *L, const char *name)
 static char *read_file(loader *L, const char *path, size_t *len, const char *from_file,
                        int from_line)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        report(L, from_file, from_line, "cannot open '%s': %s", path, strerror(errno));
-        return NULL;
-    }
     ms_buf b;
     ms_buf_init(&b);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        ms_buf_append(&b, chunk, n);
-        if (b.len > MS_MAX_FILE_BYTES)
-            break;
-    }
-    bool err = ferror(f);
-    fclose(f);
-    if (err || !ms_buf_ok(&b) || b.len > MS_MAX_FILE_BYTES) {
+    int err = ms_buf_read_file(&b, path, MS_MAX_FILE_BYTES);
+    if (err) {
         report(L, from_file, from_line, "cannot read '%s': %s", path,
-               b.len > MS_MAX_FILE_BYTES ? "larger than 64 MiB" : "read error");
+               err == EFBIG ? "larger than 64 MiB" : strerror(err));
         ms_buf_free(&b);
         return NULL;
     }
@@ -1164,16 +1151,12 @@ static hs_database_t *cache_read(const char *dir, const char *version, const cha
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s.%s.hsdb", dir, version, which);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
     ms_buf b;
     ms_buf_init(&b);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        ms_buf_append(&b, chunk, n);
-    fclose(f);
+    if (ms_buf_read_file(&b, path, 0) != 0) {
+        ms_buf_free(&b);
+        return NULL;
+    }
     hs_database_t *db = NULL;
     if (ms_buf_ok(&b) && b.len &&
         hs_deserialize_database(b.data, b.len, &db) != HS_SUCCESS)
@@ -1253,16 +1236,12 @@ static hs_database_t **cache_read_each(const char *dir, const char *key, const c
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s.%s.hsdb", dir, key, which);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
     ms_buf b;
     ms_buf_init(&b);
-    char chunk[65536];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-        ms_buf_append(&b, chunk, got);
-    fclose(f);
+    if (ms_buf_read_file(&b, path, 0) != 0) {
+        ms_buf_free(&b);
+        return NULL;
+    }
     hs_database_t **dbs = calloc(n ? n : 1, sizeof *dbs);
     size_t off = 0;
     bool ok = dbs && ms_buf_ok(&b);
@@ -1334,7 +1313,8 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
     if (L.n_errors && !L.check_all)
         goto fail;
     if (rs->n_rules == 0) {
-        report(&L, index, 0, "the rule set has no rules");
+        if (!L.n_errors)
+            report(&L, index, 0, "the rule set has no rules");
         goto fail;
     }
 
