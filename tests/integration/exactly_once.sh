@@ -6,8 +6,9 @@
 # A known set of events (unique ids, from the deterministic firehose) is
 # streamed through the service while faults hit it: the service is SIGKILLed
 # at random points and restarted (two instances in one group, so rebalances
-# happen under load), a broker is SIGKILLed and restarted, and a broker is
-# SIGSTOPped for longer than the session timeout and resumed. Then every
+# happen under load), the broker that coordinates the group is SIGKILLed and
+# restarted, and another broker is SIGSTOPped for longer than the session
+# timeout and resumed. Then every
 # output is read with isolation.level=read_committed and each input id's
 # outputs on the primary topic are counted.
 #
@@ -29,7 +30,7 @@ pids=()
 
 cleanup() {
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  bash tests/kafka/broker.sh resume 2 >/dev/null 2>&1
+  for b in 1 2 3; do bash tests/kafka/broker.sh resume "$b" >/dev/null 2>&1; done
   bash tests/kafka/broker.sh stop >/dev/null 2>&1
   if [ "$fails" != 0 ]; then
     rm -rf /tmp/ms-eos-last && cp -r "$WORK" /tmp/ms-eos-last && echo "logs kept in /tmp/ms-eos-last"
@@ -43,6 +44,15 @@ BOOT=$(MS_KAFKA_EXTRA_PROPS="min.insync.replicas=2
 transaction.state.log.min.isr=2" bash tests/kafka/broker.sh start 3) ||
   { echo "FAIL: 3-broker cluster did not start"; exit 1; }
 echo "cluster: $BOOT"
+
+# The node id of a group's coordinator (1..3), or 3 when it cannot be told.
+coordinator() { # group
+  local id
+  id=$(timeout 30 bash tests/kafka/broker.sh tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
+         --bootstrap-server "$BOOT" --describe --group "$1" --state 2>/dev/null |
+       grep -o '([0-9])' | head -1 | tr -d '()')
+  case "$id" in 1 | 2 | 3) echo "$id" ;; *) echo 3 ;; esac
+}
 
 run_mode() { # mode
   local mode=$1 run="eos$$$RANDOM"
@@ -97,13 +107,19 @@ EOF
     sleep $((2 + RANDOM % 2))
     kill -KILL "$s1" 2>/dev/null; faults_kill=$((faults_kill + 1)); start s1
     if [ $round = 2 ]; then
-      bash tests/kafka/broker.sh kill 3 >/dev/null 2>&1; faults_broker=$((faults_broker + 1))
+      # kill the group's coordinator (which also leads the offsets partition
+      # the transactions commit to), found with Kafka's own group tool
+      victim=$(coordinator "$run")
+      bash tests/kafka/broker.sh kill "$victim" >/dev/null 2>&1
+      faults_broker=$((faults_broker + 1))
+      echo "  killed broker $victim (group coordinator$([ "$victim" = 3 ] && echo ' or fallback'))"
     fi
     if [ $round = 3 ]; then
-      bash tests/kafka/broker.sh restart 3 >/dev/null 2>&1 &
-      bash tests/kafka/broker.sh pause 2 >/dev/null 2>&1; faults_pause=$((faults_pause + 1))
+      bash tests/kafka/broker.sh restart "$victim" >/dev/null 2>&1 &
+      paused=$(( victim % 3 + 1 ))
+      bash tests/kafka/broker.sh pause "$paused" >/dev/null 2>&1; faults_pause=$((faults_pause + 1))
       sleep 10
-      bash tests/kafka/broker.sh resume 2 >/dev/null 2>&1
+      bash tests/kafka/broker.sh resume "$paused" >/dev/null 2>&1
       wait %% 2>/dev/null
     fi
     sleep 1
