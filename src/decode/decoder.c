@@ -26,17 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Entry points of json_in.c and pb_in.c (keep in sync with them). */
-typedef struct ms_json_decoder ms_json_decoder;
-ms_json_decoder *ms_json_decoder_new(void);
-void ms_json_decoder_free(ms_json_decoder *d);
-bool ms_json_decode_mention(ms_json_decoder *d, const char *js, size_t len,
-                            ms_mention *out, ms_codec_error *err);
-typedef struct ms_pb_decoder ms_pb_decoder;
-ms_pb_decoder *ms_pb_decoder_new(void);
-void ms_pb_decoder_free(ms_pb_decoder *d);
-bool ms_pb_decode_mention(ms_pb_decoder *d, const void *data, size_t len,
-                          ms_mention *out, ms_codec_error *err);
+#include "decode/decoders.h"
 
 struct ms_decoder {
     ms_json_decoder *json;

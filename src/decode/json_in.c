@@ -49,12 +49,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Entry points used by decoder.c (keep these prototypes in sync there). */
-typedef struct ms_json_decoder ms_json_decoder;
-ms_json_decoder *ms_json_decoder_new(void);
-void ms_json_decoder_free(ms_json_decoder *d);
-bool ms_json_decode_mention(ms_json_decoder *d, const char *js, size_t len,
-                            ms_mention *out, ms_codec_error *err);
+#include "core/utf8.h"
+#include "decode/decoders.h"
 
 #define MS_JSON_MIN_TOKENS 64u
 #define MS_JSON_MAX_TOKENS (1u << 20)
@@ -119,26 +115,6 @@ static bool ms_json_fail(ms_codec_error *err, const char *fmt, ...)
     return false;
 }
 
-/** @brief Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
-static size_t ms_json_utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    if (c < 0x80)
-        return 1;
-    if (c < 0xC2 || c > 0xF4)
-        return 0;
-    size_t k = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    if (n < k)
-        return 0;
-    for (size_t i = 1; i < k; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0) ||
-        (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))
-        return 0;
-    return k;
-}
-
 /**
  * @brief Make `s` printable for an error message: at most 40 bytes, control
  * characters and invalid UTF-8 as '?', "..." when cut. `out` must hold
@@ -149,7 +125,7 @@ static void ms_json_err_value(char *out, const char *s, size_t n)
     const unsigned char *u = (const unsigned char *)s;
     size_t o = 0, i = 0;
     while (i < n) {
-        size_t k = ms_json_utf8_len(u + i, n - i);
+        size_t k = ms_utf8_len(u + i, n - i);
         if (o + (k ? k : 1) > MS_JSON_ERR_VALUE_MAX)
             break;
         if (k == 0 || (k == 1 && (u[i] < 0x20 || u[i] == 0x7F))) {

@@ -35,12 +35,7 @@
 
 #include "mention.pb-c.h"
 
-/* Entry points used by decoder.c (keep these prototypes in sync there). */
-typedef struct ms_pb_decoder ms_pb_decoder;
-ms_pb_decoder *ms_pb_decoder_new(void);
-void ms_pb_decoder_free(ms_pb_decoder *d);
-bool ms_pb_decode_mention(ms_pb_decoder *d, const void *data, size_t len,
-                          ms_mention *out, ms_codec_error *err);
+#include "decode/decoders.h"
 
 #define MS_PB_ALIGN alignof(max_align_t)
 #define MS_PB_ARENA_MIN 1024u

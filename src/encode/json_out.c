@@ -39,10 +39,8 @@
 
 #include "match/ruleset.h"
 
-/* Entry points of pb_out.c (keep in sync there). Inputs are validated. */
-bool ms_pb_encode_mention(ms_buf *out, const ms_mention *m);
-bool ms_pb_encode_classified(ms_buf *out, const ms_encode_ctx *ctx, const ms_mention *m,
-                             const ms_verdict *v);
+#include "core/utf8.h"
+#include "encode/pb_out.h"
 
 /** A redaction span clamped to the text, for masking. */
 typedef struct ms_jo_span {
@@ -80,26 +78,6 @@ static bool ms_enc_verdict_ok(const ms_verdict *v)
     return true;
 }
 
-/** @brief Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
-static size_t ms_jo_utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    if (c < 0x80)
-        return 1;
-    if (c < 0xC2 || c > 0xF4)
-        return 0;
-    size_t k = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    if (n < k)
-        return 0;
-    for (size_t i = 1; i < k; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0) ||
-        (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))
-        return 0;
-    return k;
-}
-
 /** @brief Append s[0..n) JSON-escaped (no quotes), invalid UTF-8 as \ufffd. */
 static void ms_jo_escaped(ms_buf *b, const char *s, size_t n)
 {
@@ -115,7 +93,7 @@ static void ms_jo_escaped(ms_buf *b, const char *s, size_t n)
             continue;
         }
         if (c >= 0x80) {
-            size_t k = ms_jo_utf8_len(u + i, n - i);
+            size_t k = ms_utf8_len(u + i, n - i);
             if (k) {
                 i += k;
                 continue;

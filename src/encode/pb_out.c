@@ -34,10 +34,7 @@
 #include "match/ruleset.h"
 #include "mention.pb-c.h"
 
-/* Entry points used by json_out.c (keep in sync there). Inputs are validated. */
-bool ms_pb_encode_mention(ms_buf *out, const ms_mention *m);
-bool ms_pb_encode_classified(ms_buf *out, const ms_encode_ctx *ctx, const ms_mention *m,
-                             const ms_verdict *v);
+#include "encode/pb_out.h"
 
 /* The mention's strings, in staging order. */
 enum {
