@@ -835,18 +835,28 @@ static void each_tsv_line(loader *L, const char *path, const char *from, int fro
     free(text);
 }
 
-static void lexicon_line(loader *L, char **cols, int nc, const char *file, int line, void *ctx)
+/* The number in a 'word<TAB>number' line; false (reported) when missing. */
+static bool tsv_number(loader *L, char **cols, int nc, const char *file, int line,
+                       const char *what, float *out)
 {
     if (nc < 2) {
-        report(L, file, line, "expected 'token<TAB>valence'");
-        return;
+        report(L, file, line, "expected 'word<TAB>%s'", what);
+        return false;
     }
     char *end;
-    float val = strtof(cols[1], &end);
-    if (end == cols[1]) {
-        report(L, file, line, "valence '%s' is not a number", cols[1]);
-        return;
+    *out = strtof(cols[1], &end);
+    if (end == cols[1] || !isfinite(*out)) {
+        report(L, file, line, "%s '%s' is not a number", what, cols[1]);
+        return false;
     }
+    return true;
+}
+
+static void lexicon_line(loader *L, char **cols, int nc, const char *file, int line, void *ctx)
+{
+    float val;
+    if (!tsv_number(L, cols, nc, file, line, "valence", &val))
+        return;
     size_t n = strlen(cols[0]);
     if (n == 0)
         return;
@@ -917,16 +927,9 @@ static void emoji_line(loader *L, char **cols, int nc, const char *file, int lin
 
 static void booster_line(loader *L, char **cols, int nc, const char *file, int line, void *ctx)
 {
-    if (nc < 2) {
-        report(L, file, line, "expected 'word<TAB>scalar'");
+    float val;
+    if (!tsv_number(L, cols, nc, file, line, "scalar", &val))
         return;
-    }
-    char *end;
-    float val = strtof(cols[1], &end);
-    if (end == cols[1]) {
-        report(L, file, line, "scalar '%s' is not a number", cols[1]);
-        return;
-    }
     ms_pattern pat = {.role = MS_ROLE_BOOSTER, .value = val};
     add_sentiment_literal(L, cols[0], strlen(cols[0]), pat, file, line);
 }
