@@ -288,7 +288,12 @@ EOF
 format_storage() {
   local n=$1 i cid pids=() rc=0
   # Cluster id: 16 random bytes, URL-safe base64 without padding (what StorageTool random-uuid prints).
-  cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  # A leading '-' would be read as an option by StorageTool's argument
+  # parser ("--cluster-id: expected one argument"), so draw again.
+  cid=-
+  while [[ $cid == -* ]]; do
+    cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  done
   echo "$cid" >"$RUN/cluster-id"
   # One JVM per node; run them in parallel (JVM start-up dominates).
   for ((i = 1; i <= n; i++)); do
