@@ -9,6 +9,8 @@
 #include "kafka/service.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,19 +21,36 @@
 #include "kafka/worker.h"
 #include "match/ruleset.h"
 
+typedef struct worker_thread {
+    ms_worker *worker;
+    atomic_int *done;
+} worker_thread;
+
+/** @brief A worker's thread: its loop, then a count of workers that ended. */
+static void *worker_thread_main(void *arg)
+{
+    worker_thread *t = arg;
+    ms_worker_main(t->worker);
+    atomic_fetch_add(t->done, 1);
+    return NULL;
+}
+
 int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run, volatile int *http_port_out)
 {
+    /* on the heap: after a stop that timed out, threads may still count */
+    atomic_int *done = calloc(1, sizeof *done);
     int rc = 2;
     ms_service_shared s = {.cfg = cfg, .run = run};
     ms_worker **workers = calloc((size_t)cfg->workers, sizeof *workers);
     pthread_t *threads = calloc((size_t)cfg->workers, sizeof *threads);
+    worker_thread *trampolines = calloc((size_t)cfg->workers, sizeof *trampolines);
     const uint64_t **counts = calloc((size_t)cfg->workers, sizeof *counts);
     const char **rule_ids = NULL;
     ms_http *http = NULL;
     int started = 0;
     if (http_port_out)
         *http_port_out = 0;
-    if (!workers || !threads || !counts) {
+    if (!workers || !threads || !counts || !trampolines || !done) {
         ms_log(MS_LOG_ERROR, "service", "out of memory", NULL);
         goto out;
     }
@@ -101,7 +120,9 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run, volatile in
                "port", port, NULL);
     }
     for (; started < cfg->workers; started++) {
-        if (pthread_create(&threads[started], NULL, ms_worker_main, workers[started]) != 0) {
+        trampolines[started] = (worker_thread){workers[started], done};
+        if (pthread_create(&threads[started], NULL, worker_thread_main, &trampolines[started]) !=
+            0) {
             ms_log(MS_LOG_ERROR, "service", "pthread_create failed", NULL);
             *run = 0;
             break;
@@ -111,6 +132,26 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run, volatile in
     snprintf(nw, sizeof nw, "%d", started);
     ms_log(MS_LOG_INFO, "service", "running", "workers", nw, "group", cfg->group_id,
            "bootstrap", cfg->bootstrap_servers, NULL);
+    /* Once asked to stop, workers get a bounded time to drain, commit and
+     * close: librdkafka's consumer close can block while the cluster is
+     * unreachable, and a stop must not hang. Input left uncommitted is read
+     * again by the partitions' next owner, so nothing is lost. */
+    while (*run && !s.failed && atomic_load(done) < started)
+        usleep(100 * 1000);
+    uint64_t waited = 0, limit = (uint64_t)cfg->shutdown_timeout_ms + 5000;
+    while (atomic_load(done) < started && waited < limit) {
+        usleep(50 * 1000);
+        waited += 50;
+    }
+    if (atomic_load(done) < started) {
+        char ms[32];
+        snprintf(ms, sizeof ms, "%llu", (unsigned long long)limit);
+        ms_log(MS_LOG_ERROR, "service",
+               "workers did not stop in time (is the cluster reachable?); exiting without "
+               "them: uncommitted input will be processed again",
+               "waited_ms", ms, NULL);
+        return 1; /* threads still hold the shared state: no cleanup */
+    }
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
     rc = s.failed ? 1 : (started == cfg->workers ? 0 : 1);
@@ -125,6 +166,8 @@ out:
     ms_ruleset_free((ms_ruleset *)s.rules);
     free(rule_ids);
     free(counts);
+    free(trampolines);
+    free(done);
     free(threads);
     free(workers);
     return rc;
