@@ -328,6 +328,8 @@ static rd_kafka_headers_t *event_headers(ms_worker *w, const ms_mention *m, cons
 {
     char cats[512], rules[1024];
     size_t cn = 0, rn = 0;
+    uint32_t listed[MS_CAT_COUNT * MS_MAX_EVIDENCE];
+    size_t n_listed = 0;
     cats[0] = rules[0] = '\0';
     for (int c = 0; c < MS_CAT_COUNT; c++) {
         if (!ms_verdict_has(v, (ms_category)c))
@@ -338,9 +340,14 @@ static rd_kafka_headers_t *event_headers(ms_worker *w, const ms_mention *m, cons
             cn = sizeof cats - 1;
         const ms_label *l = &v->label[c];
         for (uint8_t i = 0; i < l->n_evidence; i++) {
-            const ms_rule *r = ms_ruleset_rule(w->s->rules, l->evidence[i].rule);
-            if (!r || strstr(rules, r->id))
+            uint32_t ri = l->evidence[i].rule;
+            const ms_rule *r = ms_ruleset_rule(w->s->rules, ri);
+            bool seen = false;
+            for (size_t k = 0; k < n_listed; k++)
+                seen |= listed[k] == ri;
+            if (!r || seen)
                 continue;
+            listed[n_listed++] = ri;
             rn += (size_t)snprintf(rules + rn, sizeof rules - rn, "%s%s", rn ? "," : "", r->id);
             if (rn >= sizeof rules)
                 rn = sizeof rules - 1;

@@ -1292,6 +1292,20 @@ static void free_pending(pending_vec *pv)
     free(pv->v);
 }
 
+/** @brief Free what only loading needs; the rule set keeps the rest. */
+static void loader_free(loader *L)
+{
+    pending_vec *vecs[] = {&L->words, &L->words_re, &L->raw, &L->author, &L->words_som,
+                           &L->raw_som};
+    for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++)
+        free_pending(vecs[i]);
+    free(L->lex_seen);
+    free(L->lex_val);
+    if (L->hash)
+        XXH3_freeState(L->hash);
+    ms_normaliser_free(L->norm);
+}
+
 ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_buf *errors)
 {
     ms_ruleset *rs = calloc(1, sizeof *rs);
@@ -1434,30 +1448,11 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
                                     ? 0
                                     : (double)(t1.tv_sec - t0.tv_sec) +
                                           (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    free_pending(&L.words);
-    free_pending(&L.raw);
-    free_pending(&L.author);
-    free_pending(&L.words_re);
-    free_pending(&L.words_som);
-    free_pending(&L.raw_som);
-    free(L.lex_seen);
-    free(L.lex_val);
-    XXH3_freeState(L.hash);
-    ms_normaliser_free(L.norm);
+    loader_free(&L);
     return rs;
 
 fail:
-    free_pending(&L.words);
-    free_pending(&L.raw);
-    free_pending(&L.author);
-    free_pending(&L.words_re);
-    free_pending(&L.words_som);
-    free_pending(&L.raw_som);
-    free(L.lex_seen);
-    free(L.lex_val);
-    if (L.hash)
-        XXH3_freeState(L.hash);
-    ms_normaliser_free(L.norm);
+    loader_free(&L);
     ms_ruleset_free(rs);
     return NULL;
 }
