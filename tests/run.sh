@@ -7,7 +7,9 @@
 #      the cmocka unit tests with ctest;
 #   3. runs the service integration tests against a real Apache Kafka broker
 #      (KRaft, loopback) and against librdkafka's embedded mock cluster;
-#   4. streams events through the service on a 3-broker Kafka cluster while
+#   4. runs the service against a broker with SASL/SCRAM and ACLs: right,
+#      wrong and missing credentials, topics and a group it may not use;
+#   5. streams events through the service on a 3-broker Kafka cluster while
 #      service processes and brokers are killed and paused: exactly_once must
 #      lose and duplicate nothing, at_least_once must lose nothing.
 # Ends with the line "N passed, N failed".
@@ -25,6 +27,9 @@ result() { # name status
 step "dependencies"
 bash tests/bootstrap.sh --deps || { echo "bootstrap failed"; echo "0 passed, 1 failed"; exit 1; }
 bash tests/kafka/broker.sh fetch >/dev/null || { echo "fetching Apache Kafka failed"; echo "0 passed, 1 failed"; exit 1; }
+# Kafka 3.9.1 too, for the SASL/SCRAM test only (security.sh says why)
+MS_KAFKA_VERSION=3.9.1 MS_KAFKA_CACHE="$PWD/tests/kafka/.cache-3.9.1" bash tests/kafka/broker.sh fetch >/dev/null ||
+  { echo "fetching Apache Kafka 3.9.1 failed"; echo "0 passed, 1 failed"; exit 1; }
 
 step "build (ASan + UBSan)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
@@ -61,6 +66,10 @@ for broker in kafka mock; do
   MS_BIN="$ROOT/build-asan/mentionsift" MS_BROKER="$broker" bash tests/integration/service.sh
   result "service [$broker]" $?
 done
+
+step "security: SASL/SCRAM and ACLs on Kafka 3.9.1"
+MS_BIN="$ROOT/build-asan/mentionsift" bash tests/integration/security.sh
+result "security [kafka, SASL/SCRAM + ACLs]" $?
 
 # Exactly once needs transaction markers, which only real Kafka writes.
 step "faults: exactly_once and at_least_once on a 3-broker Kafka cluster"

@@ -13,6 +13,9 @@
  *      and store them; librdkafka commits stored offsets in the background.
  * A revoked partition is flushed and committed before it is given up, and
  * shutdown does the same for everything.
+ * Errors that retrying cannot cure (rejected credentials, a missing ACL:
+ * kafka_errors.h) stop the whole service with the cause named; everything
+ * else is retried by librdkafka or reprocessed by the worker.
  *
  * With processing.guarantee exactly_once, steps 3-4 run inside Kafka
  * transactions (KIP-98, with the consumer group's metadata as in KIP-447):
@@ -36,6 +39,7 @@
 #include "core/engine.h"
 #include "core/log.h"
 #include "kafka/kafka_conf.h"
+#include "kafka/kafka_errors.h"
 #include "kafka/offsets.h"
 
 struct ms_worker {
@@ -72,6 +76,60 @@ static int64_t wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/**
+ * @brief Stop the service on an error no retry can cure (kafka_errors.h).
+ *
+ * Only sets the shared flag: every worker then leaves its loop, drains and
+ * commits what completed, so nothing past an undelivered event is committed.
+ */
+static void worker_fail(ms_worker *w, const char *what, rd_kafka_resp_err_t err,
+                        const char *reason, const char *topic)
+{
+    ms_log(MS_LOG_ERROR, w->name, "stopping the service: an error that retrying cannot cure",
+           "during", what, "topic", topic ? topic : "", "error", rd_kafka_err2name(err),
+           "reason", reason, "hint", ms_kafka_err_hint(err), NULL);
+    w->s->failed = 1;
+}
+
+/** @brief Client-level errors (both clients): stop on permanent ones, else log. */
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    ms_worker *w = opaque;
+    rd_kafka_resp_err_t e = (rd_kafka_resp_err_t)err;
+    if (ms_kafka_err_is_permanent(e)) {
+        worker_fail(w, rd_kafka_name(rk), e, reason, NULL);
+    } else if (e == RD_KAFKA_RESP_ERR__FATAL) {
+        char fatal[512];
+        rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, fatal, sizeof fatal);
+        /* exactly_once recreates its producer after a fatal error (eos_fatal);
+         * an idempotent producer or a consumer in that state cannot go on */
+        if (ms_kafka_err_is_permanent(orig) || rk == w->consumer || !w->eos)
+            worker_fail(w, rd_kafka_name(rk), orig, fatal, NULL);
+        else
+            ms_log(MS_LOG_ERROR, w->name, "fatal client error", "client", rd_kafka_name(rk),
+                   "error", rd_kafka_err2name(orig), "reason", fatal, NULL);
+    } else {
+        ms_log(MS_LOG_WARN, w->name, "client error (librdkafka retries)", "client",
+               rd_kafka_name(rk), "error", rd_kafka_err2name(e), "reason", reason, NULL);
+    }
+}
+
+/** @brief A consumer error event: stop on permanent errors, else log and go on. */
+static void on_consumer_error(ms_worker *w, const rd_kafka_message_t *msg)
+{
+    const char *topic = msg->rkt ? rd_kafka_topic_name(msg->rkt) : NULL;
+    if (ms_kafka_err_is_permanent(msg->err)) {
+        worker_fail(w, "consume", msg->err, rd_kafka_message_errstr(msg), topic);
+    } else if (msg->err == RD_KAFKA_RESP_ERR__FATAL) {
+        char reason[256];
+        rd_kafka_resp_err_t orig = rd_kafka_fatal_error(w->consumer, reason, sizeof reason);
+        worker_fail(w, "consume (fatal consumer error)", orig, reason, topic);
+    } else {
+        ms_log(MS_LOG_WARN, w->name, "consumer error", "topic", topic ? topic : "", "error",
+               rd_kafka_err2name(msg->err), "reason", rd_kafka_message_errstr(msg), NULL);
+    }
+}
+
 /* ---- delivery reports ----------------------------------------------- */
 
 /** @brief Producer delivery report: one output of a pending event settled. */
@@ -86,6 +144,9 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
         ms_log(MS_LOG_ERROR, w->name, "output not delivered; input will be reprocessed", "topic",
                rd_kafka_topic_name(msg->rkt), "error", rd_kafka_err2name(msg->err), "reason",
                rd_kafka_err2str(msg->err), "input_offset", off, NULL);
+        if (ms_kafka_err_is_permanent(msg->err))
+            worker_fail(w, "produce", msg->err, rd_kafka_err2str(msg->err),
+                        rd_kafka_topic_name(msg->rkt));
     } else {
         intptr_t t = (intptr_t)rd_kafka_topic_opaque(msg->rkt);
         if (t >= 0 && t < MS_MAX_TOPICS)
@@ -293,6 +354,8 @@ static void produce(ms_worker *w, int topic, const void *key, size_t keylen, con
         atomic_fetch_add_explicit(&w->m->produce_errors, 1, memory_order_relaxed);
         ms_log(MS_LOG_ERROR, w->name, "produce failed", "topic", w->s->routes.names[topic],
                "error", rd_kafka_err2name(e), "reason", rd_kafka_err2str(e), NULL);
+        if (ms_kafka_err_is_permanent(e))
+            worker_fail(w, "produce", e, rd_kafka_err2str(e), w->s->routes.names[topic]);
         if (p)
             ms_offsets_ack(w->offsets, p, false);
         else
@@ -455,6 +518,7 @@ static rd_kafka_t *make_client(ms_worker *w, ms_client_role role, char *err, siz
         }
     }
     rd_kafka_conf_set_opaque(conf, w);
+    rd_kafka_conf_set_error_cb(conf, on_error);
     if (role == MS_CLIENT_CONSUMER)
         rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
     else
@@ -721,8 +785,7 @@ static void eos_main(ms_worker *w)
             tp->offset = msg->offset + 1;
             batch++;
         } else if (msg && msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            ms_log(MS_LOG_WARN, w->name, "consumer error", "error", rd_kafka_err2name(msg->err),
-                   "reason", rd_kafka_message_errstr(msg), NULL);
+            on_consumer_error(w, msg);
         }
         if (msg)
             rd_kafka_message_destroy(msg);
@@ -753,14 +816,7 @@ void *ms_worker_main(void *arg)
             if (!msg->err) {
                 process(w, msg);
             } else if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                ms_log(MS_LOG_WARN, w->name, "consumer error", "error",
-                       rd_kafka_err2name(msg->err), "reason", rd_kafka_message_errstr(msg), NULL);
-                if (msg->err == RD_KAFKA_RESP_ERR__FATAL) {
-                    char reason[256];
-                    rd_kafka_fatal_error(w->consumer, reason, sizeof reason);
-                    ms_log(MS_LOG_ERROR, w->name, "fatal consumer error", "reason", reason, NULL);
-                    w->s->failed = 1;
-                }
+                on_consumer_error(w, msg);
             }
             rd_kafka_message_destroy(msg);
         }

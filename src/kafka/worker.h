@@ -11,6 +11,7 @@
 #define MS_WORKER_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "kafka/config.h"
@@ -25,7 +26,7 @@ typedef struct ms_service_shared {
     ms_routes routes;
     ms_metrics *metrics;
     volatile sig_atomic_t *run;     /* 0 asks every worker to drain and stop */
-    volatile sig_atomic_t failed;   /* set by a worker that hit a fatal error */
+    atomic_int failed;              /* set by a worker that hit a fatal error */
 } ms_service_shared;
 
 typedef struct ms_worker ms_worker;

@@ -14,6 +14,7 @@
 #   broker.sh restart <i>        stop node i if alive (TERM), start it again with the same config and
 #                                data, wait until it is registered in the cluster again     /
 #   broker.sh create-topic <name> [partitions [rf]]   create a topic (default 3 partitions, rf = N)
+#   broker.sh sasl-bootstrap     print the SASL_PLAINTEXT bootstrap string (secure mode only)
 #   broker.sh tool <class> [args]  run a Kafka command-line class from the cache with quiet logging, e.g.
 #                                broker.sh tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
 #                                  --bootstrap-server "$(broker.sh bootstrap)" --describe --all-groups
@@ -30,6 +31,13 @@
 #   MS_KAFKA_JVM_OPTS=...                other JVM flags (default: Kafka's own G1 flags)
 #   MS_KAFKA_EXTRA_PROPS=$'k=v\nk2=v2'   extra server.properties lines (later lines win)
 #   MS_KAFKA_VERSION=4.1.2               Kafka version to fetch/run (keep in step with pom.xml)
+#   MS_KAFKA_SCRAM_USERS="svc:pw,x:y"    secure mode: each node also listens for SASL_PLAINTEXT with
+#                                        SCRAM-SHA-512, these users' credentials are written at format
+#                                        time, and ACLs are enforced (StandardAuthorizer, nothing allowed
+#                                        without an ACL). The PLAINTEXT port stays open to the harness as
+#                                        User:ANONYMOUS, a super user, to create topics, set ACLs and read
+#                                        everything back.
+#   MS_KAFKA_SASL_PORT=19392             SASL port of node 1 in secure mode (node i: +i-1)
 #   JAVA_HOME                            java to use (17+); else `java` from PATH
 #
 # Design
@@ -97,6 +105,8 @@ RUN=${MS_KAFKA_DIR:-/tmp/mentionsift-kafka}
 KAFKA_VERSION=${MS_KAFKA_VERSION:-4.1.2}
 PORT_BASE=${MS_KAFKA_PORT:-19092}
 CTRL_BASE=${MS_KAFKA_CONTROLLER_PORT:-19192}
+SASL_BASE=${MS_KAFKA_SASL_PORT:-19392}
+SCRAM_USERS=${MS_KAFKA_SCRAM_USERS:-}
 START_TIMEOUT=${MS_KAFKA_START_TIMEOUT:-90}
 STOP_TIMEOUT=${MS_KAFKA_STOP_TIMEOUT:-30}
 HEAP_OPTS=${MS_KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}
@@ -118,6 +128,7 @@ lock() {
 
 broker_port() { echo $((PORT_BASE + $1 - 1)); }
 ctrl_port() { echo $((CTRL_BASE + $1 - 1)); }
+sasl_port() { echo $((SASL_BASE + $1 - 1)); }
 node_dir() { echo "$RUN/node$1"; }
 pid_of() { cat "$(node_dir "$1")/pid" 2>/dev/null || true; }
 
@@ -217,6 +228,16 @@ logger.clients.level = WARN
 logger.request.name = kafka.request.logger
 logger.request.level = WARN
 EOF
+  # Kafka 3.x logs through reload4j (log4j 1.x) instead: the same, in its format.
+  cat >"$RUN/log4j.properties" <<'EOF'
+log4j.rootLogger=INFO, out
+log4j.appender.out=org.apache.log4j.ConsoleAppender
+log4j.appender.out.layout=org.apache.log4j.PatternLayout
+log4j.appender.out.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.state.change.logger=WARN
+log4j.logger.org.apache.kafka.clients=WARN
+log4j.logger.kafka.request.logger=WARN
+EOF
 
   for ((i = 1; i <= n; i++)); do
     local d
@@ -256,6 +277,22 @@ num.io.threads=4
 num.recovery.threads.per.data.dir=1
 log.retention.hours=1
 EOF
+    if [[ -n $SCRAM_USERS ]]; then
+      # Secure mode: a SASL/SCRAM listener for the client under test, ACLs enforced. These
+      # listener lines override the ones above (java.util.Properties: the last one wins).
+      cat >>"$d/server.properties" <<EOF
+
+# Secure mode (MS_KAFKA_SCRAM_USERS): SASL/SCRAM-SHA-512 listener, ACLs enforced.
+listeners=PLAINTEXT://127.0.0.1:$(broker_port "$i"),CONTROLLER://127.0.0.1:$(ctrl_port "$i"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$i")
+advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$i"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$i")
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:ANONYMOUS
+EOF
+    fi
     if [[ -n ${MS_KAFKA_EXTRA_PROPS:-} ]]; then
       printf '\n# MS_KAFKA_EXTRA_PROPS\n%s\n' "$MS_KAFKA_EXTRA_PROPS" >>"$d/server.properties"
     fi
@@ -263,7 +300,8 @@ EOF
 }
 
 java_cmd() { # java_cmd <main class> args...  (run in the foreground, for tools)
-  "$JAVA" -Xmx256m -cp "$JARS/*" -Dlog4j2.configurationFile="$RUN/log4j2.properties" "$@"
+  "$JAVA" -Xmx256m -cp "$JARS/*" -Dlog4j2.configurationFile="$RUN/log4j2.properties" \
+    -Dlog4j.configuration="file:$RUN/log4j.properties" "$@"
 }
 
 # Command-line tools: WARN and above, on stderr, so their stdout stays parseable.
@@ -295,9 +333,17 @@ format_storage() {
     cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
   done
   echo "$cid" >"$RUN/cluster-id"
+  # Secure mode: SCRAM credentials are metadata records written at format time (KIP-900).
+  local scram=() u users=()
+  if [[ -n $SCRAM_USERS ]]; then
+    IFS=, read -ra users <<<"$SCRAM_USERS"
+    for u in "${users[@]}"; do
+      scram+=(--add-scram "SCRAM-SHA-512=[name=\"${u%%:*}\",password=\"${u#*:}\"]")
+    done
+  fi
   # One JVM per node; run them in parallel (JVM start-up dominates).
   for ((i = 1; i <= n; i++)); do
-    java_cmd kafka.tools.StorageTool format -t "$cid" -c "$(node_dir "$i")/server.properties" \
+    java_cmd kafka.tools.StorageTool format -t "$cid" -c "$(node_dir "$i")/server.properties" "${scram[@]}" \
       >"$(node_dir "$i")/format.log" 2>&1 </dev/null &
     pids+=($!)
   done
@@ -319,7 +365,7 @@ launch_node() {
   d=$(node_dir "$i")
   # shellcheck disable=SC2086  # HEAP_OPTS / JVM_OPTS are word lists on purpose
   nohup "$JAVA" $HEAP_OPTS $JVM_OPTS \
-    -Dlog4j2.configurationFile="$RUN/log4j2.properties" \
+    -Dlog4j2.configurationFile="$RUN/log4j2.properties" -Dlog4j.configuration="file:$RUN/log4j.properties" \
     -Dkafka.logs.dir="$d" \
     -cp "$JARS/*" kafka.Kafka "$d/server.properties" \
     >>"$d/server.log" 2>&1 </dev/null 8>&- 9>&- &
@@ -437,7 +483,7 @@ cmd_start() {
   fi
 
   for ((i = 1; i <= n; i++)); do
-    for p in "$(broker_port "$i")" "$(ctrl_port "$i")"; do
+    for p in "$(broker_port "$i")" "$(ctrl_port "$i")" ${SCRAM_USERS:+"$(sasl_port "$i")"}; do
       port_in_use "$p" && die "port 127.0.0.1:$p is already in use (another Kafka? set MS_KAFKA_PORT/MS_KAFKA_CONTROLLER_PORT)"
     done
   done
@@ -447,6 +493,11 @@ cmd_start() {
   mkdir -p "$RUN"
   echo "$n" >"$RUN/size"
   bootstrap_string "$n" >"$RUN/bootstrap"
+  if [[ -n $SCRAM_USERS ]]; then
+    local ss='' j
+    for ((j = 1; j <= n; j++)); do ss+="${ss:+,}127.0.0.1:$(sasl_port "$j")"; done
+    echo "$ss" >"$RUN/sasl-bootstrap"
+  fi
   write_configs "$n"
   format_storage "$n" || { rm -rf "$RUN"; die "formatting KRaft storage failed"; }
 
@@ -555,7 +606,7 @@ cmd_create_topic() {
     --topic "$name" --partitions "$parts" --replication-factor "$rf"
 }
 
-usage() { sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//' >&2; }
+usage() { sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//' >&2; }
 
 # Serialise commands that change state, so two test jobs cannot interleave a start and a stop
 # (the fetch has its own lock in cmd_fetch).
@@ -576,6 +627,7 @@ case ${1:-} in
   restart) cmd_restart "${2:-}" ;;
   create-topic) shift; cmd_create_topic "$@" ;;
   tool) shift; cmd_tool "$@" ;;
+  sasl-bootstrap) cat "$RUN/sasl-bootstrap" 2>/dev/null || die "no secure-mode cluster running (start with MS_KAFKA_SCRAM_USERS)" ;;
   -h | --help | help) usage ;;
   *) usage; exit 2 ;;
 esac
