@@ -130,6 +130,33 @@ static void test_complaint_and_deadline(void **state)
     expect("the weather in Walsall is awful today", MS_CAT_COMPLAINT, false);
 }
 
+/* General complaint cues (failed service, waiting, stayed in, should not have
+ * happened) and everyday sentences that share their words but complain about
+ * nothing. */
+static void test_complaint_cues(void **state)
+{
+    const char *complaints[] = {
+        "We stayed in all day waiting for the contractor",
+        "It takes so long to get anything done round here",
+        "The contractors were unprofessional and left the place filthy",
+        "This should never have happened to a tenant",
+        "Your website has not worked all week and I cannot pay my rent",
+    };
+    for (size_t i = 0; i < sizeof complaints / sizeof complaints[0]; i++)
+        expect(complaints[i], MS_CAT_COMPLAINT, true);
+    const char *not_complaints[] = {
+        "It was confusing at first but the staff explained everything",
+        "I already told my neighbour about the coffee morning",
+        "In order to apply you do not need to ring the office",
+        "That's why I love living here, the neighbours are great",
+        "My son keeps telling me about the football club, when does it start?",
+        "I didn't get to go to the coffee morning, will there be another one?",
+        "I am going to cancel my subscription to the newsletter",
+    };
+    for (size_t i = 0; i < sizeof not_complaints / sizeof not_complaints[0]; i++)
+        expect(not_complaints[i], MS_CAT_COMPLAINT, false);
+}
+
 static void test_repairs(void **state)
 {
     run("I can smell gas in my kitchen");
@@ -309,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_evasion),
         cmocka_unit_test(test_scunthorpe),
         cmocka_unit_test(test_complaint_and_deadline),
+        cmocka_unit_test(test_complaint_cues),
         cmocka_unit_test(test_repairs),
         cmocka_unit_test(test_service_categories),
         cmocka_unit_test(test_priority_public_first),
