@@ -6,9 +6,12 @@
 # A known set of events (unique ids, from the deterministic firehose) is
 # streamed through the service while faults hit it: the service is SIGKILLed
 # at random points and restarted (two instances in one group, so rebalances
-# happen under load), the broker that coordinates the group is SIGKILLed and
-# restarted, and another broker is SIGSTOPped for longer than the session
-# timeout and resumed. Then every
+# happen under load), the broker that coordinates the group (and, with
+# exactly_once, in alternate cycles the one that coordinates an instance's
+# transactions) is SIGKILLed and restarted, and another broker is
+# SIGSTOPped for longer than the session timeout and resumed. Fault rounds
+# go on while the firehose streams, and at least MS_FAULT_ROUNDS times
+# (default 8: two cycles; bench/fault_run.sh runs the long version). Then every
 # output is read with isolation.level=read_committed and each input id's
 # outputs on the primary topic are counted.
 #
@@ -16,7 +19,8 @@
 #   at_least_once: lost 0, or the test fails; duplicates are reported.
 #
 # Only real Kafka: librdkafka's mock cluster writes no transaction markers,
-# so exactly once cannot be shown on it. Usage (MS_EVENTS sets the count):
+# so exactly once cannot be shown on it. Usage (MS_EVENTS sets the count,
+# MS_RATE the firehose's events/s, default 2500):
 #   MS_BIN=build/mentionsift bash tests/integration/exactly_once.sh [exactly_once|at_least_once ...]
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -54,6 +58,16 @@ coordinator() { # group
   case "$id" in 1 | 2 | 3) echo "$id" ;; *) echo 3 ;; esac
 }
 
+# The node id of a transactional id's coordinator (1..3), or 2 when it cannot
+# be told, found with Kafka's own transactions tool.
+txn_coordinator() { # transactional.id
+  local id
+  id=$(timeout 30 bash tests/kafka/broker.sh tool org.apache.kafka.tools.TransactionsCommand \
+         --bootstrap-server "$BOOT" describe --transactional-id "$1" 2>/dev/null |
+       awk 'NR == 2 { print $1 }')
+  case "$id" in 1 | 2 | 3) echo "$id" ;; *) echo 2 ;; esac
+}
+
 run_mode() { # mode
   local mode=$1 run="eos$$$RANDOM"
   local in=$run.in out=$run.out mod=$run.mod urg=$run.urg dlq=$run.dlq
@@ -87,11 +101,11 @@ http:
 log:
   level: warn
 EOF
-  "$BIN" firehose -b "$BOOT" -t "$in" -n "$N" -s 11 -l 120 -r 2500 \
+  "$BIN" firehose -b "$BOOT" -t "$in" -n "$N" -s 11 -l 120 -r "${MS_RATE:-2500}" \
     >/dev/null 2>"$WORK/fh.log" &
   local fh=$!
   pids+=($fh)
-  local s1 s2 faults_kill=0 faults_broker=0 faults_pause=0
+  local s1 s2 faults_kill=0 faults_broker=0 faults_txn=0 faults_pause=0
   # a stable instance id per slot: a restarted instance fences its killed
   # predecessor's open transaction at once instead of waiting for its timeout
   start() {
@@ -101,34 +115,45 @@ EOF
     pids+=($!)
   }
   start s1; start s2
-  # faults while the stream flows: a service SIGKILL every ~2.5 s, one broker
-  # killed and restarted, one paused past the session timeout.
-  for round in 1 2 3 4; do
+  # faults while the stream flows: a service SIGKILL every ~2.5 s; every
+  # fourth round a coordinator broker is killed, restarted in the next round
+  # while another broker is paused past the session timeout.
+  local round=0 victim='' paused='' what=''
+  while [ $round -lt "${MS_FAULT_ROUNDS:-8}" ] || kill -0 "$fh" 2>/dev/null; do
+    round=$((round + 1))
     sleep $((2 + RANDOM % 2))
-    kill -KILL "$s1" 2>/dev/null; faults_kill=$((faults_kill + 1)); start s1
-    if [ $round = 2 ]; then
-      # kill the group's coordinator (which also leads the offsets partition
-      # the transactions commit to), found with Kafka's own group tool
-      victim=$(coordinator "$run")
+    kill -KILL "$s1" 2>/dev/null; wait "$s1" 2>/dev/null; faults_kill=$((faults_kill + 1)); start s1
+    if [ $((round % 4)) = 2 ]; then
+      # the group's coordinator also leads the offsets partition that the
+      # transactions commit to; the transaction coordinator writes the markers
+      if [ "$mode" = exactly_once ] && [ $((round / 4 % 2)) = 0 ]; then
+        victim=$(txn_coordinator "$run.s2.0"); what="transaction coordinator of $run.s2.0"
+        faults_txn=$((faults_txn + 1))
+      else
+        victim=$(coordinator "$run"); what="group coordinator"
+      fi
       bash tests/kafka/broker.sh kill "$victim" >/dev/null 2>&1
       faults_broker=$((faults_broker + 1))
-      echo "  killed broker $victim (group coordinator$([ "$victim" = 3 ] && echo ' or fallback'))"
+      echo "  round $round: killed broker $victim ($what)"
     fi
-    if [ $round = 3 ]; then
+    if [ $((round % 4)) = 3 ] && [ -n "$victim" ]; then
       bash tests/kafka/broker.sh restart "$victim" >/dev/null 2>&1 &
       paused=$(( victim % 3 + 1 ))
       bash tests/kafka/broker.sh pause "$paused" >/dev/null 2>&1; faults_pause=$((faults_pause + 1))
       sleep 10
       bash tests/kafka/broker.sh resume "$paused" >/dev/null 2>&1
       wait %% 2>/dev/null
+      victim=''
     fi
     sleep 1
-    kill -KILL "$s2" 2>/dev/null; faults_kill=$((faults_kill + 1)); start s2
+    kill -KILL "$s2" 2>/dev/null; wait "$s2" 2>/dev/null; faults_kill=$((faults_kill + 1)); start s2
   done
+  # a broker killed in the last round comes back before the count
+  [ -n "$victim" ] && bash tests/kafka/broker.sh restart "$victim" >/dev/null 2>&1
   wait "$fh" || { echo "FAIL: $mode: firehose failed: $(tail -2 "$WORK/fh.log")"; fails=$((fails + 1)); }
 
   # wait until every id is downstream (bounded), reading committed data only
-  local until=$((SECONDS + 240)) lost=$N dup=0 seen=0
+  local until=$((SECONDS + 240 + N / 2000)) lost=$N dup=0 seen=0
   while [ $SECONDS -lt $until ]; do
     timeout 60 kcat -C -b "$BOOT" -t "$out" -o beginning -e -q -X isolation.level=read_committed \
       -f '%h\n' 2>/dev/null | grep -o 'mentionsift-event-id=[^,]*' | sort | uniq -c > "$WORK/$mode.counts"
@@ -141,7 +166,7 @@ EOF
   lost=$((N - seen))
   dup=$(awk '$1 > 1 { d += $1 - 1 } END { print d + 0 }' "$WORK/$mode.counts")
   kill -TERM "$s1" "$s2" 2>/dev/null; wait "$s1" "$s2" 2>/dev/null
-  echo "$mode: events $N, faults: service SIGKILL $faults_kill, broker SIGKILL $faults_broker, broker SIGSTOP $faults_pause; lost $lost, duplicated $dup, dead-lettered $(cat "$WORK/$mode.dlq")"
+  echo "$mode: events $N, faults: service SIGKILL $faults_kill, broker SIGKILL $faults_broker (transaction coordinator $faults_txn), broker SIGSTOP $faults_pause; lost $lost, duplicated $dup, dead-lettered $(cat "$WORK/$mode.dlq")"
   if [ "$lost" -ne 0 ]; then echo "FAIL: $mode lost $lost events"; fails=$((fails + 1)); fi
   if [ "$mode" = exactly_once ] && [ "$dup" -ne 0 ]; then
     echo "FAIL: exactly_once duplicated $dup outputs"; fails=$((fails + 1))
