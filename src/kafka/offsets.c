@@ -146,6 +146,19 @@ void ms_offsets_reset_partition(ms_offsets *o, ms_ptrack *pt)
     pt->rewinding = false;
 }
 
+void ms_offsets_assigned(ms_offsets *o, ms_ptrack *pt)
+{
+    (void)o;
+    pt->assigned = true;
+    pt->dirty = false;
+    if (!pt->head) {
+        pt->rewinding = false;
+    } else if (!pt->rewinding || pt->head->offset < pt->rewind_to) {
+        pt->rewinding = true;
+        pt->rewind_to = pt->head->offset;
+    }
+}
+
 uint32_t ms_offsets_in_flight(const ms_offsets *o) { return o->in_flight; }
 uint32_t ms_offsets_count(const ms_offsets *o) { return o->n_parts; }
 ms_ptrack *ms_offsets_at(ms_offsets *o, uint32_t i) { return i < o->n_parts ? o->parts[i] : NULL; }

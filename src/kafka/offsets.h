@@ -79,4 +79,14 @@ ms_ptrack *ms_offsets_at(ms_offsets *o, uint32_t i);
 /** @brief Forget a partition's in-flight list after a seek (pendings freed). */
 void ms_offsets_reset_partition(ms_offsets *o, ms_ptrack *pt);
 
+/**
+ * @brief The partition was (re)assigned to this worker.
+ *
+ * Pendings left from an earlier assignment (an output that failed before a
+ * revoke, or a revoke whose drain timed out) must not let the commit
+ * position move past them: the partition is marked for a rewind to the
+ * oldest of them, done once they settle (duplicates, never losses).
+ */
+void ms_offsets_assigned(ms_offsets *o, ms_ptrack *pt);
+
 #endif

@@ -305,11 +305,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         for (int i = 0; i < parts->cnt; i++) {
             ms_ptrack *pt =
                 ms_offsets_partition(w->offsets, parts->elems[i].topic, parts->elems[i].partition);
-            if (pt) {
-                pt->assigned = true;
-                pt->dirty = false;
-                pt->rewinding = false;
-            }
+            if (pt)
+                ms_offsets_assigned(w->offsets, pt);
         }
         rd_kafka_resp_err_t e = rd_kafka_assign(rk, parts);
         if (e)

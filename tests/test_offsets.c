@@ -1,0 +1,136 @@
+/*
+ * test_offsets.c - the at-least-once commit rule (src/kafka/offsets.h):
+ * an input offset becomes committable only when its outputs and those of
+ * every earlier offset of its partition are acknowledged; a failure stops
+ * the commit position until the rewind; a re-assigned partition with
+ * pendings left over is rewound, never committed past them.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "kafka/offsets.h"
+
+static int completed;
+
+static void on_done(void *ctx, const ms_pending *p)
+{
+    (void)ctx;
+    (void)p;
+    completed++;
+}
+
+/* consume offset `off` with `outputs` outputs; the begin guard is dropped
+ * as the worker does once every output is produced */
+static ms_pending *consume(ms_offsets *o, ms_ptrack *pt, int64_t off, unsigned outputs)
+{
+    ms_pending *p = ms_offsets_begin(o, pt, off, 0);
+    assert_non_null(p);
+    p->outstanding += outputs;
+    ms_offsets_ack(o, p, true);
+    return p;
+}
+
+static void test_commit_waits_for_earlier_offsets(void **state)
+{
+    (void)state;
+    ms_offsets *o = ms_offsets_new(16);
+    ms_ptrack *pt = ms_offsets_partition(o, "in", 0);
+    ms_pending *a = consume(o, pt, 10, 1), *b = consume(o, pt, 11, 2);
+    completed = 0;
+    ms_offsets_ack(o, b, true);
+    ms_offsets_ack(o, b, true);
+    ms_offsets_advance(o, on_done, NULL);
+    assert_int_equal(pt->commit_next, -1); /* 10 is still out */
+    ms_offsets_ack(o, a, true);
+    ms_offsets_advance(o, on_done, NULL);
+    assert_int_equal(pt->commit_next, 12);
+    assert_true(pt->dirty);
+    assert_int_equal(completed, 2);
+    assert_int_equal(ms_offsets_in_flight(o), 0);
+    ms_offsets_free(o);
+}
+
+static void test_failure_stops_commit_until_rewind(void **state)
+{
+    (void)state;
+    ms_offsets *o = ms_offsets_new(16);
+    ms_ptrack *pt = ms_offsets_partition(o, "in", 0);
+    ms_pending *a = consume(o, pt, 5, 1), *b = consume(o, pt, 6, 1), *c = consume(o, pt, 7, 1);
+    ms_offsets_ack(o, a, true);
+    ms_offsets_ack(o, b, false);
+    ms_offsets_ack(o, c, true);
+    ms_offsets_advance(o, NULL, NULL);
+    assert_int_equal(pt->commit_next, 6); /* 5 done, 6 failed: not past it */
+    assert_true(pt->rewinding);
+    assert_int_equal(pt->rewind_to, 6);
+    ms_offsets_reset_partition(o, pt); /* the worker seeks to 6 */
+    assert_false(pt->rewinding);
+    assert_int_equal(ms_offsets_in_flight(o), 0);
+    ms_offsets_free(o);
+}
+
+/* A failure, then a revoke before the rewind ran, then the same partition
+ * assigned again: the completed pendings behind the failed one must not
+ * move the commit position past it. */
+static void test_reassigned_partition_is_rewound(void **state)
+{
+    (void)state;
+    ms_offsets *o = ms_offsets_new(16);
+    ms_ptrack *pt = ms_offsets_partition(o, "in", 2);
+    ms_pending *a = consume(o, pt, 20, 1), *b = consume(o, pt, 21, 1);
+    ms_offsets_ack(o, a, false);
+    pt->assigned = false; /* revoked (the drain settled every output) */
+    ms_offsets_ack(o, b, true);
+    ms_offsets_assigned(o, pt);
+    assert_true(pt->assigned);
+    assert_true(pt->rewinding);
+    assert_int_equal(pt->rewind_to, 20);
+    ms_offsets_advance(o, NULL, NULL);
+    assert_int_equal(pt->commit_next, -1);
+    assert_false(pt->dirty);
+    ms_offsets_free(o);
+}
+
+/* Left-over pendings that did not fail (a drain that timed out) also
+ * force a rewind to the oldest of them; with none, nothing is rewound. */
+static void test_reassigned_with_leftovers_or_not(void **state)
+{
+    (void)state;
+    ms_offsets *o = ms_offsets_new(16);
+    ms_ptrack *pt = ms_offsets_partition(o, "in", 1);
+    ms_offsets_assigned(o, pt);
+    assert_false(pt->rewinding);
+    consume(o, pt, 40, 1);
+    consume(o, pt, 41, 1);
+    ms_offsets_assigned(o, pt);
+    assert_true(pt->rewinding);
+    assert_int_equal(pt->rewind_to, 40);
+    ms_offsets_free(o);
+}
+
+static void test_pool_is_bounded(void **state)
+{
+    (void)state;
+    ms_offsets *o = ms_offsets_new(2);
+    ms_ptrack *pt = ms_offsets_partition(o, "in", 0);
+    assert_non_null(ms_offsets_begin(o, pt, 1, 0));
+    assert_non_null(ms_offsets_begin(o, pt, 2, 0));
+    assert_null(ms_offsets_begin(o, pt, 3, 0));
+    ms_offsets_free(o);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_commit_waits_for_earlier_offsets),
+        cmocka_unit_test(test_failure_stops_commit_until_rewind),
+        cmocka_unit_test(test_reassigned_partition_is_rewound),
+        cmocka_unit_test(test_reassigned_with_leftovers_or_not),
+        cmocka_unit_test(test_pool_is_bounded),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
