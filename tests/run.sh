@@ -7,9 +7,11 @@
 #      the cmocka unit tests with ctest;
 #   3. runs the service integration tests against a real Apache Kafka broker
 #      (KRaft, loopback) and against librdkafka's embedded mock cluster;
-#   4. runs the service against a broker with SASL/SCRAM and ACLs: right,
+#   4. streams events through the service on the mock cluster while it injects
+#      request errors, a broker outage and latency: nothing may be lost;
+#   5. runs the service against a broker with SASL/SCRAM and ACLs: right,
 #      wrong and missing credentials, topics and a group it may not use;
-#   5. streams events through the service on a 3-broker Kafka cluster while
+#   6. streams events through the service on a 3-broker Kafka cluster while
 #      service processes and brokers are killed and paused: exactly_once must
 #      lose and duplicate nothing, at_least_once must lose nothing.
 # Ends with the line "N passed, N failed".
@@ -65,6 +67,14 @@ for broker in kafka mock; do
   step "integration: service.sh on $broker"
   MS_BIN="$ROOT/build-asan/mentionsift" MS_BROKER="$broker" bash tests/integration/service.sh
   result "service [$broker]" $?
+done
+
+# The client's error paths under faults librdkafka's mock injects (request
+# errors, a broker down, added round-trip time), in both delivery modes.
+for mode in at_least_once exactly_once; do
+  step "faults on the mock cluster: $mode"
+  MS_BIN="$ROOT/build-asan/mentionsift" bash tests/integration/mock_faults.sh "$mode"
+  result "client error paths under mock faults [$mode]" $?
 done
 
 step "security: SASL/SCRAM and ACLs on Kafka 3.9.1"

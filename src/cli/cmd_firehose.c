@@ -249,11 +249,18 @@ int ms_cmd_firehose(int argc, char **argv)
 
 /* One round of client error-path faults on the mock cluster: retriable
  * request errors on Produce, Fetch, OffsetCommit, Heartbeat and
- * FindCoordinator, a broker down and up, and added round-trip time. */
+ * FindCoordinator, a broker down and up, added round-trip time, and
+ * retriable errors on the transactional requests (AddPartitionsToTxn,
+ * AddOffsetsToTxn, TxnOffsetCommit, EndTxn). A pushed error waits for the
+ * next request of its kind, so transactional ones only bite a
+ * transactional producer. */
 static void inject_faults(rd_kafka_mock_cluster_t *mc, int brokers, int round, long *counts)
 {
-    enum { PRODUCE = 0, FETCH = 1, OFFSET_COMMIT = 8, FIND_COORDINATOR = 10, HEARTBEAT = 12 };
-    switch (round % 5) {
+    enum {
+        PRODUCE = 0, FETCH = 1, OFFSET_COMMIT = 8, FIND_COORDINATOR = 10, HEARTBEAT = 12,
+        ADD_PARTITIONS_TO_TXN = 24, ADD_OFFSETS_TO_TXN = 25, END_TXN = 26, TXN_OFFSET_COMMIT = 28
+    };
+    switch (round % 6) {
     case 0:
         rd_kafka_mock_push_request_errors(mc, PRODUCE, 3, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
                                           RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
@@ -286,6 +293,16 @@ static void inject_faults(rd_kafka_mock_cluster_t *mc, int brokers, int round, l
         sleep(2);
         rd_kafka_mock_broker_set_rtt(mc, 1, 0);
         counts[4]++;
+        break;
+    case 5:
+        rd_kafka_mock_push_request_errors(mc, ADD_PARTITIONS_TO_TXN, 1,
+                                          RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS);
+        rd_kafka_mock_push_request_errors(mc, ADD_OFFSETS_TO_TXN, 1,
+                                          RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE);
+        rd_kafka_mock_push_request_errors(mc, TXN_OFFSET_COMMIT, 1,
+                                          RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS);
+        rd_kafka_mock_push_request_errors(mc, END_TXN, 1, RD_KAFKA_RESP_ERR_NOT_COORDINATOR);
+        counts[5] += 4;
         break;
     }
 }
@@ -333,7 +350,7 @@ int ms_cmd_mock_cluster(int argc, char **argv)
     printf("%s\n", rd_kafka_mock_cluster_bootstraps(mc));
     fflush(stdout);
     if (fault_seconds > 0) {
-        long counts[5] = {0};
+        long counts[6] = {0};
         double until = now_s() + fault_seconds;
         sleep(2); /* let clients connect first */
         for (int round = 0; fh_run && now_s() < until; round++) {
@@ -341,8 +358,9 @@ int ms_cmd_mock_cluster(int argc, char **argv)
             /* running totals, so a reader stopped early still has them */
             fprintf(stderr,
                     "mock-cluster: faults injected: produce errors %ld, fetch errors %ld, "
-                    "coordinator errors %ld, broker down %ld, added rtt %ld\n",
-                    counts[0], counts[1], counts[2], counts[3], counts[4]);
+                    "coordinator errors %ld, broker down %ld, added rtt %ld, "
+                    "transactional request errors %ld\n",
+                    counts[0], counts[1], counts[2], counts[3], counts[4], counts[5]);
             sleep(2);
         }
     }
