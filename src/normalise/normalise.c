@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 struct ms_normaliser {
     char *view;
@@ -540,98 +543,239 @@ static void feed_codepoint(state *s, uint32_t cp, uint32_t from, uint32_t to,
     }
 }
 
+/* The fast path's view of a byte. F_GENERAL: a byte the general path may
+ * make part of a word (non-ASCII, leetspeak symbols, masks), which the fast
+ * path cannot decide alone. F_TRIPLE is not a byte class: copy_word_run
+ * reports a letter seen three times in a row with it. */
+enum {
+    F_LOWER = 1, F_UPPER = 2, F_DIGIT = 4, F_GENERAL = 8, F_BANG = 16, F_QUEST = 32,
+    F_TRIPLE = 64,
+    F_LETTER = F_LOWER | F_UPPER, F_ALNUM = F_LETTER | F_DIGIT,
+};
+
+static const uint8_t fast_class[256] = {
+    ['a' ... 'z'] = F_LOWER, ['A' ... 'Z'] = F_UPPER, ['0' ... '9'] = F_DIGIT,
+    ['@'] = F_GENERAL, ['$'] = F_GENERAL, ['|'] = F_GENERAL, ['*'] = F_GENERAL,
+    [0x80 ... 0xFF] = F_GENERAL, ['!'] = F_BANG, ['?'] = F_QUEST,
+};
+
+/* Where the fast path stopped, so the general path carries on from there
+ * instead of starting over: every token before `at` is final in the view. */
+typedef struct fast_stop {
+    size_t at;               /* input offset to resume at; len when finished */
+    uint32_t len, n_tok;     /* view bytes and tokens written */
+    uint32_t singles;        /* single-letter tokens just before `at` */
+    uint32_t n_allcaps, n_letter_tokens, n_exclaim, n_question;
+} fast_stop;
+
+
+/* A letter repeated three or more times in a row ("fuuuck"). */
+static bool has_letter_triple(const char *t, uint32_t n)
+{
+    for (uint32_t k = 2; k < n; k++)
+        if (t[k] == t[k - 1] && t[k] == t[k - 2] && t[k] >= 'a' && t[k] <= 'z')
+            return true;
+    return false;
+}
+
+/* Spare bytes the fast path's 16-byte loads and stores may touch past the
+ * view it has written (always inside the buffers: see ms_normalise). */
+#define FAST_SLACK 32
+
 /*
- * The common case in one tight loop: ASCII text whose words are plain
- * letters or plain numbers, with no leetspeak symbols inside words, no
- * letter repeated three times and no spelled-out words. Anything else makes
- * it return false, and the general path below starts over. Keeping the state
- * in locals is what makes this several times faster than the general path.
+ * Copy the run of ASCII letters and digits at p[i..len) into the view at w,
+ * lower-cased, with each byte's source range; returns the run's length and
+ * ORs into *seen which of F_LOWER, F_UPPER, F_DIGIT it held, and F_TRIPLE for
+ * a letter repeated three times; *exact is cleared when that triple test did
+ * not cover the whole run (the caller then checks the word). With SSE2 this
+ * takes 16 bytes a step: a word usually fits in one step, where the byte
+ * loop paid a dozen instructions per byte.
  */
-static bool normalise_ascii_fast(ms_normaliser *n, const unsigned char *p, size_t len,
-                                 ms_normalised *out)
+static inline size_t copy_word_run(const unsigned char *p, size_t i, size_t len, char *v,
+                                   uint32_t *ss, uint32_t *se, uint32_t w, uint8_t *seen,
+                                   bool *exact)
+{
+    size_t j = i;
+#if defined(__SSE2__)
+    const __m128i iota = _mm_setr_epi32(0, 1, 2, 3);
+    while (j + 16 <= len) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(p + j));
+        __m128i y = _mm_or_si128(x, _mm_set1_epi8(0x20)); /* lower case of a letter */
+        /* signed compares: bytes >= 0x80 are negative, so never letters or digits */
+        __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(y, _mm_set1_epi8('a' - 1)),
+                                       _mm_cmplt_epi8(y, _mm_set1_epi8('z' + 1)));
+        __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+                                      _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+        unsigned alnum = (unsigned)_mm_movemask_epi8(_mm_or_si128(letter, digit));
+        unsigned run = alnum == 0xFFFFu ? 16u : (unsigned)__builtin_ctz(~alnum);
+        unsigned keep = run == 16 ? 0xFFFFu : (1u << run) - 1;
+        unsigned lower = (unsigned)_mm_movemask_epi8(
+            _mm_and_si128(letter, _mm_cmpeq_epi8(x, y)));
+        unsigned upper = (unsigned)_mm_movemask_epi8(letter) & ~lower;
+        unsigned dig = (unsigned)_mm_movemask_epi8(digit);
+        /* byte k starts a triple when bytes k+1 and k+2 equal it (inside this step) */
+        __m128i same3 = _mm_and_si128(_mm_cmpeq_epi8(y, _mm_srli_si128(y, 1)),
+                                      _mm_cmpeq_epi8(y, _mm_srli_si128(y, 2)));
+        unsigned triple = (unsigned)_mm_movemask_epi8(_mm_and_si128(same3, letter)) & (keep >> 2);
+        *seen |= (uint8_t)(((lower & keep) ? F_LOWER : 0) | ((upper & keep) ? F_UPPER : 0) |
+                           ((dig & keep) ? F_DIGIT : 0) | (triple ? F_TRIPLE : 0));
+        /* digits are unchanged by | 0x20; bytes past the run are overwritten later */
+        _mm_storeu_si128((__m128i *)(v + w), y);
+        __m128i at = _mm_add_epi32(_mm_set1_epi32((int)j), iota);
+        __m128i four = _mm_set1_epi32(4), one = _mm_set1_epi32(1);
+        for (int k = 0; k < 4; k++) {
+            _mm_storeu_si128((__m128i *)(ss + w + 4 * k), at);
+            _mm_storeu_si128((__m128i *)(se + w + 4 * k), _mm_add_epi32(at, one));
+            at = _mm_add_epi32(at, four);
+        }
+        j += run;
+        w += run;
+        if (run < 16)
+            return j - i;
+        *exact = false; /* a triple may straddle two steps */
+    }
+#endif
+    *exact = false;
+    uint8_t b;
+    while (j < len && (b = fast_class[p[j]] & F_ALNUM) != 0) {
+        *seen |= b;
+        v[w] = (char)(p[j] | 0x20); /* lower case; digits are unchanged by 0x20 */
+        ss[w] = (uint32_t)j;
+        se[w] = (uint32_t)j + 1;
+        w++;
+        j++;
+    }
+    return j - i;
+}
+
+/*
+ * The common case in tight loops: ASCII words of letters and digits. A word
+ * the general path would treat differently (a non-ASCII byte, a leetspeak
+ * symbol, a letter repeated three times, a third single letter in a row)
+ * stops it at the start of that word, and the general path carries on from
+ * there, so one emoji late in a mention does not make the whole mention pay
+ * for the general path. Keeping the state in locals and each word in its own
+ * inner loop is what makes this several times faster than the general path.
+ * Words mixing letters and digits get the general path's leetspeak rule
+ * (leet_applies) here, which is why they need not stop it.
+ */
+static void normalise_ascii_fast(ms_normaliser *n, const unsigned char *p, size_t len,
+                                 fast_stop *st)
 {
     char *v = n->view;
     uint32_t *ss = n->src_start, *se = n->src_end;
     uint32_t *ts = n->tok_start;
     uint8_t *tf = n->tok_flags;
-    uint32_t w = 0, nt = 0, allcaps = 0, letter_toks = 0, excl = 0, quest = 0;
-    uint32_t tb = UINT32_MAX, upper = 0, lower = 0, digits = 0, singles = 0;
+    uint32_t w = 0, nt = 0, allcaps = 0, letter_toks = 0, excl = 0, quest = 0, singles = 0;
     v[w] = ' ';
     ss[w] = se[w] = 0;
     w++;
-    for (size_t i = 0; i <= len; i++) {
-        unsigned char c = i < len ? p[i] : ' ';
-        if (c >= 0x80)
-            return false;
-        uint8_t cls = ascii_class[c];
-        if (cls >= C_LOWER && cls <= C_DIGIT) {
-            if (tb == UINT32_MAX) {
-                if (nt == n->tok_cap)
-                    return false;
-                tb = w;
-                upper = lower = digits = 0;
-            }
-            char ch = (char)(cls == C_UPPER ? c + 32 : c);
-            if (w - tb >= 2 && ch == v[w - 1] && ch == v[w - 2] && cls != C_DIGIT)
-                return false;
-            upper += cls == C_UPPER;
-            lower += cls == C_LOWER;
-            digits += cls == C_DIGIT;
-            v[w] = ch;
-            ss[w] = (uint32_t)i;
-            se[w] = (uint32_t)i + 1;
-            w++;
-            continue;
+    size_t i = 0, tok_at = 0;
+    uint32_t tb = 0, excl0 = 0, quest0 = 0;
+    for (;;) {
+        /* between words: separators, '?' and '!' counted */
+        uint8_t cls;
+        while (i < len && !((cls = fast_class[p[i]]) & F_ALNUM)) {
+            if (cls & F_GENERAL)
+                goto stop_here;
+            excl += (cls & F_BANG) != 0;
+            quest += (cls & F_QUEST) != 0;
+            i++;
         }
-        if (c == '\'' && tb != UINT32_MAX)
-            continue; /* don't -> dont */
-        if (c == '!') {
-            excl++;
-            if (tb != UINT32_MAX) {
-                if (i + 1 < len && ascii_class[p[i + 1]] >= C_LOWER &&
-                    ascii_class[p[i + 1]] <= C_DIGIT)
-                    return false; /* sh!t: leetspeak */
-                continue;         /* great! : the word ends at the next separator */
+        if (i == len)
+            break;
+        if (nt == n->tok_cap)
+            goto stop_here;
+        /* a word: runs of letters and digits, apostrophes dropped */
+        tb = w;
+        uint8_t seen = 0;
+        bool exact = true;
+        int runs = 0;
+        tok_at = i;
+        excl0 = excl;
+        quest0 = quest;
+        for (;;) {
+            size_t run = copy_word_run(p, i, len, v, ss, se, w, &seen, &exact);
+            runs++;
+            i += run;
+            w += (uint32_t)run;
+            if (i < len && p[i] == '\'') {
+                i++; /* don't -> dont */
+                continue;
             }
-        } else if (c == '?') {
-            quest++;
-        } else if (cls != C_SEP && cls != C_APOS) {
-            return false; /* @ $ | * may be leetspeak */
+            break;
         }
-        if (tb == UINT32_MAX)
-            continue;
-        uint32_t tlen = w - tb, letters = upper + lower;
-        if (letters && digits)
-            return false; /* leetspeak or a number with a unit */
-        if (tlen == 1 && letters) {
-            if (++singles >= 3)
-                return false; /* maybe a spelled-out word */
+        if (i < len && p[i] == '!') {
+            /* "great!" ends the word; "sh!t" is leetspeak: the general path */
+            size_t k = i;
+            uint32_t bangs = 0;
+            while (k < len && (p[k] == '!' || p[k] == '\'')) {
+                bangs += p[k] == '!';
+                k++;
+            }
+            if (k < len && ((fast_class[p[k]] & F_ALNUM) || (fast_class[p[k]] & F_GENERAL)))
+                goto stop_word;
+            excl += bangs;
+            i = k;
+        } else if (i < len && (fast_class[p[i]] & F_GENERAL)) {
+            goto stop_word;
+        }
+        uint32_t tlen = w - tb;
+        uint8_t flags = 0;
+        if ((seen & F_LETTER) && (seen & F_DIGIT)) {
+            /* letters and digits: leetspeak, or a number with a unit */
+            uint32_t letters = 0, upper = 0;
+            for (uint32_t k = tb; k < w; k++) {
+                letters += v[k] >= 'a';
+                upper += p[ss[k]] >= 'A' && p[ss[k]] <= 'Z';
+            }
+            if (leet_applies(v + tb, tlen, letters))
+                for (uint32_t k = tb; k < w; k++)
+                    if (leet_map[(unsigned char)v[k]])
+                        v[k] = leet_map[(unsigned char)v[k]];
+            if (has_letter_triple(v + tb, tlen))
+                goto stop_word; /* "f00od": collapsing is the general path's */
+            if (upper >= 2 && !(seen & F_LOWER))
+                flags = MS_TOK_ALLCAPS;
+        } else {
+            /* one run tested exactly in one step needs no second look */
+            bool triple = runs == 1 && exact ? (seen & F_TRIPLE) != 0
+                                             : tlen >= 3 && has_letter_triple(v + tb, tlen);
+            if ((seen & F_LETTER) && triple)
+                goto stop_word;
+            if ((seen & F_ALNUM) == F_UPPER && tlen >= 2)
+                flags = MS_TOK_ALLCAPS;
+        }
+        if (tlen == 1 && (seen & F_LETTER)) {
+            if (singles == 2)
+                goto stop_word; /* maybe a spelled-out word: rejoined by the general path */
+            singles++;
         } else {
             singles = 0;
         }
-        uint8_t flags = (upper >= 2 && lower == 0) ? MS_TOK_ALLCAPS : 0;
         allcaps += flags != 0;
-        letter_toks += letters != 0;
+        letter_toks += (seen & F_LETTER) != 0;
         ts[nt] = tb;
         tf[nt] = flags;
         nt++;
         v[w] = ' ';
-        ss[w] = se[w] = (uint32_t)(i < len ? i : len);
+        ss[w] = se[w] = (uint32_t)i;
         w++;
-        tb = UINT32_MAX;
     }
-    out->view = v;
-    out->len = w;
-    out->src_start = ss;
-    out->src_end = se;
-    out->tok_start = ts;
-    out->tok_flags = tf;
-    out->n_tok = nt;
-    out->n_allcaps = allcaps;
-    out->n_letter_tokens = letter_toks;
-    out->n_exclaim = excl;
-    out->n_question = quest;
-    return true;
+    *st = (fast_stop){.at = len, .len = w, .n_tok = nt, .singles = singles,
+                      .n_allcaps = allcaps, .n_letter_tokens = letter_toks,
+                      .n_exclaim = excl, .n_question = quest};
+    return;
+stop_word:
+    /* drop the open word: the general path reads it again from its start */
+    w = tb;
+    i = tok_at;
+    excl = excl0;
+    quest = quest0;
+stop_here:
+    *st = (fast_stop){.at = i, .len = w, .n_tok = nt, .singles = singles,
+                      .n_allcaps = allcaps, .n_letter_tokens = letter_toks,
+                      .n_exclaim = excl, .n_question = quest};
 }
 
 bool ms_normalise(ms_normaliser *n, const char *text, size_t len, ms_normalised *out)
@@ -642,20 +786,41 @@ bool ms_normalise(ms_normaliser *n, const char *text, size_t len, ms_normalised 
     memset(out, 0, sizeof *out);
     /* Most text maps to at most one view byte per input byte plus a space
      * per token; reserve that up front so the fast path rarely checks. */
-    if (!grow(&s, len * 2 + 8))
+    if (!grow(&s, len * 2 + 8 + FAST_SLACK))
         return false;
     /* room for the fast path's tokens: at most one per two bytes, plus one */
     while (n->tok_cap < len / 2 + 2)
         if (!grow_tokens_to(&s, len / 2 + 2))
             return false;
-#ifndef MS_NORMALISE_NO_FAST_PATH
-    if (normalise_ascii_fast(n, (const unsigned char *)text, len, out))
-        return true;
-#endif
-    memset(out, 0, sizeof *out);
-    put(&s, ' ', 0, 0);
     const unsigned char *p = (const unsigned char *)text;
     size_t i = 0;
+#ifndef MS_NORMALISE_NO_FAST_PATH
+    fast_stop st;
+    normalise_ascii_fast(n, p, len, &st);
+    out->n_exclaim = st.n_exclaim;
+    out->n_question = st.n_question;
+    if (st.at == len) {
+        out->view = n->view;
+        out->len = st.len;
+        out->src_start = n->src_start;
+        out->src_end = n->src_end;
+        out->tok_start = n->tok_start;
+        out->tok_flags = n->tok_flags;
+        out->n_tok = st.n_tok;
+        out->n_allcaps = st.n_allcaps;
+        out->n_letter_tokens = st.n_letter_tokens;
+        return true;
+    }
+    /* carry on from the word the fast path could not decide */
+    s.len = st.len;
+    s.n_tok = st.n_tok;
+    s.single_run = st.singles;
+    s.n_allcaps = st.n_allcaps;
+    s.n_letter_tokens = st.n_letter_tokens;
+    i = st.at;
+#else
+    put(&s, ' ', 0, 0);
+#endif
     while (i < len) {
         unsigned char c = p[i];
         if (c < 0x80) {
