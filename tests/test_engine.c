@@ -141,6 +141,8 @@ static void test_complaint_cues(void **state)
         "The contractors were unprofessional and left the place filthy",
         "This should never have happened to a tenant",
         "Your website has not worked all week and I cannot pay my rent",
+        "Second time this month the bins have been left, not even a note",
+        "The lift is broken again and the stairs light doesnt work either",
     };
     for (size_t i = 0; i < sizeof complaints / sizeof complaints[0]; i++)
         expect(complaints[i], MS_CAT_COMPLAINT, true);
@@ -152,6 +154,10 @@ static void test_complaint_cues(void **state)
         "My son keeps telling me about the football club, when does it start?",
         "I didn't get to go to the coffee morning, will there be another one?",
         "I am going to cancel my subscription to the newsletter",
+        "I've never had any problems with the repairs team",
+        "Is the community centre still open on Sundays?",
+        "Lovely to see the gardens looking good again this year",
+        "Even my nan enjoyed the coffee morning",
     };
     for (size_t i = 0; i < sizeof not_complaints / sizeof not_complaints[0]; i++)
         expect(not_complaints[i], MS_CAT_COMPLAINT, false);
