@@ -14,7 +14,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 MIN=${1:-10}
 RATE=${2:-2000}
-BIN=build-rel/mentionsift
+BIN=${MS_BIN:-build-rel/mentionsift}
 [ -x "$BIN" ] || { cmake -S . -B build-rel -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null && ninja -C build-rel mentionsift >/dev/null; } || exit 1
 WORK=$(mktemp -d /tmp/ms-soak-XXXXXX)
 pids=()
