@@ -386,6 +386,11 @@ int ms_cmd_demo(int argc, char **argv)
 stop:
     service_run = 0;
     pthread_join(svc, NULL);
+    if (st.rc == MS_SERVICE_ABANDONED) {
+        fprintf(stderr, "demo: the service's workers did not stop in time; exiting\n");
+        fflush(NULL);
+        _exit(1); /* they still use the service's memory: free nothing */
+    }
     if (st.rc != 0) {
         fprintf(stderr, "demo: the service stopped with status %d\n", st.rc);
         rc = 1;

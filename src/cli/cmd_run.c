@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/buf.h"
@@ -95,6 +96,10 @@ int ms_cmd_run(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     int rc = ms_service_run(&cfg, &run, NULL);
+    if (rc == MS_SERVICE_ABANDONED) {
+        fflush(stderr);
+        _exit(1); /* workers are still running: free nothing, run no exit handlers */
+    }
     ms_config_free(&cfg);
     return rc;
 }

@@ -150,7 +150,7 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run, volatile in
                "workers did not stop in time (is the cluster reachable?); exiting without "
                "them: uncommitted input will be processed again",
                "waited_ms", ms, NULL);
-        return 1; /* threads still hold the shared state: no cleanup */
+        return MS_SERVICE_ABANDONED; /* threads still hold the shared state: no cleanup */
     }
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);

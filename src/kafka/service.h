@@ -12,10 +12,17 @@
 
 #include "kafka/config.h"
 
+/** ms_service_run's result when workers did not stop within the bounded
+ * shutdown time: they still run and still use the service's memory, so the
+ * caller must end the process at once with _exit(), running no exit-time
+ * handlers or cleanup (uncommitted input is reprocessed by the next owner). */
+#define MS_SERVICE_ABANDONED 3
+
 /**
  * @brief Run until *run becomes 0 (set it from a signal handler), then
  * drain, commit and return. Returns 0 on a clean stop, 1 if a worker
- * failed, 2 if start-up failed (the reason is logged).
+ * failed, 2 if start-up failed (the reason is logged), or
+ * MS_SERVICE_ABANDONED (see above).
  * If `http_port_out` is not NULL it receives the bound metrics port (or 0).
  */
 int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run, volatile int *http_port_out);
