@@ -267,10 +267,16 @@ int ms_cmd_demo(int argc, char **argv)
             fprintf(stderr, "demo: rd_kafka_mock_cluster_new failed\n");
             goto out;
         }
-        for (size_t i = 0; i < cfg.n_input_topics; i++)
-            rd_kafka_mock_topic_create(mc, cfg.input_topics[i], 6, 3);
-        for (size_t t = 0; t < routes.n; t++)
-            rd_kafka_mock_topic_create(mc, routes.names[t], 3, 3);
+        rd_kafka_resp_err_t te = RD_KAFKA_RESP_ERR_NO_ERROR;
+        for (size_t i = 0; i < cfg.n_input_topics && !te; i++)
+            te = rd_kafka_mock_topic_create(mc, cfg.input_topics[i], 6, 3);
+        for (size_t t = 0; t < routes.n && !te; t++)
+            te = rd_kafka_mock_topic_create(mc, routes.names[t], 3, 3);
+        if (te) {
+            fprintf(stderr, "demo: creating topics on the embedded cluster: %s\n",
+                    rd_kafka_err2str(te));
+            goto out;
+        }
         bootstrap = rd_kafka_mock_cluster_bootstraps(mc);
         printf("embedded Kafka (librdkafka mock cluster, 3 brokers): %s\n", bootstrap);
     } else {
@@ -307,12 +313,18 @@ int ms_cmd_demo(int argc, char **argv)
         rd_kafka_conf_destroy(vconf);
         goto stop;
     }
-    rd_kafka_poll_set_consumer(viewer);
     rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new((int)routes.n);
     for (size_t t = 0; t < routes.n; t++)
         rd_kafka_topic_partition_list_add(subs, routes.names[t], RD_KAFKA_PARTITION_UA);
-    rd_kafka_subscribe(viewer, subs);
+    rd_kafka_resp_err_t se = rd_kafka_poll_set_consumer(viewer);
+    if (!se)
+        se = rd_kafka_subscribe(viewer, subs);
     rd_kafka_topic_partition_list_destroy(subs);
+    if (se) {
+        fprintf(stderr, "demo: the viewer cannot subscribe to the output topics: %s\n",
+                rd_kafka_err2str(se));
+        goto stop;
+    }
 
     /* The firehose: an ordinary producer replaying the sample. */
     rd_kafka_conf_t *pconf = rd_kafka_conf_new();

@@ -282,6 +282,15 @@ static void update_lag(ms_worker *w)
 static void eos_abort(ms_worker *w, const char *why);
 
 /** @brief Eager rebalance: flush and commit before giving partitions up. */
+/** @brief Apply an assignment (NULL: none), logging a failure with its cause. */
+static void assign(ms_worker *w, rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *parts)
+{
+    rd_kafka_resp_err_t e = rd_kafka_assign(rk, parts);
+    if (e)
+        ms_log(MS_LOG_ERROR, w->name, parts ? "assign failed" : "unassign failed", "error",
+               rd_kafka_err2name(e), "reason", rd_kafka_err2str(e), NULL);
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
@@ -292,7 +301,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS && w->in_txn)
             eos_abort(w, "partitions revoked: the open transaction is aborted; the new owner "
                          "starts from the committed offsets");
-        rd_kafka_assign(rk, err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? parts : NULL);
+        assign(w, rk, err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? parts : NULL);
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
             atomic_store_explicit(&w->m->assigned, true, memory_order_relaxed);
         ms_log(MS_LOG_INFO, w->name,
@@ -308,9 +317,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             if (pt)
                 ms_offsets_assigned(w->offsets, pt);
         }
-        rd_kafka_resp_err_t e = rd_kafka_assign(rk, parts);
-        if (e)
-            ms_log(MS_LOG_ERROR, w->name, "assign failed", "error", rd_kafka_err2name(e), NULL);
+        assign(w, rk, parts);
         atomic_store_explicit(&w->m->assigned, true, memory_order_relaxed);
         ms_log(MS_LOG_INFO, w->name, "partitions assigned", "count", n, NULL);
     } else {
@@ -321,7 +328,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             if (pt)
                 pt->assigned = false;
         }
-        rd_kafka_assign(rk, NULL);
+        assign(w, rk, NULL);
         ms_log(MS_LOG_INFO, w->name, "partitions revoked after commit", "count", n, NULL);
     }
 }
@@ -600,7 +607,11 @@ ms_worker *ms_worker_new(ms_service_shared *s, int id, char *err, size_t errlen)
     if (!producer_open(w, err, errlen) ||
         !(w->consumer = make_client(w, MS_CLIENT_CONSUMER, err, errlen)))
         goto fail;
-    rd_kafka_poll_set_consumer(w->consumer);
+    rd_kafka_resp_err_t pe = rd_kafka_poll_set_consumer(w->consumer);
+    if (pe) {
+        snprintf(err, errlen, "worker %d: poll_set_consumer: %s", id, rd_kafka_err2str(pe));
+        goto fail;
+    }
     rd_kafka_topic_partition_list_t *subs =
         rd_kafka_topic_partition_list_new((int)s->cfg->n_input_topics);
     for (size_t i = 0; i < s->cfg->n_input_topics; i++)
