@@ -245,6 +245,30 @@ static void test_personal_information(void **state)
     ms_buf_free(&out);
 }
 
+/* The raw view's main database holds looser detectors (leading \b and open
+ * runs trimmed, ruleset.c); the exact pattern decides. Text the detector
+ * alone would accept must stay unlabelled, and spans must stay exact. */
+static void test_raw_detectors_stay_exact(void **state)
+{
+    /* "ws1 1ab" inside a longer word: no boundary before it */
+    expect("our reference is xxws1 1ab", MS_CAT_PERSONAL_INFO, false);
+    /* six digits and a letter without the two NI prefix letters */
+    expect("order 123456 a arrived", MS_CAT_PERSONAL_INFO, false);
+    /* the NI pattern takes any letters and leaves the prefix to the
+     * validator: one letter or three are still no NI number */
+    expect("code A 12 34 56 C please", MS_CAT_PERSONAL_INFO, false);
+    expect("code XAB 12 34 56 C please", MS_CAT_PERSONAL_INFO, false);
+    expect_redaction("NI: JK 12 34 56 D", MS_PII_NI_NUMBER, "JK 12 34 56 D");
+    /* the address span starts at the whole house number, not its last digit */
+    expect_redaction("send it to 1234 Birchills Street please", MS_PII_ADDRESS,
+                     "1234 Birchills Street");
+    /* the e-mail span starts at the local part's first character */
+    expect_redaction("write to mary.j.o.n.e.s+whg@example.co.uk today", MS_PII_EMAIL,
+                     "mary.j.o.n.e.s+whg@example.co.uk");
+    expect_redaction("it's jo.bloggs at gmail dot com", MS_PII_EMAIL,
+                     "jo.bloggs at gmail dot com");
+}
+
 static void test_evidence_spans_in_original(void **state)
 {
     const char *text = "Honestly, you're a total W@NKER!!";
@@ -347,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_service_categories),
         cmocka_unit_test(test_priority_public_first),
         cmocka_unit_test(test_personal_information),
+        cmocka_unit_test(test_raw_detectors_stay_exact),
         cmocka_unit_test(test_evidence_spans_in_original),
         cmocka_unit_test(test_hostile_text),
         cmocka_unit_test(test_sentiment_rules),

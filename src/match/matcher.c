@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "match/ruleset_internal.h"
 #include "score/pii.h"
@@ -27,6 +30,7 @@ struct ms_matcher {
     uint32_t *first_start, *first_end; /* per rule: its first span in this event */
     uint8_t *som_seen;       /* per start-of-match database: queued in this event */
     uint32_t *som_list;      /* queued start-of-match databases (words first, then raw) */
+    uint32_t *som_end;       /* per queued entry: where its detector first fired */
     uint32_t n_som;
     uint32_t *touched;       /* rules marked in this event */
     uint32_t n_touched;
@@ -56,6 +60,9 @@ ms_matcher *ms_matcher_new(const ms_ruleset *rs, char *err, size_t errlen)
     hs_error_t e = hs_alloc_scratch(rs->words_db, &m->scratch);
     if (e == HS_SUCCESS && rs->raw_db)
         e = hs_alloc_scratch(rs->raw_db, &m->scratch);
+    for (int g = 0; e == HS_SUCCESS && g < MS_GATES; g++)
+        if (rs->raw_gated[g].db)
+            e = hs_alloc_scratch(rs->raw_gated[g].db, &m->scratch);
     if (e == HS_SUCCESS && rs->words_re_db)
         e = hs_alloc_scratch(rs->words_re_db, &m->scratch);
     if (e == HS_SUCCESS && rs->author_db)
@@ -72,7 +79,8 @@ ms_matcher *ms_matcher_new(const ms_ruleset *rs, char *err, size_t errlen)
         e = hs_alloc_scratch(rs->raw_som_db[i], &m->scratch);
     m->som_seen = calloc(rs->n_words_som_pat + rs->n_raw_som_pat + 1, 1);
     m->som_list = calloc(rs->n_words_som_pat + rs->n_raw_som_pat + 1, sizeof *m->som_list);
-    if (!m->som_seen || !m->som_list)
+    m->som_end = calloc(rs->n_words_som_pat + rs->n_raw_som_pat + 1, sizeof *m->som_end);
+    if (!m->som_seen || !m->som_list || !m->som_end)
         e = HS_NOMEM;
     if (e != HS_SUCCESS || !m->rule_hit || !m->touched || !m->rule_count || !m->first_start ||
         !m->first_end) {
@@ -93,6 +101,7 @@ void ms_matcher_free(ms_matcher *m)
     free(m->rule_hit);
     free(m->som_seen);
     free(m->som_list);
+    free(m->som_end);
     free(m->first_start);
     free(m->first_end);
     free(m->touched);
@@ -160,13 +169,34 @@ static void record_hit(scan_ctx *c, uint32_t ri, uint32_t start, uint32_t end)
 }
 
 /* A regex hit in a main database: its span comes from its own database. */
-static inline void queue_som(scan_ctx *c, uint32_t som)
+static inline void queue_som(scan_ctx *c, uint32_t som, unsigned long long to)
 {
     ms_matcher *m = c->m;
     uint32_t k = c->som_base + som;
     if (!m->som_seen[k]) {
         m->som_seen[k] = 1;
+        m->som_end[m->n_som] = (uint32_t)to;
         m->som_list[m->n_som++] = k;
+    }
+}
+
+/*
+ * The raw view's regexes hit in up to three scans (raw_db, then the gated
+ * databases), each reporting by end offset. Rescan them in end order across
+ * all, as one scan would have found them, so evidence and redactions keep
+ * the order of the text. A stable insertion sort of a few entries, already
+ * in sorted runs.
+ */
+static void order_som(ms_matcher *m, uint32_t from, uint32_t to)
+{
+    for (uint32_t i = from + 1; i < to; i++) {
+        uint32_t k = m->som_list[i], e = m->som_end[i], j = i;
+        for (; j > from && m->som_end[j - 1] > e; j--) {
+            m->som_list[j] = m->som_list[j - 1];
+            m->som_end[j] = m->som_end[j - 1];
+        }
+        m->som_list[j] = k;
+        m->som_end[j] = e;
     }
 }
 
@@ -177,7 +207,7 @@ static int on_words_match(unsigned int id, unsigned long long from, unsigned lon
     const ms_pattern *p = &c->table[id];
     const ms_normalised *v = c->view;
     if (p->flags & MS_PAT_DEFERRED) {
-        queue_som(c, p->som);
+        queue_som(c, p->som, to);
         return 0;
     }
     uint32_t s = p->len ? (uint32_t)to - p->len : (uint32_t)from;
@@ -234,7 +264,7 @@ static int on_raw_match(unsigned int id, unsigned long long from, unsigned long 
     scan_ctx *c = ctx;
     const ms_pattern *p = &c->table[id];
     if (p->flags & MS_PAT_DEFERRED) {
-        queue_som(c, p->som);
+        queue_som(c, p->som, to);
         return 0;
     }
     uint32_t s = p->len ? (uint32_t)to - p->len : (uint32_t)from;
@@ -339,6 +369,26 @@ static void match_composites(scan_ctx *c)
     }
 }
 
+/* Whether the text holds an ASCII digit: opens the MS_GATE_DIGIT database. */
+static bool has_digit(const char *text, uint32_t len)
+{
+    const unsigned char *t = (const unsigned char *)text;
+    uint32_t i = 0;
+#if defined(__SSE2__)
+    /* c - '0' (wrapping) is at most 9 exactly for the digits */
+    const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
+    for (; i + 16 <= len; i += 16) {
+        __m128i x = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(t + i)), zero);
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, nine), x)))
+            return true;
+    }
+#endif
+    for (; i < len; i++)
+        if ((unsigned char)(t[i] - '0') < 10)
+            return true;
+    return false;
+}
+
 bool ms_matcher_scan(ms_matcher *m, const ms_mention *mention, const char *text,
                      uint32_t text_len, const ms_normalised *view, ms_verdict *v,
                      ms_hits **hits)
@@ -377,13 +427,25 @@ bool ms_matcher_scan(ms_matcher *m, const ms_mention *mention, const char *text,
                     &c) != HS_SUCCESS)
             return false;
     }
+    uint32_t n_words_som = m->n_som;
     if (rs->raw_db && text_len) {
         c.table = rs->raw_pat;
         c.som_base = rs->n_words_som_pat;
         if (hs_scan(rs->raw_db, text, text_len, 0, m->scratch, on_raw_match, &c) != HS_SUCCESS)
             return false;
     }
+    for (int g = 0; g < MS_GATES && text_len; g++) {
+        const struct ms_gated *gd = &rs->raw_gated[g];
+        if (!gd->db || !(g == MS_GATE_DIGIT ? has_digit(text, text_len)
+                                            : memchr(text, '@', text_len) != NULL))
+            continue;
+        c.table = gd->pat;
+        c.som_base = rs->n_words_som_pat;
+        if (hs_scan(gd->db, text, text_len, 0, m->scratch, on_raw_match, &c) != HS_SUCCESS)
+            return false;
+    }
     /* the start-of-match pass: only the regexes that hit, each on its own */
+    order_som(m, n_words_som, m->n_som);
     for (uint32_t i = 0; i < m->n_som; i++) {
         uint32_t k = m->som_list[i];
         m->som_seen[k] = 0;

@@ -35,7 +35,7 @@
 #include "normalise/normalise.h"
 
 /* Bump when pattern generation changes, so cached databases are rebuilt. */
-#define MS_PATTERN_FORMAT "mentionsift-patterns-6"
+#define MS_PATTERN_FORMAT "mentionsift-patterns-9"
 
 #define MS_MAX_FILE_BYTES (64u << 20)
 
@@ -62,7 +62,7 @@ typedef struct loader {
     int n_errors;
     XXH3_state_t *hash;
     ms_normaliser *norm;
-    pending_vec words, words_re, raw, author, words_som, raw_som;
+    pending_vec words, words_re, raw, raw_gate[MS_GATES], author, words_som, raw_som;
     uint32_t cap_rules, cap_vip;
     /* lexicon literals already added, to drop duplicates after normalising */
     char **lex_seen;
@@ -383,6 +383,231 @@ static void load_list_file(loader *L, uint32_t ri, const char *name, const char 
     free(text);
 }
 
+/*
+ * The raw view's main database only has to notice that a regex matched
+ * somewhere: the start-of-match pass rescans with the exact pattern for the
+ * spans, and a rescan that finds nothing records nothing. So the main
+ * database may hold a looser detector, any pattern that matches wherever the
+ * exact one does. Measured over the bench corpus (callgrind, per pattern and
+ * leave-one-out), what made the raw scan expensive was the patterns' leading
+ * ends: a `\b` before a class, or an open run such as `[a-z0-9._%+-]+`
+ * before the '@', kept Hyperscan from triggering on later literals and ran
+ * whole-text automata on every byte instead (11.6k instructions per 200-byte
+ * mention, 9.6k with the heads trimmed). The tails are left alone, so a
+ * detector fires wherever the exact pattern ends (and rarely elsewhere too):
+ * the rescans, and the evidence they record, keep their order, except
+ * between two regexes whose hits end on the same byte, which Hyperscan
+ * reports in no set order anyway.
+ *
+ * Trims the head of a pattern without a top-level '|' until nothing
+ * changes: a `\b` is dropped; an atom repeated `+` or `{n,...}` is kept
+ * once or `{n}` times (a match of X{k}R ends with a match of X{n}R); an
+ * atom under `?`, `*` or `{0,...}` is dropped. At least two items are kept.
+ * Returns a malloc'd pattern, or NULL when there is nothing to trim. (Keeping
+ * a head such as `\d{8}` once instead of `{n}` times was measured: looser,
+ * and slower.)
+ */
+typedef struct re_item {
+    const char *p;   /* the atom */
+    size_t n;        /* atom length */
+    const char *q;   /* its quantifier, or NULL */
+    size_t qn;
+} re_item;
+
+/* Skip a character class starting at '['; NULL when it is not closed. */
+static const char *skip_class(const char *p)
+{
+    p++;
+    if (*p == '^')
+        p++;
+    if (*p == ']')
+        p++;
+    while (*p && *p != ']') {
+        if (p[0] == '[' && p[1] == ':') { /* [:alpha:] */
+            const char *e = strstr(p + 2, ":]");
+            if (!e)
+                return NULL;
+            p = e + 2;
+            continue;
+        }
+        p += (*p == '\\' && p[1]) ? 2 : 1;
+    }
+    return *p ? p + 1 : NULL;
+}
+
+/* Skip an escape starting at '\\'; NULL when it is malformed. */
+static const char *skip_escape(const char *p)
+{
+    p++;
+    if (!*p)
+        return NULL;
+    if (*p >= '0' && *p <= '9') { /* octal or a back-reference: one item */
+        while (*p >= '0' && *p <= '9')
+            p++;
+        return p;
+    }
+    if (p[1] == '{' && strchr("xpPo", *p)) { /* \x{263a}, \p{L}, \o{12} */
+        const char *e = strchr(p, '}');
+        return e ? e + 1 : NULL;
+    }
+    if (*p == 'x') { /* \xHH */
+        p++;
+        for (int i = 0; i < 2 && ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') ||
+                                  (*p >= 'A' && *p <= 'F'));
+             i++)
+            p++;
+        return p;
+    }
+    if (*p == 'c' && p[1]) /* \cX */
+        return p + 2;
+    return p + 1;
+}
+
+/* Split `re` into top-level items; false when it has a top-level '|', quoted
+ * text (\\Q), an option setting other than (?: (say (?x), where spaces and
+ * comments are not atoms), or is too long or malformed to reason about. */
+static bool re_items(const char *re, re_item *it, size_t cap, size_t *n_out)
+{
+    size_t n = 0;
+    const char *p = re;
+    if (strstr(re, "\\Q"))
+        return false;
+    for (const char *o = strstr(re, "(?"); o; o = strstr(o + 2, "(?"))
+        if (o[2] != ':')
+            return false;
+    while (*p) {
+        const char *a = p;
+        if (*p == '|' || *p == ')' || n == cap)
+            return false;
+        if (*p == '\\') {
+            if (!(p = skip_escape(p)))
+                return false;
+        } else if (*p == '[') {
+            if (!(p = skip_class(p)))
+                return false;
+        } else if (*p == '(') {
+            int depth = 0;
+            while (*p) {
+                if (*p == '\\') {
+                    if (!(p = skip_escape(p)))
+                        return false;
+                    continue;
+                }
+                if (*p == '[') {
+                    if (!(p = skip_class(p)))
+                        return false;
+                    continue;
+                }
+                depth += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+                p++;
+                if (depth == 0)
+                    break;
+            }
+            if (depth)
+                return false;
+        } else {
+            p++; /* one UTF-8 character */
+            while ((*p & 0xC0) == 0x80)
+                p++;
+        }
+        it[n] = (re_item){a, (size_t)(p - a), NULL, 0};
+        const char *q = p;
+        if (*p == '?' || *p == '*' || *p == '+') {
+            p++;
+        } else if (*p == '{') {
+            const char *c = strchr(p, '}');
+            if (!c || p[1] < '0' || p[1] > '9') /* a literal brace: leave it */
+                return false;
+            p = c + 1;
+        }
+        if (p > q && (*p == '?' || *p == '+')) /* lazy or possessive */
+            p++;
+        if (p > q) {
+            it[n].q = q;
+            it[n].qn = (size_t)(p - q);
+        }
+        n++;
+    }
+    *n_out = n;
+    return true;
+}
+
+static char *relaxed_detector(const char *re)
+{
+    re_item it[256];
+    size_t n, first = 0;
+    if (!re_items(re, it, sizeof it / sizeof it[0], &n))
+        return NULL;
+    unsigned min = 0;   /* 0: the head as written; else kept {min} times */
+    while (n - first > 2) {
+        const re_item *h = &it[first];
+        if (!h->q) {
+            if (h->n == 2 && h->p[0] == '\\' && h->p[1] == 'b') {
+                first++;
+                continue;
+            }
+            break;
+        }
+        char q = h->q[0];
+        unsigned lo = q == '+' ? 1 : q == '{' ? (unsigned)strtoul(h->q + 1, NULL, 10) : 0;
+        if (lo == 0) {      /* ?, * or {0,...}: the head may be absent */
+            first++;
+            continue;
+        }
+        min = lo;
+        break;
+    }
+    if (first == 0 && min == 0)
+        return NULL;
+    ms_buf b;
+    ms_buf_init(&b);
+    for (size_t i = first; i < n; i++) {
+        ms_buf_append(&b, it[i].p, it[i].n);
+        if (i == first && min > 1)
+            ms_buf_printf(&b, "{%u}", min);
+        else if (it[i].q && !(i == first && min))
+            ms_buf_append(&b, it[i].q, it[i].qn);
+    }
+    ms_buf_terminate(&b);
+    if (!ms_buf_ok(&b)) {
+        ms_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+/* The gate of a raw regex (see ruleset_internal.h): MS_GATE_DIGIT when
+ * some top-level item that cannot be skipped is a digit, `\d` or a class of
+ * digits only; else MS_GATE_AT when one is an '@'; else MS_GATES (none). */
+static int raw_gate_of(const char *re)
+{
+    re_item it[256];
+    size_t n;
+    int gate = MS_GATES;
+    if (!re_items(re, it, sizeof it / sizeof it[0], &n))
+        return gate;
+    for (size_t i = 0; i < n; i++) {
+        const re_item *x = &it[i];
+        if (x->q && (x->q[0] == '?' || x->q[0] == '*' ||
+                     (x->q[0] == '{' && strtoul(x->q + 1, NULL, 10) == 0)))
+            continue;
+        if ((x->n == 1 && x->p[0] >= '0' && x->p[0] <= '9') ||
+            (x->n == 2 && x->p[0] == '\\' && x->p[1] == 'd'))
+            return MS_GATE_DIGIT;
+        if (x->n > 2 && x->p[0] == '[' && x->p[1] != '^') {
+            bool digits = true;
+            for (size_t k = 1; k + 1 < x->n; k++)
+                if (!((x->p[k] >= '0' && x->p[k] <= '9') || (x->p[k] == '-' && k > 1)))
+                    digits = false;
+            if (digits)
+                return MS_GATE_DIGIT;
+        }
+        if ((x->n == 1 && x->p[0] == '@') || (x->n == 4 && strncmp(x->p, "\\x40", 4) == 0))
+            gate = MS_GATE_AT;
+    }
+    return gate;
+}
+
 static void add_rule_regex(loader *L, uint32_t ri, const char *re, const char *file, int line)
 {
     ms_rule *r = &L->rs->rules[ri];
@@ -419,7 +644,19 @@ static void add_rule_regex(loader *L, uint32_t ri, const char *re, const char *f
     bool words = r->view == MS_VIEW_WORDS;
     ms_pattern pat = {.role = MS_ROLE_RULE, .rule = ri, .flags = MS_PAT_DEFERRED,
                       .som = words ? L->words_som.n : L->raw_som.n};
-    push_src(L, words ? &L->words_re : &L->raw, e.data, src, HS_FLAG_CASELESS, pat, file, line);
+    /* raw regexes that cannot match without a digit or an '@' go to a
+     * database of their own, scanned only when the text has one (see
+     * ruleset_internal.h) */
+    int gate = words ? MS_GATES : raw_gate_of(e.data);
+    /* the raw view's detector may be looser (see relaxed_detector); the
+     * exact pattern stays in the start-of-match database */
+    char *detector = words ? NULL : relaxed_detector(e.data);
+    if (detector) {
+        free(e.data);
+        e.data = detector;
+    }
+    pending_vec *main = words ? &L->words_re : gate < MS_GATES ? &L->raw_gate[gate] : &L->raw;
+    push_src(L, main, e.data, src, HS_FLAG_CASELESS, pat, file, line);
     pat.flags = 0;
     push_src(L, words ? &L->words_som : &L->raw_som, som_copy, src,
              HS_FLAG_SOM_LEFTMOST | HS_FLAG_CASELESS, pat, file, line);
@@ -1152,6 +1389,9 @@ static const char *cache_dir(const ms_ruleset_options *opt, char *buf, size_t n)
     return buf;
 }
 
+/* Cache file names of the gated raw databases, by enum ms_gate. */
+static const char *const gate_name[MS_GATES] = {"raw-digit", "raw-at"};
+
 static hs_database_t *cache_read(const char *dir, const char *version, const char *which)
 {
     char path[PATH_MAX];
@@ -1297,8 +1537,8 @@ static void free_pending(pending_vec *pv)
 /** @brief Free what only loading needs; the rule set keeps the rest. */
 static void loader_free(loader *L)
 {
-    pending_vec *vecs[] = {&L->words, &L->words_re, &L->raw, &L->author, &L->words_som,
-                           &L->raw_som};
+    pending_vec *vecs[] = {&L->words, &L->words_re, &L->raw, &L->raw_gate[MS_GATE_DIGIT],
+                           &L->raw_gate[MS_GATE_AT], &L->author, &L->words_som, &L->raw_som};
     for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++)
         free_pending(vecs[i]);
     free(L->lex_seen);
@@ -1353,8 +1593,8 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
         }
         XXH3_128bits_reset(kh);
         XXH3_128bits_update(kh, rs->version, sizeof rs->version);
-        pending_vec *vecs[] = {&L.words, &L.words_re, &L.raw, &L.author, &L.words_som,
-                               &L.raw_som};
+        pending_vec *vecs[] = {&L.words, &L.words_re, &L.raw, &L.raw_gate[MS_GATE_DIGIT],
+                               &L.raw_gate[MS_GATE_AT], &L.author, &L.words_som, &L.raw_som};
         for (size_t v = 0; v < sizeof vecs / sizeof vecs[0]; v++) {
             for (uint32_t i = 0; i < vecs[v]->n; i++) {
                 XXH3_128bits_update(kh, vecs[v]->v[i].expr, strlen(vecs[v]->v[i].expr) + 1);
@@ -1372,18 +1612,28 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
     if (cdir) {
         rs->words_db = cache_read(cdir, key, "words");
         rs->raw_db = L.raw.n ? cache_read(cdir, key, "raw") : NULL;
+        bool gated_ok = true;
+        for (int g = 0; g < MS_GATES; g++) {
+            rs->raw_gated[g].db = L.raw_gate[g].n ? cache_read(cdir, key, gate_name[g]) : NULL;
+            gated_ok = gated_ok && (rs->raw_gated[g].db || !L.raw_gate[g].n);
+        }
         rs->author_db = L.author.n ? cache_read(cdir, key, "author") : NULL;
         rs->words_re_db = L.words_re.n ? cache_read(cdir, key, "words-re") : NULL;
         rs->words_som_db = L.words_som.n ? cache_read_each(cdir, key, "words-som", L.words_som.n)
                                          : NULL;
         rs->raw_som_db = L.raw_som.n ? cache_read_each(cdir, key, "raw-som", L.raw_som.n) : NULL;
         if (rs->words_db && (rs->raw_db || !L.raw.n) && (rs->author_db || !L.author.n) &&
+            gated_ok &&
             (rs->words_re_db || !L.words_re.n) &&
             (rs->words_som_db || !L.words_som.n) && (rs->raw_som_db || !L.raw_som.n)) {
             rs->stats.from_cache = true;
         } else {
             hs_free_database(rs->words_db);
             hs_free_database(rs->raw_db);
+            for (int g = 0; g < MS_GATES; g++) {
+                hs_free_database(rs->raw_gated[g].db);
+                rs->raw_gated[g].db = NULL;
+            }
             hs_free_database(rs->author_db);
             hs_free_database(rs->words_re_db);
             rs->words_re_db = NULL;
@@ -1398,6 +1648,8 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
     if (!rs->stats.from_cache) {
         rs->words_db = compile_db(&L, &L.words);
         rs->raw_db = compile_db(&L, &L.raw);
+        for (int g = 0; g < MS_GATES; g++)
+            rs->raw_gated[g].db = compile_db(&L, &L.raw_gate[g]);
         rs->author_db = compile_db(&L, &L.author);
         rs->words_re_db = compile_db(&L, &L.words_re);
         if (!L.n_errors) {
@@ -1415,6 +1667,8 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
         if (cdir) {
             cache_write(cdir, key, "words", rs->words_db);
             cache_write(cdir, key, "raw", rs->raw_db);
+            for (int g = 0; g < MS_GATES; g++)
+                cache_write(cdir, key, gate_name[g], rs->raw_gated[g].db);
             cache_write(cdir, key, "author", rs->author_db);
             cache_write(cdir, key, "words-re", rs->words_re_db);
             if (rs->words_som_db)
@@ -1427,11 +1681,17 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
 
     finish_patterns(rs, &L.words, &rs->words_pat, &rs->n_words_pat);
     finish_patterns(rs, &L.raw, &rs->raw_pat, &rs->n_raw_pat);
+    bool gated_pat = true;
+    for (int g = 0; g < MS_GATES; g++) {
+        finish_patterns(rs, &L.raw_gate[g], &rs->raw_gated[g].pat, &rs->raw_gated[g].n_pat);
+        gated_pat = gated_pat && rs->raw_gated[g].pat;
+    }
     finish_patterns(rs, &L.author, &rs->author_pat, &rs->n_author_pat);
     finish_patterns(rs, &L.words_re, &rs->words_re_pat, &rs->n_words_re_pat);
     finish_patterns(rs, &L.words_som, &rs->words_som_pat, &rs->n_words_som_pat);
     finish_patterns(rs, &L.raw_som, &rs->raw_som_pat, &rs->n_raw_som_pat);
-    if (!rs->words_pat || !rs->raw_pat || !rs->author_pat || !rs->words_re_pat ||
+    if (!rs->words_pat || !rs->raw_pat || !gated_pat || !rs->author_pat ||
+        !rs->words_re_pat ||
         !rs->words_som_pat ||
         !rs->raw_som_pat) {
         report(&L, index, 0, "out of memory");
@@ -1446,6 +1706,12 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
     hs_database_size(rs->words_db, &rs->stats.words_db_bytes);
     if (rs->raw_db)
         hs_database_size(rs->raw_db, &rs->stats.raw_db_bytes);
+    for (int g = 0; g < MS_GATES; g++) {
+        size_t bytes = 0;
+        rs->stats.raw_patterns += rs->raw_gated[g].n_pat;
+        if (rs->raw_gated[g].db && hs_database_size(rs->raw_gated[g].db, &bytes) == HS_SUCCESS)
+            rs->stats.raw_db_bytes += bytes;
+    }
     rs->stats.compile_seconds = rs->stats.from_cache
                                     ? 0
                                     : (double)(t1.tv_sec - t0.tv_sec) +
@@ -1465,6 +1731,10 @@ void ms_ruleset_free(ms_ruleset *rs)
         return;
     hs_free_database(rs->words_db);
     hs_free_database(rs->raw_db);
+    for (int g = 0; g < MS_GATES; g++) {
+        hs_free_database(rs->raw_gated[g].db);
+        free(rs->raw_gated[g].pat);
+    }
     hs_free_database(rs->author_db);
     hs_free_database(rs->words_re_db);
     free(rs->words_re_pat);
