@@ -778,6 +778,21 @@ stop_here:
                       .n_exclaim = excl, .n_question = quest};
 }
 
+/** @brief Point `out` at the normaliser's buffers, with the view's final counts. */
+static void publish(const ms_normaliser *n, ms_normalised *out, uint32_t len, uint32_t n_tok,
+                    uint32_t n_allcaps, uint32_t n_letter_tokens)
+{
+    out->view = n->view;
+    out->len = len;
+    out->src_start = n->src_start;
+    out->src_end = n->src_end;
+    out->tok_start = n->tok_start;
+    out->tok_flags = n->tok_flags;
+    out->n_tok = n_tok;
+    out->n_allcaps = n_allcaps;
+    out->n_letter_tokens = n_letter_tokens;
+}
+
 bool ms_normalise(ms_normaliser *n, const char *text, size_t len, ms_normalised *out)
 {
     if (len > UINT32_MAX / 4)
@@ -800,15 +815,7 @@ bool ms_normalise(ms_normaliser *n, const char *text, size_t len, ms_normalised 
     out->n_exclaim = st.n_exclaim;
     out->n_question = st.n_question;
     if (st.at == len) {
-        out->view = n->view;
-        out->len = st.len;
-        out->src_start = n->src_start;
-        out->src_end = n->src_end;
-        out->tok_start = n->tok_start;
-        out->tok_flags = n->tok_flags;
-        out->n_tok = st.n_tok;
-        out->n_allcaps = st.n_allcaps;
-        out->n_letter_tokens = st.n_letter_tokens;
+        publish(n, out, st.len, st.n_tok, st.n_allcaps, st.n_letter_tokens);
         return true;
     }
     /* carry on from the word the fast path could not decide */
@@ -853,15 +860,7 @@ bool ms_normalise(ms_normaliser *n, const char *text, size_t len, ms_normalised 
         return false;
     if (s.need_rejoin)
         rejoin_spelled(&s, text);
-    out->view = n->view;
-    out->len = s.len;
-    out->src_start = n->src_start;
-    out->src_end = n->src_end;
-    out->tok_start = n->tok_start;
-    out->tok_flags = n->tok_flags;
-    out->n_tok = s.n_tok;
-    out->n_allcaps = s.n_allcaps;
-    out->n_letter_tokens = s.n_letter_tokens;
+    publish(n, out, s.len, s.n_tok, s.n_allcaps, s.n_letter_tokens);
     return true;
 }
 
