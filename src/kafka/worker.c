@@ -391,6 +391,19 @@ static void dead_letter(ms_worker *w, const rd_kafka_message_t *msg, ms_pending 
 }
 
 /** @brief Headers every output of one event carries. */
+/** @brief Append `item` to the comma-separated list in buf (truncated at cap - 1 bytes). */
+static void list_append(char *buf, size_t cap, size_t *len, const char *item)
+{
+    size_t n = strlen(item);
+    if (*len && *len + 1 < cap)
+        buf[(*len)++] = ',';
+    if (n > cap - 1 - *len)
+        n = cap - 1 - *len;
+    memcpy(buf + *len, item, n);
+    *len += n;
+    buf[*len] = '\0';
+}
+
 static rd_kafka_headers_t *event_headers(ms_worker *w, const ms_mention *m, const ms_verdict *v)
 {
     char cats[512], rules[1024];
@@ -401,10 +414,7 @@ static rd_kafka_headers_t *event_headers(ms_worker *w, const ms_mention *m, cons
     for (int c = 0; c < MS_CAT_COUNT; c++) {
         if (!ms_verdict_has(v, (ms_category)c))
             continue;
-        cn += (size_t)snprintf(cats + cn, sizeof cats - cn, "%s%s", cn ? "," : "",
-                               ms_category_name((ms_category)c));
-        if (cn >= sizeof cats)
-            cn = sizeof cats - 1;
+        list_append(cats, sizeof cats, &cn, ms_category_name((ms_category)c));
         const ms_label *l = &v->label[c];
         for (uint8_t i = 0; i < l->n_evidence; i++) {
             uint32_t ri = l->evidence[i].rule;
@@ -415,9 +425,7 @@ static rd_kafka_headers_t *event_headers(ms_worker *w, const ms_mention *m, cons
             if (!r || seen)
                 continue;
             listed[n_listed++] = ri;
-            rn += (size_t)snprintf(rules + rn, sizeof rules - rn, "%s%s", rn ? "," : "", r->id);
-            if (rn >= sizeof rules)
-                rn = sizeof rules - 1;
+            list_append(rules, sizeof rules, &rn, r->id);
         }
     }
     rd_kafka_headers_t *h = rd_kafka_headers_new(8);

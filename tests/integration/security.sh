@@ -216,27 +216,25 @@ else
   bad "after the fix only $got/$N of the batch arrived (exit $rc)"
 fi
 
+# expect_acl_stop NAME GROUP INPUT ERROR WHAT: with the right password but
+# no ACL on GROUP or INPUT, the service must stop naming ERROR
+expect_acl_stop() {
+  config "$WORK/$1.yaml" "$2" "$3" $OUT
+  MENTIONSIFT_KAFKA_COMMON_SASL_PASSWORD="$PW" "$BIN" run --config "$WORK/$1.yaml" 2>"$WORK/$1.log" &
+  svc=$!; pids+=($svc)
+  expect_stop 60 $svc
+  if [ "$st" = "exit status 1" ] && grep 'stopping the service' "$WORK/$1.log" | grep -q "$4"; then
+    ok "$5 stops the service ($st) naming $4"
+  else
+    bad "$5: $st; $(grep -m1 -o '"msg":"[^}]*error[^}]*' "$WORK/$1.log")"
+  fi
+}
+
 # ---- 6. an input topic it may not read -------------------------------------
-config "$WORK/private.yaml" $GROUP $PRIVATE $OUT
-MENTIONSIFT_KAFKA_COMMON_SASL_PASSWORD="$PW" "$BIN" run --config "$WORK/private.yaml" 2>"$WORK/private.log" &
-svc=$!; pids+=($svc)
-expect_stop 60 $svc
-if [ "$st" = "exit status 1" ] && grep 'stopping the service' "$WORK/private.log" | grep -q "TOPIC_AUTHORIZATION_FAILED"; then
-  ok "an input topic without a READ ACL stops the service ($st) naming the cause"
-else
-  bad "unreadable input topic: $st; $(grep -m1 -o '"msg":"[^}]*error[^}]*' "$WORK/private.log")"
-fi
+expect_acl_stop private $GROUP $PRIVATE TOPIC_AUTHORIZATION_FAILED "an input topic without a READ ACL"
 
 # ---- 7. a group it may not use ---------------------------------------------
-config "$WORK/group.yaml" sec-other $IN $OUT
-MENTIONSIFT_KAFKA_COMMON_SASL_PASSWORD="$PW" "$BIN" run --config "$WORK/group.yaml" 2>"$WORK/group.log" &
-svc=$!; pids+=($svc)
-expect_stop 60 $svc
-if [ "$st" = "exit status 1" ] && grep 'stopping the service' "$WORK/group.log" | grep -q "GROUP_AUTHORIZATION_FAILED"; then
-  ok "a consumer group without a READ ACL stops the service ($st) naming the cause"
-else
-  bad "unauthorised group: $st; $(grep -m1 -o '"msg":"[^}]*error[^}]*' "$WORK/group.log")"
-fi
+expect_acl_stop group sec-other $IN GROUP_AUTHORIZATION_FAILED "a consumer group without a READ ACL"
 
 echo "security: $((7 - fails)) of 7 checks passed"
 [ "$fails" = 0 ]
