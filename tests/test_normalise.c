@@ -160,6 +160,29 @@ static void test_fast_path_handover(void **state)
     assert_int_equal(v.src_end[v.len - 2], 11);
 }
 
+/* After a non-ASCII character the general path hands back to the fast path
+ * at the next word: counts, offsets and spelled-out words carry across. */
+static void test_fast_path_resumes(void **state)
+{
+    ms_normalised v;
+    const char *got = view_of("\xF0\x9F\x98\x80 great service, thanks!! really", &v);
+    assert_string_equal(got, " \xF0\x9F\x98\x80 great service thanks really ");
+    assert_int_equal(v.n_tok, 5);
+    assert_int_equal(v.n_exclaim, 2);
+    assert_int_equal(v.src_start[v.len - 7], 29); /* "really" */
+    assert_int_equal(v.src_end[v.len - 2], 35);
+    got = view_of("caf\xC3\xA9 then WHY is it STILL broken?? fuuuck", &v);
+    assert_string_equal(got, " cafe then why is it still broken fuck ");
+    assert_int_equal(v.n_allcaps, 2);
+    assert_int_equal(v.n_question, 2);
+    assert_int_equal(v.src_end[v.len - 2], 42);
+    expect_view("\xF0\x9F\x91\x8D a b c d", " \xF0\x9F\x91\x8D abcd ");
+    expect_view("a \xC3\xA9 b c", " aebc ");
+    expect_view("nice \xF0\x9F\x98\x80 sh!t and h3ll0 don't stop 10am",
+                " nice \xF0\x9F\x98\x80 shit and hello dont stop 10am ");
+    expect_view("\xCE\xB1 x\xF0\x9F\x98\x80y Hello World", " a x \xF0\x9F\x98\x80 y hello world ");
+}
+
 static void test_large_text(void **state)
 {
     size_t n = 1u << 20;
@@ -184,7 +207,7 @@ int main(void)
         cmocka_unit_test(test_repeats_and_spacing), cmocka_unit_test(test_confusables),
         cmocka_unit_test(test_emoji_tokens),    cmocka_unit_test(test_invalid_utf8_separates),
         cmocka_unit_test(test_offsets_map_back), cmocka_unit_test(test_token_index),
-        cmocka_unit_test(test_fast_path_handover),
+        cmocka_unit_test(test_fast_path_handover), cmocka_unit_test(test_fast_path_resumes),
         cmocka_unit_test(test_large_text),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

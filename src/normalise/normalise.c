@@ -549,14 +549,15 @@ static void feed_codepoint(state *s, uint32_t cp, uint32_t from, uint32_t to,
  * reports a letter seen three times in a row with it. */
 enum {
     F_LOWER = 1, F_UPPER = 2, F_DIGIT = 4, F_GENERAL = 8, F_BANG = 16, F_QUEST = 32,
-    F_TRIPLE = 64,
+    F_TRIPLE = 64, F_APOS = 128,
+    F_INEXACT = F_QUEST, /* in `seen` only: the F_TRIPLE test did not cover the word */
     F_LETTER = F_LOWER | F_UPPER, F_ALNUM = F_LETTER | F_DIGIT,
 };
 
 static const uint8_t fast_class[256] = {
     ['a' ... 'z'] = F_LOWER, ['A' ... 'Z'] = F_UPPER, ['0' ... '9'] = F_DIGIT,
     ['@'] = F_GENERAL, ['$'] = F_GENERAL, ['|'] = F_GENERAL, ['*'] = F_GENERAL,
-    [0x80 ... 0xFF] = F_GENERAL, ['!'] = F_BANG, ['?'] = F_QUEST,
+    [0x80 ... 0xFF] = F_GENERAL, ['!'] = F_BANG, ['?'] = F_QUEST, ['\''] = F_APOS,
 };
 
 /* Where the fast path stopped, so the general path carries on from there
@@ -586,14 +587,13 @@ static bool has_letter_triple(const char *t, uint32_t n)
  * Copy the run of ASCII letters and digits at p[i..len) into the view at w,
  * lower-cased, with each byte's source range; returns the run's length and
  * ORs into *seen which of F_LOWER, F_UPPER, F_DIGIT it held, and F_TRIPLE for
- * a letter repeated three times; *exact is cleared when that triple test did
+ * a letter repeated three times, and F_INEXACT when that triple test did
  * not cover the whole run (the caller then checks the word). With SSE2 this
  * takes 16 bytes a step: a word usually fits in one step, where the byte
  * loop paid a dozen instructions per byte.
  */
 static inline size_t copy_word_run(const unsigned char *p, size_t i, size_t len, char *v,
-                                   uint32_t *ss, uint32_t *se, uint32_t w, uint8_t *seen,
-                                   bool *exact)
+                                   uint32_t *ss, uint32_t *se, uint32_t w, uint8_t *seen)
 {
     size_t j = i;
 #if defined(__SSE2__)
@@ -621,21 +621,30 @@ static inline size_t copy_word_run(const unsigned char *p, size_t i, size_t len,
                            ((dig & keep) ? F_DIGIT : 0) | (triple ? F_TRIPLE : 0));
         /* digits are unchanged by | 0x20; bytes past the run are overwritten later */
         _mm_storeu_si128((__m128i *)(v + w), y);
+        /* source ranges: the first 8 bytes always (most words fit), the rest
+         * only for a longer run */
         __m128i at = _mm_add_epi32(_mm_set1_epi32((int)j), iota);
         __m128i four = _mm_set1_epi32(4), one = _mm_set1_epi32(1);
-        for (int k = 0; k < 4; k++) {
-            _mm_storeu_si128((__m128i *)(ss + w + 4 * k), at);
-            _mm_storeu_si128((__m128i *)(se + w + 4 * k), _mm_add_epi32(at, one));
-            at = _mm_add_epi32(at, four);
+        __m128i at1 = _mm_add_epi32(at, one);
+        _mm_storeu_si128((__m128i *)(ss + w), at);
+        _mm_storeu_si128((__m128i *)(se + w), at1);
+        _mm_storeu_si128((__m128i *)(ss + w + 4), _mm_add_epi32(at, four));
+        _mm_storeu_si128((__m128i *)(se + w + 4), _mm_add_epi32(at1, four));
+        if (run > 8) {
+            __m128i eight = _mm_set1_epi32(8), twelve = _mm_set1_epi32(12);
+            _mm_storeu_si128((__m128i *)(ss + w + 8), _mm_add_epi32(at, eight));
+            _mm_storeu_si128((__m128i *)(se + w + 8), _mm_add_epi32(at1, eight));
+            _mm_storeu_si128((__m128i *)(ss + w + 12), _mm_add_epi32(at, twelve));
+            _mm_storeu_si128((__m128i *)(se + w + 12), _mm_add_epi32(at1, twelve));
         }
         j += run;
         w += run;
         if (run < 16)
             return j - i;
-        *exact = false; /* a triple may straddle two steps */
+        *seen |= F_INEXACT; /* a triple may straddle two steps */
     }
 #endif
-    *exact = false;
+    *seen |= F_INEXACT;
     uint8_t b;
     while (j < len && (b = fast_class[p[j]] & F_ALNUM) != 0) {
         *seen |= b;
@@ -666,46 +675,60 @@ static void normalise_ascii_fast(ms_normaliser *n, const unsigned char *p, size_
     uint32_t *ss = n->src_start, *se = n->src_end;
     uint32_t *ts = n->tok_start;
     uint8_t *tf = n->tok_flags;
-    uint32_t w = 0, nt = 0, allcaps = 0, letter_toks = 0, excl = 0, quest = 0, singles = 0;
-    v[w] = ' ';
-    ss[w] = se[w] = 0;
-    w++;
-    size_t i = 0, tok_at = 0;
+    /* st holds where to start: between words, the view written up to st->len */
+    uint32_t w = st->len, nt = st->n_tok, allcaps = st->n_allcaps,
+             letter_toks = st->n_letter_tokens, excl = st->n_exclaim, quest = st->n_question,
+             singles = st->singles;
+    const size_t tok_cap = n->tok_cap;
+    size_t i = st->at, tok_at = st->at;
     uint32_t tb = 0, excl0 = 0, quest0 = 0;
     for (;;) {
         /* between words: separators, '?' and '!' counted */
         uint8_t cls;
         while (i < len && !((cls = fast_class[p[i]]) & F_ALNUM)) {
-            if (cls & F_GENERAL)
-                goto stop_here;
-            excl += (cls & F_BANG) != 0;
-            quest += (cls & F_QUEST) != 0;
+            if (cls & (F_GENERAL | F_BANG | F_QUEST)) {
+                if (cls & F_GENERAL)
+                    goto stop_here;
+                excl += (cls & F_BANG) != 0;
+                quest += (cls & F_QUEST) != 0;
+            }
             i++;
         }
         if (i == len)
             break;
-        if (nt == n->tok_cap)
+    word:
+        if (nt == tok_cap)
             goto stop_here;
         /* a word: runs of letters and digits, apostrophes dropped */
         tb = w;
         uint8_t seen = 0;
-        bool exact = true;
-        int runs = 0;
         tok_at = i;
         excl0 = excl;
         quest0 = quest;
+        uint8_t next; /* class of the byte after the word, 0 at the end */
         for (;;) {
-            size_t run = copy_word_run(p, i, len, v, ss, se, w, &seen, &exact);
-            runs++;
+            size_t run = copy_word_run(p, i, len, v, ss, se, w, &seen);
             i += run;
             w += (uint32_t)run;
-            if (i < len && p[i] == '\'') {
+            next = i < len ? fast_class[p[i]] : 0;
+            if (next & F_APOS) {
+                seen |= F_INEXACT; /* the triple test saw the runs one by one */
                 i++; /* don't -> dont */
                 continue;
             }
             break;
         }
-        if (i < len && p[i] == '!') {
+        uint32_t tlen = w - tb;
+        uint8_t flags = 0;
+        if (((next & (F_BANG | F_GENERAL)) |
+             (seen & (F_LOWER | F_DIGIT | F_TRIPLE | F_INEXACT))) == F_LOWER &&
+            tlen > 1) {
+            /* the common word: lower case letters (maybe capitalised), one step */
+            singles = 0;
+            letter_toks++;
+            goto emit;
+        }
+        if (next & F_BANG) {
             /* "great!" ends the word; "sh!t" is leetspeak: the general path */
             size_t k = i;
             uint32_t bangs = 0;
@@ -717,11 +740,9 @@ static void normalise_ascii_fast(ms_normaliser *n, const unsigned char *p, size_
                 goto stop_word;
             excl += bangs;
             i = k;
-        } else if (i < len && (fast_class[p[i]] & F_GENERAL)) {
+        } else if (next & F_GENERAL) {
             goto stop_word;
         }
-        uint32_t tlen = w - tb;
-        uint8_t flags = 0;
         if ((seen & F_LETTER) && (seen & F_DIGIT)) {
             /* letters and digits: leetspeak, or a number with a unit */
             uint32_t letters = 0, upper = 0;
@@ -739,7 +760,7 @@ static void normalise_ascii_fast(ms_normaliser *n, const unsigned char *p, size_
                 flags = MS_TOK_ALLCAPS;
         } else {
             /* one run tested exactly in one step needs no second look */
-            bool triple = runs == 1 && exact ? (seen & F_TRIPLE) != 0
+            bool triple = !(seen & F_INEXACT) ? (seen & F_TRIPLE) != 0
                                              : tlen >= 3 && has_letter_triple(v + tb, tlen);
             if ((seen & F_LETTER) && triple)
                 goto stop_word;
@@ -755,12 +776,19 @@ static void normalise_ascii_fast(ms_normaliser *n, const unsigned char *p, size_
         }
         allcaps += flags != 0;
         letter_toks += (seen & F_LETTER) != 0;
+    emit:
         ts[nt] = tb;
         tf[nt] = flags;
         nt++;
         v[w] = ' ';
         ss[w] = se[w] = (uint32_t)i;
         w++;
+        /* the usual gap, one plain separator before the next word, skips
+         * the separator loop */
+        if (i + 1 < len && fast_class[p[i]] == 0 && (fast_class[p[i + 1]] & F_ALNUM)) {
+            i++;
+            goto word;
+        }
     }
     *st = (fast_stop){.at = len, .len = w, .n_tok = nt, .singles = singles,
                       .n_allcaps = allcaps, .n_letter_tokens = letter_toks,
@@ -810,7 +838,9 @@ bool ms_normalise(ms_normaliser *n, const char *text, size_t len, ms_normalised 
     const unsigned char *p = (const unsigned char *)text;
     size_t i = 0;
 #ifndef MS_NORMALISE_NO_FAST_PATH
-    fast_stop st;
+    n->view[0] = ' ';
+    n->src_start[0] = n->src_end[0] = 0;
+    fast_stop st = {.at = 0, .len = 1};
     normalise_ascii_fast(n, p, len, &st);
     out->n_exclaim = st.n_exclaim;
     out->n_question = st.n_question;
@@ -825,6 +855,7 @@ bool ms_normalise(ms_normaliser *n, const char *text, size_t len, ms_normalised 
     s.n_allcaps = st.n_allcaps;
     s.n_letter_tokens = st.n_letter_tokens;
     i = st.at;
+    size_t fast_from = st.at + 1; /* the fast path stopped at st.at: not again there */
 #else
     put(&s, ' ', 0, 0);
 #endif
@@ -833,6 +864,28 @@ bool ms_normalise(ms_normaliser *n, const char *text, size_t len, ms_normalised 
         if (c < 0x80) {
             uint8_t cls = ascii_class[c];
             if (cls >= C_LOWER && cls <= C_DIGIT) {
+#ifndef MS_NORMALISE_NO_FAST_PATH
+                /* a word starting after a closed token: the fast path can take
+                 * over again when the view has its room reserved */
+                if (s.tok_begin == UINT32_MAX && i >= fast_from && !s.oom &&
+                    (size_t)s.len + (len - i) * 2 + 8 + FAST_SLACK <= n->cap) {
+                    st = (fast_stop){.at = i, .len = s.len, .n_tok = s.n_tok,
+                                     .singles = s.single_run, .n_allcaps = s.n_allcaps,
+                                     .n_letter_tokens = s.n_letter_tokens,
+                                     .n_exclaim = out->n_exclaim, .n_question = out->n_question};
+                    normalise_ascii_fast(n, p, len, &st);
+                    s.len = st.len;
+                    s.n_tok = st.n_tok;
+                    s.single_run = st.singles;
+                    s.n_allcaps = st.n_allcaps;
+                    s.n_letter_tokens = st.n_letter_tokens;
+                    out->n_exclaim = st.n_exclaim;
+                    out->n_question = st.n_question;
+                    i = st.at;
+                    fast_from = st.at + 1;
+                    continue;
+                }
+#endif
                 i = feed_alnum_run(&s, p, i, len);
                 continue;
             }

@@ -68,6 +68,10 @@ void ms_sentiment_score(const ms_normalised *view, ms_hits *h, ms_sentiment *out
     uint32_t but_at = UINT32_MAX;
     float pos_sum = 0, neg_sum = 0, total = 0;
     uint32_t neu = 0;
+    /* the tokens with a valence, in order (most tokens have none); when
+     * there are more than fit, the sums below walk every token */
+    uint32_t bearing_at[128];
+    uint32_t n_bearing = 0;
 
     /* valence per token, stored back in tok[i].valence (0 for neutral) */
     for (uint32_t i = 0; i < n; i++) {
@@ -76,7 +80,8 @@ void ms_sentiment_score(const ms_normalised *view, ms_hits *h, ms_sentiment *out
             but_at = i;
         if (!has(t, MS_TI_LEXICON) || has(t, MS_TI_BOOSTER) ||
             (has(t, MS_SP_KIND) && i + 1 < n && has(&tok[i + 1], MS_SP_OF))) {
-            t->valence = 0; /* neutral: counted in neu below */
+            t->valence = 0; /* neutral */
+            neu++;
             continue;
         }
         float base = t->valence, valence = base;
@@ -107,9 +112,22 @@ void ms_sentiment_score(const ms_normalised *view, ms_hits *h, ms_sentiment *out
         else if (i == 1 && has(&tok[0], MS_SP_LEAST))
             valence *= N_SCALAR;
         t->valence = valence;
+        if (valence == 0)
+            neu++;
+        else if (n_bearing < sizeof bearing_at / sizeof bearing_at[0])
+            bearing_at[n_bearing++] = i;
+        else
+            n_bearing = UINT32_MAX;
     }
 
-    for (uint32_t i = 0; i < n; i++) {
+    /* Zero valences add nothing to the sums (total is never -0), so the
+     * sums over the bearing tokens alone are the sums over all tokens. */
+    bool all = n_bearing == UINT32_MAX;
+    uint32_t n_sum = all ? n : n_bearing;
+    if (all)
+        neu = 0;
+    for (uint32_t k = 0; k < n_sum; k++) {
+        uint32_t i = all ? k : bearing_at[k];
         ms_tokinfo *t = &tok[i];
         float s = t->valence;
         if (but_at != UINT32_MAX) {
@@ -123,7 +141,7 @@ void ms_sentiment_score(const ms_normalised *view, ms_hits *h, ms_sentiment *out
             pos_sum += s + 1;
         else if (s < 0)
             neg_sum += s - 1;
-        else
+        else if (all)
             neu++;
     }
     for (uint32_t i = 0; i < h->n_emoticons; i++) {
@@ -141,8 +159,12 @@ void ms_sentiment_score(const ms_normalised *view, ms_hits *h, ms_sentiment *out
         qm = view->n_question <= 3 ? (float)view->n_question * 0.18f : 0.96f;
     float punct = ep + qm;
     uint32_t bearing = h->n_emoticons;
-    for (uint32_t i = 0; i < n; i++)
-        bearing += tok[i].valence != 0;
+    if (all) {
+        for (uint32_t i = 0; i < n; i++)
+            bearing += tok[i].valence != 0;
+    } else {
+        bearing += n_bearing;
+    }
     if (bearing > 1)
         total /= sqrtf((float)bearing);
     if (total > 0)
