@@ -1392,16 +1392,24 @@ static const char *cache_dir(const ms_ruleset_options *opt, char *buf, size_t n)
 /* Cache file names of the gated raw databases, by enum ms_gate. */
 static const char *const gate_name[MS_GATES] = {"raw-digit", "raw-at"};
 
-static hs_database_t *cache_read(const char *dir, const char *version, const char *which)
+/** @brief Read cache file `which` of rule set `key` into b; false (b freed) if absent. */
+static bool cache_file_read(const char *dir, const char *key, const char *which, ms_buf *b)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s.%s.hsdb", dir, version, which);
-    ms_buf b;
-    ms_buf_init(&b);
-    if (ms_buf_read_file(&b, path, 0) != 0) {
-        ms_buf_free(&b);
-        return NULL;
+    snprintf(path, sizeof path, "%s/%s.%s.hsdb", dir, key, which);
+    ms_buf_init(b);
+    if (ms_buf_read_file(b, path, 0) != 0) {
+        ms_buf_free(b);
+        return false;
     }
+    return true;
+}
+
+static hs_database_t *cache_read(const char *dir, const char *version, const char *which)
+{
+    ms_buf b;
+    if (!cache_file_read(dir, version, which, &b))
+        return NULL;
     hs_database_t *db = NULL;
     if (ms_buf_ok(&b) && b.len &&
         hs_deserialize_database(b.data, b.len, &db) != HS_SUCCESS)
@@ -1479,14 +1487,9 @@ static void cache_write_each(const char *dir, const char *key, const char *which
 static hs_database_t **cache_read_each(const char *dir, const char *key, const char *which,
                                        uint32_t n)
 {
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s.%s.hsdb", dir, key, which);
     ms_buf b;
-    ms_buf_init(&b);
-    if (ms_buf_read_file(&b, path, 0) != 0) {
-        ms_buf_free(&b);
+    if (!cache_file_read(dir, key, which, &b))
         return NULL;
-    }
     hs_database_t **dbs = calloc(n ? n : 1, sizeof *dbs);
     size_t off = 0;
     bool ok = dbs && ms_buf_ok(&b);
