@@ -4,7 +4,7 @@
  * same corpus in the same run.
  *
  *   build/bench/bench_engine [--rules DIR] [--events N] [--length BYTES]
- *                            [--threads N] [--seed S] [--rounds R]
+ *                            [--threads N] [--seed S] [--rounds R] [--pattern-cost TOP]
  *
  * Prints: compile time (cold, without the cache) and load time (from the
  * cache), database sizes, then for 1 and N threads the events/s and MB/s of
@@ -16,6 +16,9 @@
  * and the engine's rate as a ratio of raw. It also counts heap allocations
  * made by mentionsift's code during the measured (warm) rounds (the binary
  * wraps malloc/calloc/realloc at link time) and prints per-rule hit counts.
+ * With --pattern-cost TOP it then lists the TOP regular expressions that
+ * cost the most scanned alone, with their rule and file:line, for rule
+ * authors deciding what to rewrite.
  * Figures on a shared machine are noisy: compare ratios from one run.
  */
 #include <getopt.h>
@@ -33,6 +36,7 @@
 #include "core/engine.h"
 #include "match/ruleset.h"
 #include "match/ruleset_internal.h"
+#include "normalise/normalise.h"
 
 /* ---- allocation counting (link with -Wl,--wrap=malloc,...) ---------- */
 
@@ -215,20 +219,157 @@ static double measure(const ms_ruleset *rs, const corpus_mem *c, int threads, in
     return (double)c->n * rounds / slowest;
 }
 
+/* ---- what each regular expression costs ---------------------------- */
+
+typedef struct regex_cost {
+    uint32_t i;
+    double ns;       /* per corpus event, above an empty scan's */
+} regex_cost;
+
+static int by_cost_desc(const void *a, const void *b)
+{
+    double x = ((const regex_cost *)a)->ns, y = ((const regex_cost *)b)->ns;
+    return (x < y) - (x > y);
+}
+
+/** @brief ns per corpus event that scanning `texts` with `expr` alone costs, or -1. */
+static double scan_cost(const char *expr, unsigned flags, const ms_str *texts, size_t n,
+                        size_t n_events, int rounds, const char *what)
+{
+    hs_database_t *db = NULL;
+    hs_compile_error_t *cerr = NULL;
+    if (hs_compile(expr, flags, HS_MODE_BLOCK, NULL, &db, &cerr) != HS_SUCCESS) {
+        fprintf(stderr, "bench: %s: %s\n", what, cerr ? cerr->message : "compile failed");
+        hs_free_compile_error(cerr);
+        return -1;
+    }
+    hs_scratch_t *s = NULL;
+    if (hs_alloc_scratch(db, &s) != HS_SUCCESS) {
+        fprintf(stderr, "bench: %s: hs_alloc_scratch failed\n", what);
+        hs_free_database(db);
+        return -1;
+    }
+    double best = -1;
+    for (int r = 0; r < rounds; r++) {
+        double t0 = now_s();
+        for (size_t i = 0; i < n; i++)
+            hs_scan(db, texts[i].ptr, (unsigned)texts[i].len, 0, s, nop, NULL);
+        double ns = (now_s() - t0) * 1e9 / (double)n_events;
+        if (best < 0 || ns < best)
+            best = ns; /* the least disturbed round of a shared machine */
+    }
+    hs_free_scratch(s);
+    hs_free_database(db);
+    return best;
+}
+
+/*
+ * Each regular expression compiled alone and scanned over what the engine
+ * scans it over (the words view, or the original text of the mentions its
+ * gate lets through), minus the cost of scanning the same texts with a
+ * pattern that never matches. In the combined databases costs are not
+ * additive (Hyperscan shares literal prefilters), but an expression that is
+ * expensive alone is where a rule author should look first.
+ */
+static void pattern_cost(const ms_ruleset *rs, const corpus_mem *c, int top, int rounds)
+{
+    size_t n = c->n;
+    ms_str *views = calloc(n, sizeof *views), *raw = calloc(n, sizeof *raw);
+    ms_str *digit = calloc(n, sizeof *digit), *at = calloc(n, sizeof *at);
+    uint32_t nr = ms_ruleset_regex_count(rs);
+    regex_cost *cost = calloc(nr ? nr : 1, sizeof *cost);
+    ms_normaliser *norm = ms_normaliser_new();
+    size_t *voff = calloc(n, sizeof *voff);
+    ms_buf vstore;
+    ms_buf_init(&vstore);
+    if (!views || !raw || !digit || !at || !cost || !norm || !voff) {
+        fprintf(stderr, "bench: out of memory\n");
+        exit(1);
+    }
+    size_t n_digit = 0, n_at = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ms_str *t = &c->m[i].text;
+        ms_normalised v;
+        if (!ms_normalise(norm, t->ptr, t->len, &v)) {
+            fprintf(stderr, "bench: out of memory\n");
+            exit(1);
+        }
+        voff[i] = vstore.len;
+        ms_buf_append(&vstore, v.view, v.len);
+        views[i].len = v.len;
+        raw[i] = *t;
+        bool has_digit = false;
+        for (size_t k = 0; k < t->len && !has_digit; k++)
+            has_digit = t->ptr[k] >= '0' && t->ptr[k] <= '9';
+        if (has_digit)
+            digit[n_digit++] = *t;
+        if (memchr(t->ptr, '@', t->len))
+            at[n_at++] = *t;
+    }
+    if (!ms_buf_ok(&vstore)) {
+        fprintf(stderr, "bench: out of memory\n");
+        exit(1);
+    }
+    for (size_t i = 0; i < n; i++)
+        views[i].ptr = vstore.data + voff[i];
+    const ms_str *texts[] = {[MS_REGEX_ALWAYS] = raw, [MS_REGEX_IF_DIGIT] = digit,
+                             [MS_REGEX_IF_AT] = at};
+    size_t counts[] = {[MS_REGEX_ALWAYS] = n, [MS_REGEX_IF_DIGIT] = n_digit,
+                       [MS_REGEX_IF_AT] = n_at};
+    /* an empty scan: a literal no mention holds */
+    double base_views = scan_cost("\\x00\\x01\\x02", HS_FLAG_CASELESS, views, n, n, rounds, "baseline");
+    double base[3];
+    for (int g = 0; g < 3; g++)
+        base[g] = scan_cost("\\x00\\x01\\x02", HS_FLAG_CASELESS, texts[g], counts[g], n, rounds,
+                            "baseline");
+    double sum = 0;
+    for (uint32_t i = 0; i < nr; i++) {
+        const ms_ruleset_regex *x = ms_ruleset_regex_at(rs, i);
+        bool words = x->view == MS_VIEW_WORDS;
+        double ns = scan_cost(x->expr, x->hs_flags, words ? views : texts[x->gate],
+                              words ? n : counts[x->gate], n, rounds, x->expr);
+        ns -= words ? base_views : base[x->gate];
+        cost[i] = (regex_cost){i, ns > 0 ? ns : 0};
+        sum += cost[i].ns;
+    }
+    qsort(cost, nr, sizeof *cost, by_cost_desc);
+    printf("\nregular expressions, each alone: ns per event above an empty scan "
+           "(%u expressions, %.0f ns in all; %zu events, %zu with a digit, %zu with '@')\n",
+           nr, sum, n, n_digit, n_at);
+    printf("  %8s %6s  %-8s %-34s %s\n", "ns/event", "share", "runs on", "rule", "where: pattern");
+    static const char *const gate_name[] = {"all", "digit", "'@'"};
+    for (int k = 0; k < top && (uint32_t)k < nr; k++) {
+        const ms_ruleset_regex *x = ms_ruleset_regex_at(rs, cost[k].i);
+        printf("  %8.1f %5.1f%%  %-8s %-34s %s:%d: %.70s\n", cost[k].ns,
+               sum > 0 ? 100 * cost[k].ns / sum : 0,
+               x->view == MS_VIEW_WORDS ? "words" : gate_name[x->gate],
+               ms_ruleset_rule(rs, x->rule)->id, x->file, x->line, x->source);
+    }
+    ms_normaliser_free(norm);
+    ms_buf_free(&vstore);
+    free(voff);
+    free(views);
+    free(raw);
+    free(digit);
+    free(at);
+    free(cost);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"rules", required_argument, NULL, 'r'},  {"events", required_argument, NULL, 'n'},
         {"length", required_argument, NULL, 'l'}, {"threads", required_argument, NULL, 't'},
         {"seed", required_argument, NULL, 's'},   {"rounds", required_argument, NULL, 'R'},
+        {"pattern-cost", required_argument, NULL, 'P'},
         {NULL, 0, NULL, 0}};
     const char *rules = MS_DEFAULT_RULES_DIR;
     size_t events = 200000;
     uint32_t length = 200;
-    int threads = (int)sysconf(_SC_NPROCESSORS_ONLN), rounds = 5;
+    int threads = (int)sysconf(_SC_NPROCESSORS_ONLN), rounds = 5, pattern_top = 0;
     uint64_t seed = 42;
     int c;
-    while ((c = getopt_long(argc, argv, "r:n:l:t:s:R:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:n:l:t:s:R:P:", opts, NULL)) != -1) {
         switch (c) {
         case 'r': rules = optarg; break;
         case 'n': events = strtoull(optarg, NULL, 10); break;
@@ -236,14 +377,16 @@ int main(int argc, char **argv)
         case 't': threads = atoi(optarg); break;
         case 's': seed = strtoull(optarg, NULL, 10); break;
         case 'R': rounds = atoi(optarg); break;
+        case 'P': pattern_top = atoi(optarg); break;
         default:
             fprintf(stderr, "usage: bench_engine [--rules DIR] [--events N] [--length BYTES] "
-                            "[--threads N] [--seed S] [--rounds R]\n");
+                            "[--threads N] [--seed S] [--rounds R] [--pattern-cost TOP]\n");
             return 2;
         }
     }
-    if (threads < 1 || threads > 64 || events == 0 || rounds < 1) {
-        fprintf(stderr, "bench: threads must be 1..64, events and rounds positive\n");
+    if (threads < 1 || threads > 64 || events == 0 || rounds < 1 || pattern_top < 0) {
+        fprintf(stderr, "bench: threads must be 1..64, events and rounds positive, "
+                        "--pattern-cost not negative\n");
         return 2;
     }
     ms_buf errors;
@@ -303,6 +446,8 @@ int main(int argc, char **argv)
         if (hits[i])
             printf("  %-40s %10llu\n", ms_ruleset_rule(rs, i)->id, (unsigned long long)hits[i]);
     free(hits);
+    if (pattern_top)
+        pattern_cost(rs, &corpus, pattern_top, rounds);
     free(corpus.m);
     ms_buf_free(&corpus.store);
     ms_ruleset_free(rs);

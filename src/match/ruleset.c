@@ -1537,6 +1537,47 @@ static void free_pending(pending_vec *pv)
     free(pv->v);
 }
 
+/** @brief Copy the main databases' regular expressions into rs->regex for tools. */
+static bool keep_regexes(loader *L)
+{
+    ms_ruleset *rs = L->rs;
+    struct {
+        pending_vec *pv;
+        ms_view view;
+        ms_regex_gate gate;
+    } from[] = {{&L->words_re, MS_VIEW_WORDS, MS_REGEX_ALWAYS},
+                {&L->raw, MS_VIEW_RAW, MS_REGEX_ALWAYS},
+                {&L->raw_gate[MS_GATE_DIGIT], MS_VIEW_RAW, MS_REGEX_IF_DIGIT},
+                {&L->raw_gate[MS_GATE_AT], MS_VIEW_RAW, MS_REGEX_IF_AT}};
+    uint32_t n = 0;
+    for (size_t f = 0; f < sizeof from / sizeof from[0]; f++)
+        n += from[f].pv->n;
+    rs->regex = calloc(n ? n : 1, sizeof *rs->regex);
+    if (!rs->regex)
+        return false;
+    for (size_t f = 0; f < sizeof from / sizeof from[0]; f++)
+        for (uint32_t i = 0; i < from[f].pv->n; i++) {
+            const pending *p = &from[f].pv->v[i];
+            if (!(p->pat.flags & MS_PAT_DEFERRED))
+                continue; /* a literal */
+            const char *expr = keep(L, p->expr, strlen(p->expr));
+            if (!expr)
+                return false;
+            rs->regex[rs->n_regex++] = (ms_ruleset_regex){
+                .expr = expr, .source = p->source ? p->source : expr, .hs_flags = p->flags,
+                .view = from[f].view, .gate = from[f].gate, .rule = p->pat.rule,
+                .file = p->file, .line = p->line};
+        }
+    return true;
+}
+
+uint32_t ms_ruleset_regex_count(const ms_ruleset *rs) { return rs->n_regex; }
+
+const ms_ruleset_regex *ms_ruleset_regex_at(const ms_ruleset *rs, uint32_t i)
+{
+    return i < rs->n_regex ? &rs->regex[i] : NULL;
+}
+
 /** @brief Free what only loading needs; the rule set keeps the rest. */
 static void loader_free(loader *L)
 {
@@ -1694,9 +1735,7 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
     finish_patterns(rs, &L.words_som, &rs->words_som_pat, &rs->n_words_som_pat);
     finish_patterns(rs, &L.raw_som, &rs->raw_som_pat, &rs->n_raw_som_pat);
     if (!rs->words_pat || !rs->raw_pat || !gated_pat || !rs->author_pat ||
-        !rs->words_re_pat ||
-        !rs->words_som_pat ||
-        !rs->raw_som_pat) {
+        !rs->words_re_pat || !rs->words_som_pat || !rs->raw_som_pat || !keep_regexes(&L)) {
         report(&L, index, 0, "out of memory");
         goto fail;
     }
@@ -1741,6 +1780,7 @@ void ms_ruleset_free(ms_ruleset *rs)
     hs_free_database(rs->author_db);
     hs_free_database(rs->words_re_db);
     free(rs->words_re_pat);
+    free(rs->regex);
     free_each(rs->words_som_db, rs->n_words_som_pat);
     free_each(rs->raw_som_db, rs->n_raw_som_pat);
     free(rs->words_som_pat);

@@ -97,4 +97,30 @@ const char *ms_ruleset_version(const ms_ruleset *rs);
 const ms_ruleset_stats *ms_ruleset_stats_get(const ms_ruleset *rs);
 float ms_ruleset_threshold(const ms_ruleset *rs, ms_category c);
 
+/* When the engine runs a regular expression's database. */
+typedef enum ms_regex_gate {
+    MS_REGEX_ALWAYS = 0,  /* every mention */
+    MS_REGEX_IF_DIGIT,    /* mentions with an ASCII digit */
+    MS_REGEX_IF_AT,       /* mentions with an '@' */
+} ms_regex_gate;
+
+/* One regular expression of the rule set as its main database compiles it,
+ * for tools that measure what each one costs (bench_engine --pattern-cost).
+ * Literal lists are not here: they share one literal matcher, where a
+ * single entry has no cost of its own. Strings live as long as the rule set. */
+typedef struct ms_ruleset_regex {
+    const char *expr;    /* as compiled: the words view's with its boundary
+                          * spaces, the raw view's as its (maybe looser) detector */
+    const char *source;  /* as the rule author wrote it */
+    unsigned hs_flags;
+    ms_view view;
+    ms_regex_gate gate;
+    uint32_t rule;
+    const char *file;
+    int line;
+} ms_ruleset_regex;
+
+uint32_t ms_ruleset_regex_count(const ms_ruleset *rs);
+const ms_ruleset_regex *ms_ruleset_regex_at(const ms_ruleset *rs, uint32_t i);
+
 #endif

@@ -120,6 +120,10 @@ struct ms_ruleset {
     } *vip;
     uint32_t n_vip;
 
+    /* The regular expressions, for measuring tools (ms_ruleset_regex_at). */
+    ms_ruleset_regex *regex;
+    uint32_t n_regex;
+
     char version[33];
     ms_ruleset_stats stats;
     char **strings;     /* every string the rules point to, freed together */
