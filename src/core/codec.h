@@ -59,4 +59,21 @@ typedef struct ms_encode_ctx {
 bool ms_encode_classified(ms_buf *out, ms_encoding enc, const ms_encode_ctx *ctx,
                           const ms_mention *m, const ms_verdict *v);
 
+/* A repeat offender (2.24): an author whose House Rules violations within
+ * the window reached the threshold, with the violations kept as proof. */
+struct ms_offence;
+typedef struct ms_repeat_offender {
+    ms_str author_id;
+    uint32_t violations, threshold;
+    int64_t window_ms, detected_at_ms;
+    const struct ms_offence *offences; /* oldest first (decide/offenders.h) */
+    size_t n_offences;
+} ms_repeat_offender;
+
+/**
+ * @brief Encode one RepeatOffender record (action review_for_block, clause
+ * 2.24); appends to `out`.
+ */
+bool ms_encode_repeat_offender(ms_buf *out, ms_encoding enc, const ms_repeat_offender *r);
+
 #endif

@@ -40,6 +40,7 @@
 #include "match/ruleset.h"
 
 #include "core/utf8.h"
+#include "decide/offenders.h"
 #include "encode/pb_out.h"
 
 /** A redaction span clamped to the text, for masking. */
@@ -395,6 +396,56 @@ bool ms_encode_classified(ms_buf *out, ms_encoding enc, const ms_encode_ctx *ctx
         ok = true;
     } else if (enc == MS_ENC_PROTOBUF) {
         ok = ms_pb_encode_classified(out, ctx, m, v);
+    }
+    if (ok && ms_buf_ok(out))
+        return true;
+    out->len = base;
+    return false;
+}
+
+/** @brief Append one RepeatOffender record as a JSON object. */
+static void ms_jo_repeat_offender(ms_buf *b, const ms_repeat_offender *r)
+{
+    ms_buf_putc(b, '{');
+    ms_jo_key(b, "author_id");
+    ms_jo_str(b, r->author_id);
+    ms_buf_printf(b, ",\"violations\":%" PRIu32 ",\"threshold\":%" PRIu32
+                     ",\"window_ms\":%" PRId64 ",\"action\":\"review_for_block\","
+                     "\"clause\":\"2.24\",\"offences\":[",
+                  r->violations, r->threshold, r->window_ms);
+    for (size_t i = 0; i < r->n_offences; i++) {
+        const ms_offence *o = &r->offences[i];
+        ms_buf_puts(b, i ? ",{" : "{");
+        ms_jo_key(b, "event_id");
+        ms_jo_cstr(b, o->event_id);
+        ms_buf_printf(b, ",\"at\":%" PRId64 ",\"rules\":[", o->at_ms);
+        const char *p = o->rules;
+        for (bool first = true; *p; first = false) {
+            const char *comma = strchr(p, ',');
+            size_t n = comma ? (size_t)(comma - p) : strlen(p);
+            if (!first)
+                ms_buf_putc(b, ',');
+            ms_jo_str(b, (ms_str){p, n});
+            p += n + (comma ? 1 : 0);
+        }
+        ms_buf_puts(b, "]}");
+    }
+    ms_buf_printf(b, "],\"detected_at\":%" PRId64 "}", r->detected_at_ms);
+}
+
+/** @brief Encode one RepeatOffender record; see codec.h. Appends to `out`. */
+bool ms_encode_repeat_offender(ms_buf *out, ms_encoding enc, const ms_repeat_offender *r)
+{
+    if (!out || !r || !ms_buf_ok(out) || !ms_enc_str_ok(r->author_id) ||
+        (r->n_offences && !r->offences))
+        return false;
+    size_t base = out->len;
+    bool ok = false;
+    if (enc == MS_ENC_JSON) {
+        ms_jo_repeat_offender(out, r);
+        ok = true;
+    } else if (enc == MS_ENC_PROTOBUF) {
+        ok = ms_pb_encode_repeat_offender(out, r);
     }
     if (ok && ms_buf_ok(out))
         return true;

@@ -34,6 +34,7 @@
 #include "match/ruleset.h"
 #include "mention.pb-c.h"
 
+#include "decide/offenders.h"
 #include "encode/pb_out.h"
 
 /* The mention's strings, in staging order. */
@@ -264,4 +265,57 @@ bool ms_pb_encode_classified(ms_buf *out, const ms_encode_ctx *ctx, const ms_men
     c.repair_urgency = (char *)ms_urgency_name(v->repair_urgency);
     c.classified_at = ctx->classified_at_ms;
     return ms_pb_pack(out, &st, &c.base, &mm, &au);
+}
+
+/** @brief Append one RepeatOffender record as protobuf to `out`. */
+bool ms_pb_encode_repeat_offender(ms_buf *out, const ms_repeat_offender *r)
+{
+    enum { MAX_RULES = 32 };
+    Mentionsift__RepeatOffender ro = MENTIONSIFT__REPEAT_OFFENDER__INIT;
+    Mentionsift__Offence off[MS_OFFENCES_KEPT];
+    Mentionsift__Offence *offp[MS_OFFENCES_KEPT];
+    char rules[MS_OFFENCES_KEPT][MS_OFFENCE_RULES_MAX + 1];
+    char *rulep[MS_OFFENCES_KEPT][MAX_RULES];
+    char author[MS_OFFENDER_ID_MAX + 1];
+    size_t an = r->author_id.len < MS_OFFENDER_ID_MAX ? r->author_id.len : MS_OFFENDER_ID_MAX;
+    if (an)
+        memcpy(author, r->author_id.ptr, an);
+    author[an] = '\0';
+    size_t n = r->n_offences < MS_OFFENCES_KEPT ? r->n_offences : MS_OFFENCES_KEPT;
+    for (size_t i = 0; i < n; i++) {
+        mentionsift__offence__init(&off[i]);
+        off[i].event_id = (char *)r->offences[i].event_id;
+        off[i].at = r->offences[i].at_ms;
+        /* the comma-separated list, cut in place in a copy */
+        snprintf(rules[i], sizeof rules[i], "%s", r->offences[i].rules);
+        size_t k = 0;
+        for (char *p = rules[i]; *p && k < MAX_RULES;) {
+            rulep[i][k++] = p;
+            char *comma = strchr(p, ',');
+            if (!comma)
+                break;
+            *comma = '\0';
+            p = comma + 1;
+        }
+        off[i].rules = rulep[i];
+        off[i].n_rules = k;
+        offp[i] = &off[i];
+    }
+    ro.author_id = author;
+    ro.violations = r->violations;
+    ro.threshold = r->threshold;
+    ro.window_ms = r->window_ms;
+    ro.action = (char *)"review_for_block";
+    ro.clause = (char *)"2.24";
+    ro.offences = offp;
+    ro.n_offences = n;
+    ro.detected_at = r->detected_at_ms;
+    size_t need = protobuf_c_message_get_packed_size(&ro.base);
+    if (!ms_buf_reserve(out, need))
+        return false;
+    size_t packed = protobuf_c_message_pack(&ro.base, (uint8_t *)out->data + out->len);
+    if (packed != need)
+        return false;
+    out->len += packed;
+    return true;
 }

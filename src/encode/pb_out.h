@@ -11,5 +11,6 @@
 bool ms_pb_encode_mention(ms_buf *out, const ms_mention *m);
 bool ms_pb_encode_classified(ms_buf *out, const ms_encode_ctx *ctx, const ms_mention *m,
                              const ms_verdict *v);
+bool ms_pb_encode_repeat_offender(ms_buf *out, const ms_repeat_offender *r);
 
 #endif
