@@ -38,6 +38,8 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "decide/offenders.h"
+
 #define MS_ENV_PREFIX "MENTIONSIFT_"
 #define MS_MAX_CONFIG_BYTES (1u << 20)
 #define MS_MAX_WORKERS 256
@@ -53,6 +55,7 @@ static const char *const ms_route_names[MS_ROUTE_COUNT] = {
     [MS_ROUTE_MODERATION] = "moderation",
     [MS_ROUTE_URGENT] = "urgent",
     [MS_ROUTE_DEADLETTER] = "deadletter",
+    [MS_ROUTE_REPEAT_OFFENDER] = "repeat_offender",
 };
 
 static const char *const ms_level_names[] = {
@@ -216,6 +219,10 @@ static void key_table(cfg_loader *L)
     add_key(L, "processing.shutdown_timeout_ms", K_U32, &c->shutdown_timeout_ms, 0, 3600000);
     add_key(L, "processing.passthrough", K_BOOL, &c->passthrough, 0, 0);
     add_key(L, "processing.instance_id", K_STRING, &c->instance_id, 0, 0);
+    add_key(L, "offenders.enabled", K_BOOL, &c->offenders_enabled, 0, 0);
+    add_key(L, "offenders.threshold", K_U32, &c->offenders_threshold, 2, MS_OFFENCES_KEPT);
+    add_key(L, "offenders.window_hours", K_U32, &c->offenders_window_hours, 1, 24 * 366);
+    add_key(L, "offenders.max_authors", K_U32, &c->offenders_max_authors, 1, 10000000);
     add_key(L, "http.listen", K_LISTEN, &c->http_listen, 0, 0);
     add_key(L, "log.level", K_LEVEL, &c->log_level, 0, 0);
 }
@@ -240,8 +247,8 @@ static void env_name(const char *path, char *buf, size_t n)
 /* Sections: mappings whose keys continue the dotted path. */
 static bool is_section(const char *path)
 {
-    static const char *const sections[] = {"kafka",      "input", "output", "output.topics",
-                                           "processing", "http",  "log",    NULL};
+    static const char *const sections[] = {"kafka", "input",     "output", "output.topics",
+                                           "processing", "offenders", "http", "log", NULL};
     for (const char *const *s = sections; *s; s++)
         if (strcmp(*s, path) == 0)
             return true;
@@ -637,6 +644,7 @@ static bool config_defaults(ms_config *c)
         [MS_ROUTE_MODERATION] = "whg.classified.moderation",
         [MS_ROUTE_URGENT] = "whg.classified.urgent",
         [MS_ROUTE_DEADLETTER] = "whg.deadletter",
+        [MS_ROUTE_REPEAT_OFFENDER] = "whg.classified.repeat_offender",
     };
     bool ok = set_str(&c->bootstrap_servers, "127.0.0.1:9092") &&
               set_str(&c->group_id, "mentionsift") && set_str(&c->http_listen, "127.0.0.1:9464");
@@ -658,6 +666,10 @@ static bool config_defaults(ms_config *c)
     c->max_text_bytes = 64u << 10;
     c->max_in_flight = 50000;
     c->shutdown_timeout_ms = 10000;
+    c->offenders_enabled = true;
+    c->offenders_threshold = 3;
+    c->offenders_window_hours = 30 * 24;
+    c->offenders_max_authors = 100000;
     c->log_level = MS_LOG_INFO;
     return ok;
 }
@@ -959,6 +971,14 @@ static void load_env_var(cfg_loader *L, const char *entry)
 static void cross_check(cfg_loader *L)
 {
     ms_config *c = L->c;
+    const char *mod = c->route_topic[MS_ROUTE_MODERATION];
+    const char *rep = c->route_topic[MS_ROUTE_REPEAT_OFFENDER];
+    if (c->offenders_enabled && mod && rep && strcmp(mod, rep) == 0)
+        report(L, NULL,
+               "key 'output.topics.repeat_offender': topic '%s' is also "
+               "output.topics.moderation, which the offenders stage reads; it would read its "
+               "own output",
+               rep);
     for (size_t i = 0; i < c->n_input_topics; i++) {
         const char *in = c->input_topics[i];
         const char *clash = NULL;
@@ -1089,6 +1109,10 @@ void ms_config_dump(const ms_config *c, ms_buf *out)
     ms_buf_printf(out, "processing.shutdown_timeout_ms = %u\n", c->shutdown_timeout_ms);
     ms_buf_printf(out, "processing.passthrough = %s\n", c->passthrough ? "true" : "false");
     ms_buf_printf(out, "processing.instance_id = %s\n", c->instance_id ? c->instance_id : "(host-pid)");
+    ms_buf_printf(out, "offenders.enabled = %s\n", c->offenders_enabled ? "true" : "false");
+    ms_buf_printf(out, "offenders.threshold = %u\n", c->offenders_threshold);
+    ms_buf_printf(out, "offenders.window_hours = %u\n", c->offenders_window_hours);
+    ms_buf_printf(out, "offenders.max_authors = %u\n", c->offenders_max_authors);
     ms_buf_printf(out, "http.listen = %s\n", c->http_listen ? c->http_listen : "off");
     ms_buf_printf(out, "log.level = %s\n",
                   (unsigned)c->log_level <= MS_LOG_ERROR ? ms_level_names[c->log_level] : "?");

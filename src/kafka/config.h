@@ -16,7 +16,8 @@
  *   output:
  *     encoding: protobuf        # protobuf | json
  *     redact: true
- *     topics:                   # per category name, plus moderation, urgent, deadletter
+ *     topics:                   # per category name, plus moderation, urgent, deadletter,
+ *                               # repeat_offender
  *       complaint: whg.classified.complaint
  *       ...
  *   rules: /path/to/rules
@@ -33,6 +34,11 @@
  *                               # Default: hostname-pid
  *     passthrough: false        # benchmark baseline: copy input to the 'other'
  *                               # topic without decoding or classifying
+ *   offenders:                  # repeat offenders (2.24): read the moderation
+ *     enabled: true             # topic, count each author's violations and put
+ *     threshold: 3              # authors reaching `threshold` within the window
+ *     window_hours: 720         # on output.topics.repeat_offender for the
+ *     max_authors: 100000       # Specialist (authors remembered at most)
  *   http:
  *     listen: 127.0.0.1:9464    # "off" disables the endpoint
  *   log:
@@ -78,6 +84,7 @@ typedef enum ms_route {
     MS_ROUTE_MODERATION = 0,
     MS_ROUTE_URGENT,
     MS_ROUTE_DEADLETTER,
+    MS_ROUTE_REPEAT_OFFENDER, /* written by the offenders stage, not by routing */
     MS_ROUTE_COUNT
 } ms_route;
 
@@ -112,6 +119,10 @@ typedef struct ms_config {
     bool passthrough;                  /* bench baseline: no decode, no classify */
     char *instance_id;                 /* NULL: hostname-pid */
     char *http_listen;                 /* NULL when off */
+    bool offenders_enabled;            /* the repeat-offender stage (2.24) */
+    uint32_t offenders_threshold;      /* violations within the window */
+    uint32_t offenders_window_hours;
+    uint32_t offenders_max_authors;
     ms_log_level log_level;
 } ms_config;
 

@@ -52,6 +52,7 @@ struct ms_metrics {
     char **rule_ids;
     size_t n_rules;
     const uint64_t *const *rule_counts; /* borrowed: filled in after creation */
+    ms_offenders_metrics offenders;
 };
 
 /** @brief strdup that maps NULL to "". */
@@ -124,6 +125,8 @@ void ms_metrics_free(ms_metrics *m)
     free_strings(m->rule_ids, m->n_rules);
     free(m);
 }
+
+ms_offenders_metrics *ms_metrics_offenders(ms_metrics *m) { return m ? &m->offenders : NULL; }
 
 ms_worker_metrics *ms_metrics_worker(ms_metrics *m, int i)
 {
@@ -266,6 +269,25 @@ void ms_metrics_render(ms_metrics *m, ms_buf *out)
                   (long long)SUM(m, commits), false);
     scalar_metric(out, "mentionsift_commit_errors_total", "counter", "Offset commits that failed.",
                   (long long)SUM(m, commit_errors), false);
+    const ms_offenders_metrics *o = &m->offenders;
+    scalar_metric(out, "mentionsift_offender_violations_total", "counter",
+                  "House Rules violations counted by the offenders stage (2.24).",
+                  (long long)atomic_load(&o->violations), false);
+    scalar_metric(out, "mentionsift_offender_duplicates_total", "counter",
+                  "Moderation records not counted: an event already counted, or too old to count.",
+                  (long long)atomic_load(&o->duplicates), false);
+    scalar_metric(out, "mentionsift_offender_replayed_total", "counter",
+                  "Moderation records read again to rebuild the ledger after an assignment.",
+                  (long long)atomic_load(&o->replayed), false);
+    scalar_metric(out, "mentionsift_repeat_offenders_total", "counter",
+                  "Repeat-offender records delivered for the Specialist's review.",
+                  (long long)atomic_load(&o->alerts), false);
+    scalar_metric(out, "mentionsift_repeat_offender_errors_total", "counter",
+                  "Repeat-offender records the broker did not accept.",
+                  (long long)atomic_load(&o->errors), false);
+    scalar_metric(out, "mentionsift_offender_authors", "gauge",
+                  "Authors with violations in the offenders ledger.",
+                  (long long)atomic_load(&o->authors), true);
     scalar_metric(out, "mentionsift_consumer_lag", "gauge",
                   "Messages behind the end of the assigned partitions.",
                   (long long)lag_sum(m), true);

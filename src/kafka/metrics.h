@@ -40,6 +40,16 @@ typedef struct ms_worker_metrics {
     atomic_bool assigned;                                    /* has had an assignment */
 } ms_worker_metrics;
 
+/* The offenders stage's counters (one stage per process). */
+typedef struct ms_offenders_metrics {
+    atomic_uint_fast64_t violations;  /* moderation records counted */
+    atomic_uint_fast64_t duplicates;  /* records of an event already counted */
+    atomic_uint_fast64_t replayed;    /* records read again to rebuild the ledger */
+    atomic_uint_fast64_t alerts;      /* repeat_offender records acknowledged */
+    atomic_uint_fast64_t errors;      /* alerts the broker did not accept */
+    atomic_uint_fast64_t authors;     /* authors in the ledger (gauge) */
+} ms_offenders_metrics;
+
 typedef struct ms_metrics ms_metrics;
 
 typedef struct ms_metrics_info {
@@ -55,6 +65,7 @@ typedef struct ms_metrics_info {
 ms_metrics *ms_metrics_new(int n_workers, const ms_metrics_info *info);
 void ms_metrics_free(ms_metrics *m);
 ms_worker_metrics *ms_metrics_worker(ms_metrics *m, int i);
+ms_offenders_metrics *ms_metrics_offenders(ms_metrics *m);
 
 /** @brief Record one end-to-end latency in microseconds. */
 void ms_metrics_observe_latency(ms_worker_metrics *w, uint64_t us);

@@ -18,19 +18,24 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "kafka/offenders_stage.h"
 #include "kafka/worker.h"
 #include "match/ruleset.h"
 
 typedef struct worker_thread {
-    ms_worker *worker;
+    ms_worker *worker;            /* a worker, or NULL for the offenders stage */
+    ms_offenders_stage *stage;
     atomic_int *done;
 } worker_thread;
 
-/** @brief A worker's thread: its loop, then a count of workers that ended. */
+/** @brief A worker's (or the offenders stage's) thread: its loop, then a count of those that ended. */
 static void *worker_thread_main(void *arg)
 {
     worker_thread *t = arg;
-    ms_worker_main(t->worker);
+    if (t->worker)
+        ms_worker_main(t->worker);
+    else
+        ms_offenders_stage_main(t->stage);
     atomic_fetch_add(t->done, 1);
     return NULL;
 }
@@ -42,8 +47,11 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run, volatile in
     int rc = 2;
     ms_service_shared s = {.cfg = cfg, .run = run};
     ms_worker **workers = calloc((size_t)cfg->workers, sizeof *workers);
-    pthread_t *threads = calloc((size_t)cfg->workers, sizeof *threads);
-    worker_thread *trampolines = calloc((size_t)cfg->workers, sizeof *trampolines);
+    /* one more thread for the offenders stage */
+    pthread_t *threads = calloc((size_t)cfg->workers + 1, sizeof *threads);
+    worker_thread *trampolines = calloc((size_t)cfg->workers + 1, sizeof *trampolines);
+    ms_offenders_stage *stage = NULL;
+    int n_threads = cfg->workers;
     const uint64_t **counts = calloc((size_t)cfg->workers, sizeof *counts);
     const char **rule_ids = NULL;
     ms_http *http = NULL;
@@ -104,6 +112,16 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run, volatile in
         }
         counts[i] = ms_worker_rule_counts(workers[i]);
     }
+    if (cfg->offenders_enabled && !cfg->passthrough) {
+        char err[512];
+        stage = ms_offenders_stage_new(&s, err, sizeof err);
+        if (!stage) {
+            ms_log(MS_LOG_ERROR, "service", "offenders stage failed to start", "reason", err,
+                   NULL);
+            goto out;
+        }
+        n_threads++;
+    }
     if (cfg->http_listen) {
         char err[256];
         http = ms_http_start(cfg->http_listen, s.metrics, err, sizeof err);
@@ -119,8 +137,10 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run, volatile in
         ms_log(MS_LOG_INFO, "service", "metrics endpoint listening", "listen", cfg->http_listen,
                "port", port, NULL);
     }
-    for (; started < cfg->workers; started++) {
-        trampolines[started] = (worker_thread){workers[started], done};
+    for (; started < n_threads; started++) {
+        trampolines[started] = started < cfg->workers
+                                   ? (worker_thread){workers[started], NULL, done}
+                                   : (worker_thread){NULL, stage, done};
         if (pthread_create(&threads[started], NULL, worker_thread_main, &trampolines[started]) !=
             0) {
             ms_log(MS_LOG_ERROR, "service", "pthread_create failed", NULL);
@@ -129,7 +149,7 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run, volatile in
         }
     }
     char nw[16];
-    snprintf(nw, sizeof nw, "%d", started);
+    snprintf(nw, sizeof nw, "%d", started < cfg->workers ? started : cfg->workers);
     ms_log(MS_LOG_INFO, "service", "running", "workers", nw, "group", cfg->group_id,
            "bootstrap", cfg->bootstrap_servers, NULL);
     /* Once asked to stop, workers get a bounded time to drain, commit and
@@ -154,7 +174,7 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run, volatile in
     }
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
-    rc = s.failed ? 1 : (started == cfg->workers ? 0 : 1);
+    rc = s.failed ? 1 : (started == n_threads ? 0 : 1);
     ms_log(rc ? MS_LOG_ERROR : MS_LOG_INFO, "service", rc ? "stopped after a failure" : "stopped",
            NULL);
 out:
@@ -162,6 +182,7 @@ out:
         ms_http_stop(http);
     for (int i = 0; workers && i < cfg->workers; i++)
         ms_worker_free(workers[i]);
+    ms_offenders_stage_free(stage);
     ms_metrics_free(s.metrics);
     ms_ruleset_free((ms_ruleset *)s.rules);
     free(rule_ids);

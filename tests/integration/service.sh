@@ -16,7 +16,14 @@
 #   3. SIGTERM mid-stream drains and exits 0; after a restart every input
 #      event is present downstream (duplicates allowed, losses never);
 #   4. two instances in one group share the partitions and lose nothing;
-#   5. a bad config stops start-up with a message naming the key.
+#   5. a bad config stops start-up with a message naming the key;
+#   6. credentials never reach the logs;
+#   7. repeat offenders (2.24): an author's third House Rules violation
+#      puts one review_for_block record with the three as proof on the
+#      repeat_offender topic, an author with two gets none; after the
+#      SIGTERM and restart of 3 the ledger is rebuilt from the moderation
+#      topic (no second record for the same three, and a fourth violation
+#      gives a record with four).
 # Every wait is bounded. Prints one PASS/FAIL line per check and exits
 # non-zero if any failed.
 set -uo pipefail
@@ -60,7 +67,7 @@ OUT_TOPICS="$OUT.complaint $OUT.repair $OUT.misinformation $OUT.positive $OUT.qu
 # Create topics up front with 3 partitions (auto-creation on the mock gives 4;
 # real Kafka's is configured by the broker script).
 if [ "$BROKER" = kafka ]; then
-  for t in $IN_M $IN_C $IN_I $OUT_TOPICS; do
+  for t in $IN_M $IN_C $IN_I $OUT_TOPICS $OUT.repeat_offender; do
     bash tests/kafka/broker.sh create-topic "$t" 3 1 >/dev/null 2>&1 || true
   done
 fi
@@ -100,6 +107,10 @@ output:
     moderation: $OUT.moderation
     urgent: $OUT.urgent
     deadletter: $DLQ
+    repeat_offender: $OUT.repeat_offender
+offenders:
+  threshold: 3
+  window_hours: 24
 workers: 2
 processing:
   max_event_bytes: 65536
@@ -195,8 +206,17 @@ printf '%s\n' 'this is not json' '{"id":"bad-kind","kind":"carrier_pigeon","text
 kcat -P -b "$BOOT" -t "$IN_M" "$WORK/bad.jsonl" -l 2>/dev/null
 python3 -c "print('{\"id\":\"big\",\"text\":\"' + 'a'*70000 + '\"}')" > "$WORK/big.jsonl"
 kcat -P -b "$BOOT" -t "$IN_M" "$WORK/big.jsonl" -l -X message.max.bytes=2000000 2>/dev/null
+# 7: three House Rules violations by one author, two by another
+now_ms=$(date +%s%3N)
+for i in 1 2 3; do
+  printf '{"id":"rep-%s","platform":"facebook","kind":"public_comment","whg_owns_page":true,"author":{"id":"troll-%s","handle":"@troll"},"text":"shut up you fucking idiots, round %s","created_at":%s}\n' "$i" "$RUN" "$i" "$now_ms"
+done > "$WORK/rep.jsonl"
+for i in 1 2; do
+  printf '{"id":"twice-%s","platform":"facebook","kind":"public_comment","whg_owns_page":true,"author":{"id":"twice-%s"},"text":"you are all fucking useless, %s","created_at":%s}\n' "$i" "$RUN" "$i" "$now_ms"
+done >> "$WORK/rep.jsonl"
+kcat -P -b "$BOOT" -t "$IN_M" "$WORK/rep.jsonl" -l 2>/dev/null
 n_sample=$(wc -l < "$SAMPLE")
-want=$((n_sample + 4))
+want=$((n_sample + 4 + 5))
 
 start_service "$WORK/a.yaml" "$WORK/a.log"
 got=$(wait_for_events "$want" 90 "$WORK/out1.tsv" "$svc")
@@ -302,6 +322,39 @@ sys.exit(1 if fails else 0)
 EOF
 [ $? = 0 ] || fails=$((fails + 1))
 
+# repeat_offender records as "key<TAB>payload" lines in rep.out, waiting up to $2 s
+# for $1 of them about the author with three violations (the firehose's
+# synthetic authors repeat too)
+repeat_records() { # want timeout_s
+  local until=$((SECONDS + $2))
+  while :; do
+    timeout 30 kcat -C -b "$BOOT" -t "$OUT.repeat_offender" -o beginning -e -q \
+      -f '%k\t%s\n' > "$WORK/rep.out" 2>/dev/null
+    { [ "$(grep -c "^troll-$RUN	" "$WORK/rep.out")" -ge "$1" ] || [ $SECONDS -ge "$until" ]; } && break
+    sleep 1
+  done
+}
+check_repeat() { # want_records want_last_violations want_ids(comma-separated) label
+  python3 - "$WORK/rep.out" "troll-$RUN" "twice-$RUN" "$@" <<'EOF'
+import json, sys
+path, troll, twice, n, last, ids, label = sys.argv[1:]
+recs = [l.rstrip("\n").split("\t", 1) for l in open(path) if "\t" in l]
+mine = [json.loads(p) for k, p in recs if k == troll]
+others = [k for k, p in recs if k == twice]
+ok = (len(mine) == int(n) and not others and mine[-1]["violations"] == int(last)
+      and sorted(o["event_id"] for o in mine[-1]["offences"]) == sorted(ids.split(","))
+      and mine[-1]["action"] == "review_for_block" and mine[-1]["clause"] == "2.24"
+      and all(any(r.startswith("profanity") for r in o["rules"]) for o in mine[-1]["offences"]))
+print(("PASS: " if ok else "FAIL: ") + label +
+      ("" if ok else f" (records for the author: {mine}; for the author with two: {len(others)})"))
+sys.exit(0 if ok else 1)
+EOF
+}
+repeat_records 1 30
+check_repeat 1 3 rep-1,rep-2,rep-3 \
+  "repeat offender: the third violation gives one review_for_block record with the three as proof; two give none" ||
+  fails=$((fails + 1))
+
 # ---- 3: SIGTERM mid-stream, restart, nothing lost ------------------------
 N=3000
 "$BIN" firehose -b "$BOOT" -t "$IN_M" -n $N -s 7 -l 200 -r 1500 >/dev/null 2>"$WORK/fh.log" &
@@ -317,6 +370,13 @@ want=$((want + N))
 got=$(wait_for_events "$want" 120 "$WORK/out2.tsv" "$svc")
 if [ "${got%% *}" -ge "$want" ]; then ok "after SIGTERM and restart all $want events are downstream"
 else bad "after restart only $got of $want events downstream"; tail -30 "$WORK/a2.log"; fi
+# 7, continued: the restarted stage rebuilt the ledger from the moderation topic
+printf '{"id":"rep-4","platform":"facebook","kind":"public_comment","whg_owns_page":true,"author":{"id":"troll-%s"},"text":"fucking idiots, all of you","created_at":%s}\n' "$RUN" "$(date +%s%3N)" > "$WORK/rep4.jsonl"
+kcat -P -b "$BOOT" -t "$IN_M" "$WORK/rep4.jsonl" -l 2>/dev/null
+repeat_records 2 30
+check_repeat 2 4 rep-1,rep-2,rep-3,rep-4 \
+  "repeat offender after a restart: ledger rebuilt by replay, no record repeated, the fourth violation counted as the fourth" ||
+  { fails=$((fails + 1)); grep '"offenders"' "$WORK/a2.log" | tail -5; }
 kill -TERM "$svc"; wait "$svc"
 
 # ---- 4: two instances share the group and lose nothing -----------------

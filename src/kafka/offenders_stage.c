@@ -1,0 +1,513 @@
+/*
+ * offenders_stage.c - the repeat-offender stage (see offenders_stage.h).
+ *
+ * The loop reads top to bottom: poll a moderation record, count it in the
+ * ledger, write a RepeatOffender record if the author has reached the
+ * threshold (unless the record is being replayed), store its offset; every
+ * half second, once every record written is acknowledged, commit.
+ *
+ * What a moderation record carries that the stage needs is in its key and
+ * headers (the author id; mentionsift-event-id, -categories, -rules), so
+ * the stage never decodes the Classified payload: it works with either
+ * output encoding.
+ */
+#include "kafka/offenders_stage.h"
+
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "core/buf.h"
+#include "core/codec.h"
+#include "core/log.h"
+#include "decide/offenders.h"
+#include "kafka/kafka_conf.h"
+#include "kafka/kafka_errors.h"
+#include "match/ruleset.h"
+
+#define COMMIT_INTERVAL_MS 500
+#define CLIENT_TIMEOUT_MS 10000
+
+struct ms_offenders_stage {
+    ms_service_shared *s;
+    ms_offenders_metrics *m;
+    ms_offenders_options opt;
+    ms_offenders *ledger;
+    rd_kafka_t *consumer, *producer;
+    rd_kafka_topic_t *out_topic;
+    const char *in_name;           /* the moderation topic */
+    int64_t *replay_until;         /* per partition: first offset that may write; -1 none */
+    int32_t n_replay;
+    atomic_uint_fast64_t undelivered; /* RepeatOffender records not yet acknowledged */
+    atomic_bool delivery_failed;   /* since the last commit */
+    bool dirty;                    /* offsets stored since the last commit */
+    ms_buf out;
+};
+
+static const char *const stage_name = "offenders";
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/** @brief Stop the service: a permanent error the stage cannot retry. */
+static void stage_fail(ms_offenders_stage *st, const char *what, rd_kafka_resp_err_t err,
+                       const char *reason)
+{
+    ms_log(MS_LOG_ERROR, stage_name, "permanent error: stopping", "operation", what, "topic",
+           st->in_name, "error", rd_kafka_err2name(err), "reason", reason, "hint",
+           ms_kafka_err_hint(err), NULL);
+    atomic_store(&st->s->failed, 1);
+}
+
+/** @brief librdkafka's error callback for both clients. */
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    ms_offenders_stage *st = opaque;
+    rd_kafka_resp_err_t e = (rd_kafka_resp_err_t)err;
+    if (e == RD_KAFKA_RESP_ERR__FATAL) {
+        char fatal[512];
+        rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, fatal, sizeof fatal);
+        stage_fail(st, rd_kafka_name(rk), orig, fatal);
+    } else if (ms_kafka_err_is_permanent(e)) {
+        stage_fail(st, rd_kafka_name(rk), e, reason);
+    } else {
+        ms_log(MS_LOG_WARN, stage_name, "client error (librdkafka retries)", "client",
+               rd_kafka_name(rk), "error", rd_kafka_err2name(e), "reason", reason, NULL);
+    }
+}
+
+/** @brief Delivery report of one RepeatOffender record. */
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
+{
+    ms_offenders_stage *st = opaque;
+    if (msg->err) {
+        atomic_store(&st->delivery_failed, true);
+        atomic_fetch_add(&st->m->errors, 1);
+        ms_log(MS_LOG_ERROR, stage_name, "repeat_offender record not delivered", "topic",
+               rd_kafka_topic_name(msg->rkt), "error", rd_kafka_err2name(msg->err), "reason",
+               rd_kafka_err2str(msg->err), NULL);
+        if (ms_kafka_err_is_permanent(msg->err))
+            stage_fail(st, "produce", msg->err, rd_kafka_err2str(msg->err));
+    } else {
+        atomic_fetch_add(&st->m->alerts, 1);
+    }
+    atomic_fetch_sub(&st->undelivered, 1);
+}
+
+/**
+ * @brief Commit the stored offsets once every record written before them
+ * is acknowledged; otherwise keep them for a later try (a failed delivery
+ * leaves them uncommitted, so a restart replays and writes again).
+ */
+static void commit_delivered(ms_offenders_stage *st, int timeout_ms)
+{
+    if (!st->dirty)
+        return;
+    int64_t deadline = mono_ms() + timeout_ms;
+    while (atomic_load(&st->undelivered) > 0 && mono_ms() < deadline)
+        rd_kafka_poll(st->producer, 50);
+    if (atomic_load(&st->undelivered) > 0 || atomic_exchange(&st->delivery_failed, false))
+        return;
+    rd_kafka_resp_err_t e = rd_kafka_commit(st->consumer, NULL, 0);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR__NO_OFFSET)
+        st->dirty = false;
+    else
+        ms_log(MS_LOG_WARN, stage_name, "commit failed (retried)", "error", rd_kafka_err2name(e),
+               "reason", rd_kafka_err2str(e), NULL);
+}
+
+/** @brief Remember where replay ends on `partition` (grows the table). */
+static bool set_replay_until(ms_offenders_stage *st, int32_t partition, int64_t offset)
+{
+    if (partition < 0)
+        return false;
+    if (partition >= st->n_replay) {
+        int32_t n = partition + 1;
+        int64_t *t = realloc(st->replay_until, (size_t)n * sizeof *t);
+        if (!t)
+            return false;
+        for (int32_t i = st->n_replay; i < n; i++)
+            t[i] = -1;
+        st->replay_until = t;
+        st->n_replay = n;
+    }
+    st->replay_until[partition] = offset;
+    return true;
+}
+
+/**
+ * @brief On assignment, start each partition at the first record within
+ * the window and replay up to its committed offset; on revocation, commit
+ * what is delivered first.
+ */
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    ms_offenders_stage *st = opaque;
+    if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        commit_delivered(st, (int)st->s->cfg->shutdown_timeout_ms);
+        rd_kafka_assign(rk, NULL);
+        return;
+    }
+    rd_kafka_topic_partition_list_t *committed = rd_kafka_topic_partition_list_copy(parts);
+    rd_kafka_topic_partition_list_t *start = rd_kafka_topic_partition_list_copy(parts);
+    rd_kafka_resp_err_t ce = rd_kafka_committed(rk, committed, CLIENT_TIMEOUT_MS);
+    int64_t from = wall_ms() - st->opt.window_ms;
+    for (int i = 0; i < start->cnt; i++)
+        start->elems[i].offset = from;
+    rd_kafka_resp_err_t te = rd_kafka_offsets_for_times(rk, start, CLIENT_TIMEOUT_MS);
+    if (ce || te)
+        ms_log(MS_LOG_WARN, stage_name,
+               "cannot look up where to replay from: starting at the committed offsets, the "
+               "ledger starts empty for these partitions",
+               "error", rd_kafka_err2name(ce ? ce : te), "reason",
+               rd_kafka_err2str(ce ? ce : te), NULL);
+    uint64_t replay = 0; /* known only when the start is an offset */
+    for (int i = 0; i < parts->cnt; i++) {
+        int64_t c = ce ? RD_KAFKA_OFFSET_INVALID : committed->elems[i].offset;
+        /* no offset for the window's start: replay from the beginning (old
+         * records are skipped by time in process()); none after it: -1 */
+        int64_t w = te ? RD_KAFKA_OFFSET_INVALID : start->elems[i].offset;
+        if (!te && start->elems[i].err) {
+            char p[16];
+            snprintf(p, sizeof p, "%" PRId32, parts->elems[i].partition);
+            ms_log(MS_LOG_WARN, stage_name,
+                   "the broker cannot find the window's first record by time: replaying the "
+                   "partition from its beginning",
+                   "partition", p, "error", rd_kafka_err2name(start->elems[i].err), NULL);
+            w = RD_KAFKA_OFFSET_BEGINNING;
+        }
+        if (c < 0) {
+            /* never committed: everything within the window is new */
+            parts->elems[i].offset = w >= 0 ? w : RD_KAFKA_OFFSET_BEGINNING;
+            c = -1;
+        } else if (w < 0) {
+            /* -1: no record since the window's start, or a broker that does
+             * not look offsets up by time (librdkafka's mock cluster): read
+             * from the beginning, where process() skips by time what the
+             * window has left */
+            parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+        } else {
+            parts->elems[i].offset = w >= 0 && w < c ? w : c;
+            replay += (uint64_t)(c - parts->elems[i].offset);
+        }
+        if (!set_replay_until(st, parts->elems[i].partition, c))
+            ms_log(MS_LOG_ERROR, stage_name, "out of memory", NULL);
+    }
+    rd_kafka_topic_partition_list_destroy(committed);
+    rd_kafka_topic_partition_list_destroy(start);
+    rd_kafka_resp_err_t ae = rd_kafka_assign(rk, parts);
+    if (ae)
+        ms_log(MS_LOG_ERROR, stage_name, "assign failed", "error", rd_kafka_err2name(ae),
+               "reason", rd_kafka_err2str(ae), NULL);
+    char n[16], r[24];
+    snprintf(n, sizeof n, "%d", parts->cnt);
+    snprintf(r, sizeof r, "%" PRIu64, replay);
+    ms_log(MS_LOG_INFO, stage_name, "partitions assigned", "count", n, "replaying", r, NULL);
+}
+
+/** @brief A header's value as a string view; empty when absent. */
+static ms_str header(rd_kafka_headers_t *h, const char *name)
+{
+    const void *v = NULL;
+    size_t n = 0;
+    if (!h || rd_kafka_header_get_last(h, name, &v, &n) != RD_KAFKA_RESP_ERR_NO_ERROR || !v)
+        return (ms_str){"", 0};
+    return (ms_str){v, n};
+}
+
+/** @brief Whether a comma-separated category list names a House Rules ground. */
+static bool names_house_rule(ms_str cats)
+{
+    const char *p = cats.ptr, *end = cats.ptr + cats.len;
+    while (p < end) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        size_t n = comma ? (size_t)(comma - p) : (size_t)(end - p);
+        ms_category c;
+        if (ms_category_parse(p, n, &c) && c < MS_CAT_HOUSE_RULES_END)
+            return true;
+        p += n + 1;
+    }
+    return false;
+}
+
+/**
+ * @brief Copy into `out` the House Rules rule ids of a comma-separated
+ * list (the proof names what broke the rules, not the complaint or
+ * question cues the same event had). Returns the length.
+ */
+static size_t house_rule_ids(const ms_ruleset *rs, ms_str list, char *out, size_t cap)
+{
+    size_t len = 0;
+    const char *p = list.ptr, *end = list.ptr + list.len;
+    out[0] = '\0';
+    while (p < end) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        size_t n = comma ? (size_t)(comma - p) : (size_t)(end - p);
+        for (uint32_t i = 0; i < ms_ruleset_rule_count(rs); i++) {
+            const ms_rule *r = ms_ruleset_rule(rs, i);
+            if (r->category < MS_CAT_HOUSE_RULES_END && strlen(r->id) == n &&
+                memcmp(r->id, p, n) == 0) {
+                if (len + (len > 0) + n < cap) {
+                    if (len)
+                        out[len++] = ',';
+                    memcpy(out + len, p, n);
+                    len += n;
+                    out[len] = '\0';
+                }
+                break;
+            }
+        }
+        p += n + 1;
+    }
+    return len;
+}
+
+/** @brief Write the author's RepeatOffender record. */
+static void write_record(ms_offenders_stage *st, const rd_kafka_message_t *msg, uint32_t count)
+{
+    ms_offence proof[MS_OFFENCES_KEPT];
+    size_t n = ms_offenders_get(st->ledger, msg->key, msg->key_len, proof);
+    ms_repeat_offender r = {.author_id = {msg->key ? msg->key : "", msg->key ? msg->key_len : 0},
+                            .violations = count,
+                            .threshold = st->opt.threshold,
+                            .window_ms = st->opt.window_ms,
+                            .detected_at_ms = wall_ms(),
+                            .offences = proof,
+                            .n_offences = n};
+    ms_buf_reset(&st->out);
+    if (!ms_encode_repeat_offender(&st->out, st->s->cfg->output_encoding, &r)) {
+        ms_log(MS_LOG_ERROR, stage_name, "could not encode a repeat_offender record", NULL);
+        atomic_store(&st->delivery_failed, true);
+        return;
+    }
+    for (;;) {
+        atomic_fetch_add(&st->undelivered, 1);
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            st->producer, RD_KAFKA_V_RKT(st->out_topic), RD_KAFKA_V_KEY(msg->key, msg->key_len),
+            RD_KAFKA_V_VALUE(st->out.data, st->out.len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_HEADER("content-type", st->s->cfg->output_encoding == MS_ENC_JSON
+                                                  ? "application/json"
+                                                  : "application/x-protobuf; "
+                                                    "messageType=mentionsift.RepeatOffender",
+                              -1),
+            RD_KAFKA_V_HEADER("mentionsift-action", "review_for_block", -1),
+            RD_KAFKA_V_OPAQUE(st), RD_KAFKA_V_END);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+            return;
+        atomic_fetch_sub(&st->undelivered, 1);
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            atomic_store(&st->delivery_failed, true);
+            atomic_fetch_add(&st->m->errors, 1);
+            ms_log(MS_LOG_ERROR, stage_name, "produce failed", "error", rd_kafka_err2name(e),
+                   "reason", rd_kafka_err2str(e), NULL);
+            return;
+        }
+        rd_kafka_poll(st->producer, 50);
+    }
+}
+
+/** @brief Count one moderation record; write a record if the author is a repeat offender. */
+static void process(ms_offenders_stage *st, rd_kafka_message_t *msg)
+{
+    rd_kafka_headers_t *h = NULL;
+    rd_kafka_message_headers(msg, &h);
+    bool replaying = msg->partition >= 0 && msg->partition < st->n_replay &&
+                     msg->offset < st->replay_until[msg->partition];
+    if (replaying)
+        atomic_fetch_add(&st->m->replayed, 1);
+    if (names_house_rule(header(h, "mentionsift-categories"))) {
+        ms_str id = header(h, "mentionsift-event-id");
+        char where[96];
+        if (id.len == 0) {
+            /* no id (not written by mentionsift): the record's place names it */
+            snprintf(where, sizeof where, "%s:%" PRId32 ":%" PRId64, st->in_name,
+                     msg->partition, msg->offset);
+            id = (ms_str){where, strlen(where)};
+        }
+        char rules[MS_OFFENCE_RULES_MAX + 1];
+        size_t rules_len = house_rule_ids(st->s->rules, header(h, "mentionsift-rules"), rules,
+                                          sizeof rules);
+        rd_kafka_timestamp_type_t tt;
+        int64_t at = rd_kafka_message_timestamp(msg, &tt);
+        if (at < 0)
+            at = wall_ms();
+        /* a replay from the beginning reads violations the window has left */
+        uint32_t count = at < wall_ms() - st->opt.window_ms
+                             ? 0
+                             : ms_offenders_record(st->ledger, msg->key,
+                                                   msg->key ? msg->key_len : 0, id.ptr, id.len,
+                                                   rules, rules_len, at);
+        if (ms_log_enabled(MS_LOG_DEBUG)) {
+            char c[16], off[48], idb[MS_OFFENCE_ID_MAX + 1];
+            snprintf(c, sizeof c, "%" PRIu32, count);
+            snprintf(idb, sizeof idb, "%.*s", (int)id.len, id.ptr);
+            snprintf(off, sizeof off, "%" PRId32 ":%" PRId64, msg->partition, msg->offset);
+            ms_log(MS_LOG_DEBUG, stage_name, "violation", "event_id", idb, "count", c,
+                   "at", off, "replaying", replaying ? "true" : "false", NULL);
+        }
+        if (count == 0) {
+            atomic_fetch_add(&st->m->duplicates, 1);
+        } else {
+            atomic_fetch_add(&st->m->violations, 1);
+            if (!replaying && ms_offenders_is_repeat(&st->opt, count))
+                write_record(st, msg, count);
+        }
+        atomic_store(&st->m->authors, ms_offenders_count(st->ledger));
+    }
+    rd_kafka_resp_err_t e = rd_kafka_offset_store(msg->rkt, msg->partition, msg->offset);
+    if (e)
+        ms_log(MS_LOG_WARN, stage_name, "offset store failed", "error", rd_kafka_err2name(e),
+               NULL);
+    else
+        st->dirty = true;
+}
+
+/** @brief One client with the stage's callbacks. */
+static rd_kafka_t *make_client(ms_offenders_stage *st, ms_client_role role, char *err,
+                               size_t errlen)
+{
+    const ms_config *cfg = st->s->cfg;
+    rd_kafka_conf_t *conf = ms_kafka_conf_new(cfg, role,
+                                              role == MS_CLIENT_CONSUMER ? "mentionsift-offenders-in"
+                                                                         : "mentionsift-offenders-out",
+                                              err, errlen);
+    if (!conf)
+        return NULL;
+    if (role == MS_CLIENT_CONSUMER) {
+        char group[512];
+        snprintf(group, sizeof group, "%s.offenders", cfg->group_id);
+        if (!ms_kafka_conf_set(conf, "group.id", group, err, errlen) ||
+            !ms_kafka_conf_set(conf, "enable.auto.commit", "false", err, errlen) ||
+            !ms_kafka_conf_set(conf, "isolation.level", "read_committed", err, errlen)) {
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+        rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    } else {
+        rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    }
+    rd_kafka_conf_set_opaque(conf, st);
+    rd_kafka_conf_set_error_cb(conf, on_error);
+    char rd_err[512];
+    rd_kafka_t *rk = rd_kafka_new(role == MS_CLIENT_CONSUMER ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER,
+                                  conf, rd_err, sizeof rd_err);
+    if (!rk) {
+        snprintf(err, errlen, "offenders stage: rd_kafka_new: %s", rd_err);
+        rd_kafka_conf_destroy(conf);
+    }
+    return rk;
+}
+
+ms_offenders_stage *ms_offenders_stage_new(ms_service_shared *s, char *err, size_t errlen)
+{
+    const ms_config *cfg = s->cfg;
+    ms_offenders_stage *st = calloc(1, sizeof *st);
+    if (!st) {
+        snprintf(err, errlen, "offenders stage: out of memory");
+        return NULL;
+    }
+    st->s = s;
+    st->m = ms_metrics_offenders(s->metrics);
+    st->in_name = cfg->route_topic[MS_ROUTE_MODERATION];
+    st->opt = (ms_offenders_options){.threshold = cfg->offenders_threshold,
+                                     .window_ms = (int64_t)cfg->offenders_window_hours * 3600000,
+                                     .max_authors = cfg->offenders_max_authors};
+    ms_buf_init(&st->out);
+    if (!st->m || !(st->ledger = ms_offenders_new(&st->opt))) {
+        snprintf(err, errlen, "offenders stage: %s",
+                 st->m ? "bad offenders.* settings or out of memory" : "no metrics");
+        ms_offenders_stage_free(st);
+        return NULL;
+    }
+    if (!(st->consumer = make_client(st, MS_CLIENT_CONSUMER, err, errlen)) ||
+        !(st->producer = make_client(st, MS_CLIENT_PRODUCER, err, errlen))) {
+        ms_offenders_stage_free(st);
+        return NULL;
+    }
+    st->out_topic = rd_kafka_topic_new(st->producer, cfg->route_topic[MS_ROUTE_REPEAT_OFFENDER],
+                                       NULL);
+    if (!st->out_topic) {
+        snprintf(err, errlen, "offenders stage: output topic '%s': %s",
+                 cfg->route_topic[MS_ROUTE_REPEAT_OFFENDER],
+                 rd_kafka_err2str(rd_kafka_last_error()));
+        ms_offenders_stage_free(st);
+        return NULL;
+    }
+    rd_kafka_poll_set_consumer(st->consumer);
+    return st;
+}
+
+void *ms_offenders_stage_main(void *arg)
+{
+    ms_offenders_stage *st = arg;
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(sub, st->in_name, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(st->consumer, sub);
+    rd_kafka_topic_partition_list_destroy(sub);
+    if (e) {
+        stage_fail(st, "subscribe", e, rd_kafka_err2str(e));
+        return NULL;
+    }
+    ms_log(MS_LOG_INFO, stage_name, "reading the moderation topic", "topic", st->in_name,
+           "output", st->s->cfg->route_topic[MS_ROUTE_REPEAT_OFFENDER], NULL);
+    int64_t last_commit = mono_ms();
+    while (*st->s->run && !atomic_load(&st->s->failed)) {
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(st->consumer, 100);
+        if (msg) {
+            if (!msg->err)
+                process(st, msg);
+            else if (ms_kafka_err_is_permanent(msg->err))
+                stage_fail(st, "consume", msg->err, rd_kafka_message_errstr(msg));
+            else if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                ms_log(MS_LOG_WARN, stage_name, "consumer error", "error",
+                       rd_kafka_err2name(msg->err), "reason", rd_kafka_message_errstr(msg), NULL);
+            rd_kafka_message_destroy(msg);
+        }
+        rd_kafka_poll(st->producer, 0);
+        if (mono_ms() - last_commit >= COMMIT_INTERVAL_MS) {
+            commit_delivered(st, (int)st->s->cfg->shutdown_timeout_ms);
+            last_commit = mono_ms();
+        }
+    }
+    commit_delivered(st, (int)st->s->cfg->shutdown_timeout_ms);
+    rd_kafka_resp_err_t ce = rd_kafka_consumer_close(st->consumer);
+    if (ce)
+        ms_log(MS_LOG_WARN, stage_name, "consumer close failed", "error", rd_kafka_err2name(ce),
+               NULL);
+    return NULL;
+}
+
+void ms_offenders_stage_free(ms_offenders_stage *st)
+{
+    if (!st)
+        return;
+    if (st->out_topic)
+        rd_kafka_topic_destroy(st->out_topic);
+    if (st->producer) {
+        rd_kafka_flush(st->producer, 1000);
+        rd_kafka_destroy(st->producer);
+    }
+    if (st->consumer)
+        rd_kafka_destroy(st->consumer);
+    ms_offenders_free(st->ledger);
+    free(st->replay_until);
+    ms_buf_free(&st->out);
+    free(st);
+}
