@@ -69,9 +69,9 @@ static int64_t mono_ms(void)
 static void stage_fail(ms_offenders_stage *st, const char *what, rd_kafka_resp_err_t err,
                        const char *reason)
 {
-    ms_log(MS_LOG_ERROR, stage_name, "permanent error: stopping", "operation", what, "topic",
-           st->in_name, "error", rd_kafka_err2name(err), "reason", reason, "hint",
-           ms_kafka_err_hint(err), NULL);
+    ms_log(MS_LOG_ERROR, stage_name, "stopping the service: an error that retrying cannot cure",
+           "during", what, "topic", st->in_name, "error", rd_kafka_err2name(err), "reason",
+           reason, "hint", ms_kafka_err_hint(err), NULL);
     atomic_store(&st->s->failed, 1);
 }
 

@@ -64,9 +64,9 @@ SASL=$(bash tests/kafka/broker.sh sasl-bootstrap)
 echo "broker: Kafka $MS_KAFKA_VERSION, harness at $BOOT, SASL/SCRAM at $SASL"
 
 IN=sec.in PRIVATE=sec.private OUT=sec.out MOD=sec.mod URG=sec.urg DLQ=sec.dlq DENIED=sec.denied
-GROUP=sec-svc
+REP=sec.rep GROUP=sec-svc
 kafka_tool() { timeout 120 bash tests/kafka/broker.sh tool "$@" 2>>"$WORK/tools.log"; }
-for t in $IN $PRIVATE $OUT $MOD $URG $DLQ $DENIED; do
+for t in $IN $PRIVATE $OUT $MOD $URG $DLQ $DENIED $REP; do
   kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOT" --create \
     --topic "$t" --partitions 3 --replication-factor 1 >/dev/null || { echo "FAIL: create $t"; exit 1; }
 done
@@ -74,7 +74,10 @@ acl() { kafka_tool kafka.admin.AclCommand --bootstrap-server "$BOOT" --add \
           --allow-principal User:svc "$@" >/dev/null || { echo "FAIL: acl $*"; exit 1; }; }
 acl --operation Read --operation Describe --topic $IN
 acl --operation Read --group $GROUP
-for t in $OUT $MOD $URG $DLQ; do acl --operation Write --operation Describe --topic "$t"; done
+for t in $OUT $MOD $URG $DLQ $REP; do acl --operation Write --operation Describe --topic "$t"; done
+# the offenders stage (2.24) reads the moderation topic in its own group
+acl --operation Read --topic $MOD
+acl --operation Read --group $GROUP.offenders
 # sec.denied and sec.private exist but User:svc has no ACL on them.
 
 # config FILE GROUP INPUT_TOPIC POSITIVE_TOPIC [credentials: yes|none]
@@ -101,6 +104,7 @@ $(for c in profanity hate religion_politics colleague sexual_graphic malicious_l
     moderation: $MOD
     urgent: $URG
     deadletter: $DLQ
+    repeat_offender: $REP
 workers: 2
 http:
   listen: "127.0.0.1:0"
