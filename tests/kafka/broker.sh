@@ -370,7 +370,15 @@ launch_node() {
     -cp "$JARS/*" kafka.Kafka "$d/server.properties" \
     >>"$d/server.log" 2>&1 </dev/null 8>&- 9>&- &
   # (8>&- 9>&-: the broker must not inherit our lock fds, or it would hold the lock for its lifetime.)
-  echo $! >"$d/pid"
+  local pid=$! t
+  echo "$pid" >"$d/pid"
+  # Until the child has exec'd java its cmdline is still ours, without the run dir, and is_ours()
+  # would take a starting node for a dead one: wait (at most 5 s) until it shows, or it died.
+  for ((t = 0; t < 100; t++)); do
+    is_ours "$pid" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
 }
 
 # Number of brokers that node i's port reports in its metadata (0 if it does not answer).
