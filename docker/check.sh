@@ -4,7 +4,8 @@
 #   bash docker/check.sh            (as root, on Debian 12; ~85 s from scratch, ~30 s again)
 #
 # Phases, each printing PASS/FAIL lines (and INFO for what it found); the exit status is non-zero
-# if anything failed, and the last line is "N passed, N failed":
+# if anything failed (3 when podman cannot run any container on this machine), and the last line
+# is "N passed, N failed":
 #   prereq   installs what is missing (Debian packages: podman, runc, debootstrap, kcat, curl, java)
 #   base     docker.io/library/debian:12 and :12-slim; where absent (no Docker Hub here), builds them
 #            from `debootstrap --variant=minbase bookworm` with this host's apt sources and apt
@@ -91,6 +92,15 @@ abort() {
   phase_end
   summary
   exit 1
+}
+# Stop here because this machine cannot run containers at all: exit 3, so
+# that a caller (tests/run.sh) can tell "no container runtime here" from a
+# broken image.
+abort_env() {
+  fail "$*"
+  phase_end
+  summary
+  exit 3
 }
 
 summary() {
@@ -203,7 +213,7 @@ phase_start podman
 if [[ -n ${MS_PODMAN_FLAGS+x} ]]; then
   read -ra PF <<<"$MS_PODMAN_FLAGS"
   podman run --rm "${PF[@]}" "$BASE:12" true >"$LOG/probe.log" 2>&1 ||
-    { cat "$LOG/probe.log"; abort "podman: MS_PODMAN_FLAGS='$MS_PODMAN_FLAGS' cannot run a container"; }
+    { cat "$LOG/probe.log"; abort_env "podman: MS_PODMAN_FLAGS='$MS_PODMAN_FLAGS' cannot run a container"; }
 else
   nofile=$(ulimit -Hn)
   nproc=$(ulimit -Hu)
@@ -226,7 +236,7 @@ else
       info "podman: no flags work with crun; installing runc"
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq runc >>"$LOG/apt.log" 2>&1
     fi
-    probe || { tail -n 5 "$LOG/probe.log"; abort "podman: cannot run a container with any of the known flag sets"; }
+    probe || { tail -n 5 "$LOG/probe.log"; abort_env "podman: cannot run a container with any of the known flag sets"; }
   fi
   grep -q . "$LOG/probe.log" && info "podman: without flags: $(grep -m1 -o 'Error: .*' "$LOG/probe.log")"
 fi

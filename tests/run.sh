@@ -13,13 +13,17 @@
 #      wrong and missing credentials, topics and a group it may not use;
 #   6. streams events through the service on a 3-broker Kafka cluster while
 #      service processes and brokers are killed and paused: exactly_once must
-#      lose and duplicate nothing, at_least_once must lose nothing.
-# Ends with the line "N passed, N failed".
+#      lose and duplicate nothing, at_least_once must lose nothing;
+#   7. builds the container image (docker/Dockerfile) with podman and runs it:
+#      the demo, and the service against a Kafka broker (docker/check.sh).
+# Ends with the line "N passed, N failed" (", N skipped" when this machine
+# cannot run containers at all: said, never silent).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 passed=0
 failed=0
+skipped=0
 step() { echo; echo "=== $*"; }
 result() { # name status
   if [ "$2" = 0 ]; then passed=$((passed + 1)); echo "PASS: $1"
@@ -87,6 +91,19 @@ MS_BIN="$ROOT/build-asan/mentionsift" MS_EVENTS=${MS_EVENTS:-5000} \
   bash tests/integration/exactly_once.sh exactly_once at_least_once
 result "delivery guarantees under faults [kafka x3]" $?
 
+# The container image as users deploy it: built with podman (no Docker engine
+# here) and run for real, the demo and the service against a Kafka broker.
+step "docker image: built and run with podman (docker/check.sh)"
+bash docker/check.sh
+rc=$?
+if [ "$rc" = 3 ]; then
+  # podman runs no container at all on this machine: say so, do not pretend
+  echo "SKIPPED: docker image: podman cannot run containers on this machine (see above)"
+  skipped=$((skipped + 1))
+else
+  result "docker image [podman]" $rc
+fi
+
 echo
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed$([ "$skipped" = 0 ] || echo ", $skipped skipped")"
 [ "$failed" = 0 ]
