@@ -91,6 +91,7 @@ typedef struct summary {
     char examples[6][512];
     int n_examples;
     uint32_t example_cats;
+    char repeat_example[400]; /* the first RepeatOffender record (JSON) */
 } summary;
 
 static const char *header(const rd_kafka_message_t *m, const char *name, char *buf, size_t n)
@@ -121,6 +122,13 @@ static void observe(summary *s, const rd_kafka_message_t *m)
     ms_category c;
     if (t == s->routes->route[MS_ROUTE_DEADLETTER]) {
         s->events++;
+        return;
+    }
+    if (t == s->routes->route[MS_ROUTE_REPEAT_OFFENDER]) {
+        if (!s->repeat_example[0])
+            snprintf(s->repeat_example, sizeof s->repeat_example, "%.*s%s",
+                     (int)(m->len < 300 ? m->len : 300), (const char *)m->payload,
+                     m->len > 300 ? "..." : "");
         return;
     }
     if (!ms_category_parse(primary, strlen(primary), &c) || s->routes->category[c] != t)
@@ -159,10 +167,15 @@ static void print_summary(const summary *s, unsigned long produced, double secs,
         printf("  %-34s %lu%s\n", s->routes->names[t], s->per_topic[t],
                t == s->routes->route[MS_ROUTE_MODERATION] ? "   <- moderation queue (2.3)"
                : t == s->routes->route[MS_ROUTE_URGENT]   ? "   <- urgent queue (2.22)"
-                                                          : "");
+               : t == s->routes->route[MS_ROUTE_REPEAT_OFFENDER]
+                   ? "   <- repeat offenders, for the Specialist (2.24)"
+                   : "");
     printf("\nexample decisions:\n");
     for (int i = 0; i < s->n_examples; i++)
         printf("%s\n", s->examples[i]);
+    if (s->repeat_example[0])
+        printf("\na repeat offender (review_for_block; nothing is blocked by mentionsift):\n  %s\n",
+               s->repeat_example);
 }
 
 /** @brief Input topic for a mention, by kind. */
