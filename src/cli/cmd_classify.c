@@ -17,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/codec.h"
 #include "core/engine.h"
 #include "match/ruleset.h"
@@ -53,13 +54,6 @@ static void usage(FILE *f)
             "Exit status: 0 when every record was classified, 3 when some were rejected,\n"
             "1 on I/O failure, 2 on a usage or rule-set error.\n",
             ms_cli_default_rules_dir());
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* JSON-escape arbitrary bytes for the reject record (invalid UTF-8 as \u00XX
@@ -113,7 +107,7 @@ static bool one(classify_run *r, ms_encoding enc, const char *data, size_t len,
         return true;
     }
     ms_buf_reset(&r->out);
-    r->ctx.classified_at_ms = now_ms();
+    r->ctx.classified_at_ms = ms_clock_wall_ms();
     if (r->out_enc == MS_ENC_PROTOBUF) {
         ms_buf pb;
         ms_buf_init(&pb);

@@ -27,6 +27,7 @@
 
 #include "cli/cli.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/codec.h"
 #include "core/log.h"
 #include "kafka/config.h"
@@ -73,13 +74,6 @@ static void usage(FILE *f)
             "  -k, --keep                 keep running after the replay until Ctrl-C\n"
             "  -h, --help                 this help\n",
             MS_SOURCE_DIR);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* What the viewer has seen on the output topics. */
@@ -388,20 +382,20 @@ int ms_cmd_demo(int argc, char **argv)
            cfg.n_input_topics > 2 ? cfg.input_topics[2] : "");
 
     summary s = {.routes = &routes};
-    double t0 = now_s(), last = t0;
-    while (demo_run && (keep || s.events < produced) && now_s() - t0 < 120) {
+    double t0 = ms_clock_mono_s(), last = t0;
+    while (demo_run && (keep || s.events < produced) && ms_clock_mono_s() - t0 < 120) {
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(viewer, 100);
         if (msg) {
             if (!msg->err)
                 observe(&s, msg);
             rd_kafka_message_destroy(msg);
         }
-        if (now_s() - last >= 1.0) {
-            print_summary(&s, produced, now_s() - t0, false);
-            last = now_s();
+        if (ms_clock_mono_s() - last >= 1.0) {
+            print_summary(&s, produced, ms_clock_mono_s() - t0, false);
+            last = ms_clock_mono_s();
         }
     }
-    print_summary(&s, produced, now_s() - t0, true);
+    print_summary(&s, produced, ms_clock_mono_s() - t0, true);
     if (st.http_port)
         printf("\nmetrics were served at http://127.0.0.1:%d/metrics\n", st.http_port);
     rc = s.events >= produced ? 0 : 1;

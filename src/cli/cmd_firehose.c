@@ -19,6 +19,7 @@
 
 #include "cli/cli.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/codec.h"
 #include "core/corpus.h"
 
@@ -59,13 +60,6 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
                 rd_kafka_message_status(msg) == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED
                     ? "possibly persisted"
                     : "not persisted");
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void firehose_usage(FILE *f)
@@ -194,12 +188,12 @@ int ms_cmd_firehose(int argc, char **argv)
         return 1;
     }
     install_signals();
-    double t0 = now_s(), last = t0;
+    double t0 = ms_clock_mono_s(), last = t0;
     unsigned long long sent = 0, failed = 0;
     while (fh_run && (count == 0 || sent < count)) {
         if (rate > 0) {
             double due = t0 + (double)sent / rate;
-            double now = now_s();
+            double now = ms_clock_mono_s();
             if (due > now) {
                 rd_kafka_poll(rk, (int)((due - now) * 1000) + 1);
                 continue;
@@ -227,9 +221,9 @@ int ms_cmd_firehose(int argc, char **argv)
         }
         sent++;
         rd_kafka_poll(rk, 0);
-        if (now_s() - last >= 1.0) {
-            fprintf(stderr, "firehose: %llu sent (%.0f/s)\n", sent, (double)sent / (now_s() - t0));
-            last = now_s();
+        if (ms_clock_mono_s() - last >= 1.0) {
+            fprintf(stderr, "firehose: %llu sent (%.0f/s)\n", sent, (double)sent / (ms_clock_mono_s() - t0));
+            last = ms_clock_mono_s();
         }
     }
     rd_kafka_resp_err_t fe = rd_kafka_flush(rk, 120000); /* brokers may be recovering */
@@ -239,7 +233,7 @@ int ms_cmd_firehose(int argc, char **argv)
      * as a real broker guarantees); librdkafka's mock cluster does not check
      * idempotent sequences, so there "delivered" is not proof of presence. */
     fprintf(stderr, "firehose: %llu sent to %s in %.2f s, %llu delivered, %llu failed%s\n", sent,
-            topic, now_s() - t0, dr.delivered, failed + dr.failed,
+            topic, ms_clock_mono_s() - t0, dr.delivered, failed + dr.failed,
             fe ? ", flush timed out" : "");
     ms_buf_free(&buf);
     ms_corpus_free(corpus);
@@ -351,9 +345,9 @@ int ms_cmd_mock_cluster(int argc, char **argv)
     fflush(stdout);
     if (fault_seconds > 0) {
         long counts[6] = {0};
-        double until = now_s() + fault_seconds;
+        double until = ms_clock_mono_s() + fault_seconds;
         sleep(2); /* let clients connect first */
-        for (int round = 0; fh_run && now_s() < until; round++) {
+        for (int round = 0; fh_run && ms_clock_mono_s() < until; round++) {
             inject_faults(mc, brokers, round, counts);
             /* running totals, so a reader stopped early still has them */
             fprintf(stderr,

@@ -23,6 +23,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/codec.h"
 #include "core/log.h"
 #include "decide/offenders.h"
@@ -50,20 +51,6 @@ struct ms_offenders_stage {
 };
 
 static const char *const stage_name = "offenders";
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /** @brief Stop the service: a permanent error the stage cannot retry. */
 static void stage_fail(ms_offenders_stage *st, const char *what, rd_kafka_resp_err_t err,
@@ -119,8 +106,8 @@ static void commit_delivered(ms_offenders_stage *st, int timeout_ms)
 {
     if (!st->dirty)
         return;
-    int64_t deadline = mono_ms() + timeout_ms;
-    while (atomic_load(&st->undelivered) > 0 && mono_ms() < deadline)
+    int64_t deadline = ms_clock_mono_ms() + timeout_ms;
+    while (atomic_load(&st->undelivered) > 0 && ms_clock_mono_ms() < deadline)
         rd_kafka_poll(st->producer, 50);
     if (atomic_load(&st->undelivered) > 0 || atomic_exchange(&st->delivery_failed, false))
         return;
@@ -168,7 +155,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     rd_kafka_topic_partition_list_t *committed = rd_kafka_topic_partition_list_copy(parts);
     rd_kafka_topic_partition_list_t *start = rd_kafka_topic_partition_list_copy(parts);
     rd_kafka_resp_err_t ce = rd_kafka_committed(rk, committed, CLIENT_TIMEOUT_MS);
-    int64_t from = wall_ms() - st->opt.window_ms;
+    int64_t from = ms_clock_wall_ms() - st->opt.window_ms;
     for (int i = 0; i < start->cnt; i++)
         start->elems[i].offset = from;
     rd_kafka_resp_err_t te = rd_kafka_offsets_for_times(rk, start, CLIENT_TIMEOUT_MS);
@@ -288,7 +275,7 @@ static void write_record(ms_offenders_stage *st, const rd_kafka_message_t *msg, 
                             .violations = count,
                             .threshold = st->opt.threshold,
                             .window_ms = st->opt.window_ms,
-                            .detected_at_ms = wall_ms(),
+                            .detected_at_ms = ms_clock_wall_ms(),
                             .offences = proof,
                             .n_offences = n};
     ms_buf_reset(&st->out);
@@ -347,9 +334,9 @@ static void process(ms_offenders_stage *st, rd_kafka_message_t *msg)
         rd_kafka_timestamp_type_t tt;
         int64_t at = rd_kafka_message_timestamp(msg, &tt);
         if (at < 0)
-            at = wall_ms();
+            at = ms_clock_wall_ms();
         /* a replay from the beginning reads violations the window has left */
-        uint32_t count = at < wall_ms() - st->opt.window_ms
+        uint32_t count = at < ms_clock_wall_ms() - st->opt.window_ms
                              ? 0
                              : ms_offenders_record(st->ledger, msg->key,
                                                    msg->key ? msg->key_len : 0, id.ptr, id.len,
@@ -467,7 +454,7 @@ void *ms_offenders_stage_main(void *arg)
     }
     ms_log(MS_LOG_INFO, stage_name, "reading the moderation topic", "topic", st->in_name,
            "output", st->s->cfg->route_topic[MS_ROUTE_REPEAT_OFFENDER], NULL);
-    int64_t last_commit = mono_ms();
+    int64_t last_commit = ms_clock_mono_ms();
     while (*st->s->run && !atomic_load(&st->s->failed)) {
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(st->consumer, 100);
         if (msg) {
@@ -481,9 +468,9 @@ void *ms_offenders_stage_main(void *arg)
             rd_kafka_message_destroy(msg);
         }
         rd_kafka_poll(st->producer, 0);
-        if (mono_ms() - last_commit >= COMMIT_INTERVAL_MS) {
+        if (ms_clock_mono_ms() - last_commit >= COMMIT_INTERVAL_MS) {
             commit_delivered(st, (int)st->s->cfg->shutdown_timeout_ms);
-            last_commit = mono_ms();
+            last_commit = ms_clock_mono_ms();
         }
     }
     commit_delivered(st, (int)st->s->cfg->shutdown_timeout_ms);

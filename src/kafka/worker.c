@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/codec.h"
 #include "core/engine.h"
 #include "core/log.h"
@@ -61,20 +62,6 @@ struct ms_worker {
     rd_kafka_topic_partition_list_t *txn_offsets;
     char txn_id[256];
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /**
  * @brief Stop the service on an error no retry can cure (kafka_errors.h).
@@ -163,7 +150,7 @@ static void on_complete(void *ctx, const ms_pending *p)
 {
     ms_worker *w = ctx;
     if (p->timestamp_ms > 0) {
-        int64_t d = wall_ms() - p->timestamp_ms;
+        int64_t d = ms_clock_wall_ms() - p->timestamp_ms;
         ms_metrics_observe_latency(w->m, d > 0 ? (uint64_t)d * 1000 : 0);
     }
 }
@@ -196,8 +183,8 @@ static void store_offsets(ms_worker *w)
 /** @brief Wait (bounded) for in-flight outputs, store and commit synchronously. */
 static void drain_and_commit(ms_worker *w, int timeout_ms)
 {
-    int64_t until = mono_ms() + timeout_ms;
-    while (ms_offsets_in_flight(w->offsets) > 0 && mono_ms() < until) {
+    int64_t until = ms_clock_mono_ms() + timeout_ms;
+    while (ms_offsets_in_flight(w->offsets) > 0 && ms_clock_mono_ms() < until) {
         rd_kafka_flush(w->producer, 100);
         ms_offsets_advance(w->offsets, on_complete, w);
     }
@@ -493,7 +480,7 @@ static void process(ms_worker *w, rd_kafka_message_t *msg)
                 atomic_fetch_add_explicit(&w->m->events_category[c], 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&w->m->primary_category[v->primary], 1, memory_order_relaxed);
         ms_buf_reset(&w->out);
-        w->ctx.classified_at_ms = wall_ms();
+        w->ctx.classified_at_ms = ms_clock_wall_ms();
         if (!ms_encode_classified(&w->out, cfg->output_encoding, &w->ctx, &m, v) ||
             !ms_buf_ok(&w->out)) {
             dead_letter(w, msg, p, "could not encode the classified event");
@@ -790,7 +777,7 @@ static void eos_main(ms_worker *w)
                 }
                 w->in_txn = true;
                 batch = 0;
-                batch_start = mono_ms();
+                batch_start = ms_clock_mono_ms();
             }
             process(w, msg);
             const char *topic = rd_kafka_topic_name(msg->rkt);
@@ -807,7 +794,7 @@ static void eos_main(ms_worker *w)
             rd_kafka_message_destroy(msg);
         rd_kafka_poll(w->producer, 0);
         if (w->in_txn && (w->txn_failed || batch >= EOS_BATCH ||
-                          mono_ms() - batch_start >= EOS_BATCH_MS))
+                          ms_clock_mono_ms() - batch_start >= EOS_BATCH_MS))
             eos_commit(w);
     }
     if (w->in_txn)
@@ -837,7 +824,7 @@ void *ms_worker_main(void *arg)
             rd_kafka_message_destroy(msg);
         }
         rd_kafka_poll(w->producer, 0);
-        int64_t now = mono_ms();
+        int64_t now = ms_clock_mono_ms();
         if (now - w->last_store_ms >= 50) {
             store_offsets(w);
             handle_rewinds(w);
