@@ -277,7 +277,7 @@ static bool ms_json_check_value(const ms_json_doc *d, int i, int depth, int *nex
         }
         if (ms_json_tok_begin(&d->tok[j]) != p)
             return ms_json_fail(d->err, "byte %zu: expected a value", p);
-        int after;
+        int after = 0; /* set by the call on success */
         if (!ms_json_check_value(d, j, depth + 1, &after))
             return false;
         p = ms_json_tok_after(&d->tok[j]);
@@ -774,7 +774,7 @@ bool ms_json_decode_mention(ms_json_decoder *dec, const char *js, size_t len,
     d.ntok = ntok;
     if (ntok < 1 || d.tok[0].type != JSMN_OBJECT)
         return ms_json_fail(err, "top level is not an object");
-    int next;
+    int next = 0; /* set by the call on success */
     if (!ms_json_check_value(&d, 0, 0, &next))
         return false;
     size_t trail = ms_json_skip_ws(&d, (size_t)d.tok[0].end);

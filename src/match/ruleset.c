@@ -1396,9 +1396,9 @@ static const char *const gate_name[MS_GATES] = {"raw-digit", "raw-at"};
 static bool cache_file_read(const char *dir, const char *key, const char *which, ms_buf *b)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s.%s.hsdb", dir, key, which);
     ms_buf_init(b);
-    if (ms_buf_read_file(b, path, 0) != 0) {
+    int n = snprintf(path, sizeof path, "%s/%s.%s.hsdb", dir, key, which);
+    if (n < 0 || (size_t)n >= sizeof path || ms_buf_read_file(b, path, 0) != 0) {
         ms_buf_free(b);
         return false;
     }
