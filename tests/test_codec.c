@@ -26,6 +26,7 @@
 #include <jsmn.h>
 
 #include "core/codec.h"
+#include "decide/offenders.h"
 #include "mention.pb-c.h"
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -1074,6 +1075,64 @@ static void test_classified_protobuf(void **state)
     ms_buf_free(&pb);
 }
 
+/* A RepeatOffender record (2.24), both encodings: exact JSON (escapes, the
+ * rule list split into an array) and a protobuf that unpacks to the same. */
+static void test_repeat_offender(void **state)
+{
+    (void)state;
+    ms_offence off[2] = {{.event_id = "e-1", .rules = "profanity.strong,hate.racism", .at_ms = 5},
+                         {.event_id = "e\"2", .rules = "", .at_ms = 7}};
+    ms_repeat_offender r = {.author_id = S("a\nb"), .violations = 2, .threshold = 2,
+                            .window_ms = 1000, .detected_at_ms = 9, .offences = off,
+                            .n_offences = 2};
+    ms_buf out;
+    ms_buf_init(&out);
+    assert_true(ms_encode_repeat_offender(&out, MS_ENC_JSON, &r));
+    ms_buf_terminate(&out);
+    assert_string_equal(
+        out.data,
+        "{\"author_id\":\"a\\nb\",\"violations\":2,\"threshold\":2,\"window_ms\":1000,"
+        "\"action\":\"review_for_block\",\"clause\":\"2.24\",\"offences\":["
+        "{\"event_id\":\"e-1\",\"at\":5,\"rules\":[\"profanity.strong\",\"hate.racism\"]},"
+        "{\"event_id\":\"e\\\"2\",\"at\":7,\"rules\":[]}],\"detected_at\":9}");
+
+    ms_buf_reset(&out);
+    assert_true(ms_encode_repeat_offender(&out, MS_ENC_PROTOBUF, &r));
+    Mentionsift__RepeatOffender *p =
+        mentionsift__repeat_offender__unpack(NULL, out.len, (uint8_t *)out.data);
+    assert_non_null(p);
+    assert_string_equal(p->author_id, "a\nb");
+    assert_int_equal(p->violations, 2);
+    assert_int_equal(p->window_ms, 1000);
+    assert_string_equal(p->action, "review_for_block");
+    assert_string_equal(p->clause, "2.24");
+    assert_int_equal(p->n_offences, 2);
+    assert_string_equal(p->offences[0]->event_id, "e-1");
+    assert_int_equal(p->offences[0]->n_rules, 2);
+    assert_string_equal(p->offences[0]->rules[1], "hate.racism");
+    assert_int_equal(p->offences[1]->n_rules, 0);
+    assert_int_equal(p->offences[1]->at, 7);
+    assert_int_equal(p->detected_at, 9);
+    mentionsift__repeat_offender__free_unpacked(p, NULL);
+
+    /* proto3 strings must be UTF-8: bytes from a key that are not become '?' */
+    ms_buf_reset(&out);
+    r.author_id = S("a\xff" "b");
+    assert_true(ms_encode_repeat_offender(&out, MS_ENC_PROTOBUF, &r));
+    p = mentionsift__repeat_offender__unpack(NULL, out.len, (uint8_t *)out.data);
+    assert_non_null(p);
+    assert_string_equal(p->author_id, "a?b");
+    mentionsift__repeat_offender__free_unpacked(p, NULL);
+
+    /* offences promised but missing are refused, `out` unchanged */
+    size_t len = out.len;
+    r.offences = NULL;
+    assert_false(ms_encode_repeat_offender(&out, MS_ENC_JSON, &r));
+    assert_false(ms_encode_repeat_offender(&out, MS_ENC_PROTOBUF, &r));
+    assert_int_equal(out.len, len);
+    ms_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1092,6 +1151,7 @@ int main(void)
         cmocka_unit_test(test_classified_json),
         cmocka_unit_test(test_classified_json_exact),
         cmocka_unit_test(test_classified_protobuf),
+        cmocka_unit_test(test_repeat_offender),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

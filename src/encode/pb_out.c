@@ -34,6 +34,7 @@
 #include "match/ruleset.h"
 #include "mention.pb-c.h"
 
+#include "core/utf8.h"
 #include "decide/offenders.h"
 #include "encode/pb_out.h"
 
@@ -267,6 +268,24 @@ bool ms_pb_encode_classified(ms_buf *out, const ms_encode_ctx *ctx, const ms_men
     return ms_pb_pack(out, &st, &c.base, &mm, &au);
 }
 
+/**
+ * @brief Replace each byte of `s` that does not start a valid UTF-8
+ * sequence with '?': proto3 strings must be UTF-8, and a record's key and
+ * headers, where these strings come from, are any bytes.
+ */
+static void ms_pb_utf8_clean(char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        size_t k = ms_utf8_len((const unsigned char *)s + i, n - i);
+        if (k == 0) {
+            s[i++] = '?';
+        } else {
+            i += k;
+        }
+    }
+}
+
 /** @brief Append one RepeatOffender record as protobuf to `out`. */
 bool ms_pb_encode_repeat_offender(ms_buf *out, const ms_repeat_offender *r)
 {
@@ -275,19 +294,24 @@ bool ms_pb_encode_repeat_offender(ms_buf *out, const ms_repeat_offender *r)
     Mentionsift__Offence off[MS_OFFENCES_KEPT];
     Mentionsift__Offence *offp[MS_OFFENCES_KEPT];
     char rules[MS_OFFENCES_KEPT][MS_OFFENCE_RULES_MAX + 1];
+    char ids[MS_OFFENCES_KEPT][MS_OFFENCE_ID_MAX + 1];
     char *rulep[MS_OFFENCES_KEPT][MAX_RULES];
     char author[MS_OFFENDER_ID_MAX + 1];
     size_t an = r->author_id.len < MS_OFFENDER_ID_MAX ? r->author_id.len : MS_OFFENDER_ID_MAX;
     if (an)
         memcpy(author, r->author_id.ptr, an);
     author[an] = '\0';
+    ms_pb_utf8_clean(author);
     size_t n = r->n_offences < MS_OFFENCES_KEPT ? r->n_offences : MS_OFFENCES_KEPT;
     for (size_t i = 0; i < n; i++) {
         mentionsift__offence__init(&off[i]);
-        off[i].event_id = (char *)r->offences[i].event_id;
+        snprintf(ids[i], sizeof ids[i], "%s", r->offences[i].event_id);
+        ms_pb_utf8_clean(ids[i]);
+        off[i].event_id = ids[i];
         off[i].at = r->offences[i].at_ms;
         /* the comma-separated list, cut in place in a copy */
         snprintf(rules[i], sizeof rules[i], "%s", r->offences[i].rules);
+        ms_pb_utf8_clean(rules[i]);
         size_t k = 0;
         for (char *p = rules[i]; *p && k < MAX_RULES;) {
             rulep[i][k++] = p;
