@@ -49,6 +49,7 @@ struct ms_metrics {
     char *version;
     char **topics;
     size_t n_topics;
+    int offenders_topic;
     char **rule_ids;
     size_t n_rules;
     const uint64_t *const *rule_counts; /* borrowed: filled in after creation */
@@ -95,11 +96,13 @@ ms_metrics *ms_metrics_new(int n_workers, const ms_metrics_info *info)
     if (!m->slots)
         goto fail;
     memset(m->slots, 0, bytes); /* all-zero is a valid lock-free atomic zero */
+    m->offenders_topic = -1;
     m->version = dup_or_empty(info ? info->ruleset_version : NULL);
     if (!m->version)
         goto fail;
     if (info) {
         m->n_topics = info->n_topics < MS_MAX_TOPICS ? info->n_topics : MS_MAX_TOPICS;
+        m->offenders_topic = info->offenders_topic;
         if (!(m->topics = dup_strings(info->topic_names, m->n_topics)))
             goto fail;
         if (info->rule_ids && info->n_rules) {
@@ -241,7 +244,8 @@ void ms_metrics_render(ms_metrics *m, ms_buf *out)
     head(out, "mentionsift_events_out_total", "counter", "Events produced, by output topic.");
     for (size_t t = 0; t < m->n_topics; t++)
         labelled(out, "mentionsift_events_out_total", "topic", m->topics[t],
-                 SUM(m, events_out_topic[t]));
+                 SUM(m, events_out_topic[t]) +
+                     ((int)t == m->offenders_topic ? atomic_load(&m->offenders.alerts) : 0));
 
     head(out, "mentionsift_labels_total", "counter",
          "Labels given, by category (an event can have several).");

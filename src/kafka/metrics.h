@@ -56,6 +56,7 @@ typedef struct ms_metrics_info {
     const char *ruleset_version;
     const char *const *topic_names;   /* index -> output topic name */
     size_t n_topics;
+    int offenders_topic;              /* index written by the offenders stage, or -1 */
     const uint64_t *const *rule_counts; /* per worker, per rule; may be NULL */
     const char *const *rule_ids;
     size_t n_rules;

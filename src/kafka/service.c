@@ -95,6 +95,9 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run, volatile in
     ms_metrics_info info = {.ruleset_version = ms_ruleset_version(s.rules),
                             .topic_names = s.routes.names,
                             .n_topics = s.routes.n,
+                            .offenders_topic = cfg->offenders_enabled && !cfg->passthrough
+                                                   ? s.routes.route[MS_ROUTE_REPEAT_OFFENDER]
+                                                   : -1,
                             .rule_counts = counts,
                             .rule_ids = rule_ids,
                             .n_rules = n_rules};
