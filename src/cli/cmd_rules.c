@@ -1,7 +1,8 @@
 /*
  * cmd_rules.c - `mentionsift rules check [DIR]`: validates and compiles a
- * rule set without the cache, reports every error as file:line, and on
- * success prints pattern counts, database sizes and compile time.
+ * rule set without the cache, reports every error as file:line, runs the
+ * rule authors' examples through the engine, and on success prints pattern
+ * counts, database sizes, compile time and how many examples passed.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,13 +10,15 @@
 
 #include "cli/cli.h"
 #include "core/buf.h"
+#include "core/rule_examples.h"
 #include "match/ruleset.h"
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: mentionsift rules check [DIR]\n"
                "\n"
-               "Validates and compiles the rule set in DIR (default: %s).\n"
+               "Validates and compiles the rule set in DIR (default: %s), then checks\n"
+               "every rule's examples (examples: match: / no_match:) with the engine.\n"
                "Every problem is printed as 'file:line: message'; exit status 2 if any.\n",
             ms_cli_default_rules_dir());
 }
@@ -47,6 +50,17 @@ int ms_cmd_rules(int argc, char **argv)
         ms_buf_free(&errors);
         return 2;
     }
+    ms_rule_examples_result ex;
+    ms_buf_reset(&errors);
+    if (!ms_rule_examples_check(rs, &errors, &ex) || ex.failed) {
+        ms_buf_terminate(&errors);
+        fprintf(stderr, "%s", errors.data ? errors.data : "");
+        fprintf(stderr, "rules check: %s: FAILED: %u of %u examples failed\n", dir, ex.failed,
+                ex.checked);
+        ms_ruleset_free(rs);
+        ms_buf_free(&errors);
+        return 2;
+    }
     const ms_ruleset_stats *st = ms_ruleset_stats_get(rs);
     uint32_t per_cat[MS_CAT_COUNT] = {0};
     for (uint32_t i = 0; i < ms_ruleset_rule_count(rs); i++)
@@ -60,6 +74,7 @@ int ms_cmd_rules(int argc, char **argv)
     printf("  database size    words %zu bytes, raw %zu bytes\n", st->words_db_bytes,
            st->raw_db_bytes);
     printf("  compile time     %.3f s\n", st->compile_seconds);
+    printf("  examples         %u checked, all as their rules say\n", ex.checked);
     printf("  rules per category:");
     for (int c = 0; c < MS_CAT_COUNT; c++)
         if (per_cat[c])

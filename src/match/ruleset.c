@@ -746,7 +746,64 @@ static float parse_float(loader *L, yaml_node_t *n, const char *file, const char
 
 static const char *const rule_keys[] = {"id", "category", "clause", "description", "action",
                                         "weight", "view", "list", "patterns", "flags",
-                                        "urgency", "pii", "validate", "all_of", NULL};
+                                        "urgency", "pii", "validate", "all_of", "examples",
+                                        NULL};
+
+/** @brief Keep one example of rule `ri`. */
+static void add_example(loader *L, uint32_t ri, const char *text, bool should_match,
+                        const char *file, int line)
+{
+    ms_ruleset *rs = L->rs;
+    if (rs->n_examples == rs->cap_examples) {
+        uint32_t cap = rs->cap_examples ? rs->cap_examples * 2 : 64;
+        ms_rule_example *e = realloc(rs->examples, cap * sizeof *e);
+        if (!e) {
+            report(L, file, line, "out of memory");
+            return;
+        }
+        rs->examples = e;
+        rs->cap_examples = cap;
+    }
+    const char *kept = keep(L, text, strlen(text));
+    if (!kept) {
+        report(L, file, line, "out of memory");
+        return;
+    }
+    rs->examples[rs->n_examples++] = (ms_rule_example){ri, kept, should_match, file, line};
+}
+
+/* examples: { match: [text, ...], no_match: [text, ...] } */
+static void load_examples(loader *L, yaml_document_t *d, yaml_node_t *ex, uint32_t ri,
+                          const char *file)
+{
+    static const char *const keys[] = {"match", "no_match", NULL};
+    const char *id = L->rs->rules[ri].id;
+    if (ex->type != YAML_MAPPING_NODE) {
+        report(L, file, line_of(ex), "rule '%s': examples must be a mapping with match: and/or "
+               "no_match: lists", id);
+        return;
+    }
+    if (!check_keys(L, file, d, ex, keys))
+        return;
+    for (int k = 0; keys[k]; k++) {
+        yaml_node_t *list = map_get(d, ex, keys[k]);
+        if (!list)
+            continue;
+        if (list->type != YAML_SEQUENCE_NODE) {
+            report(L, file, line_of(list), "rule '%s': examples %s: must be a list of texts", id,
+                   keys[k]);
+            continue;
+        }
+        for (yaml_node_item_t *it = list->data.sequence.items.start;
+             it < list->data.sequence.items.top; it++) {
+            yaml_node_t *t = yaml_document_get_node(d, *it);
+            if (!scalar(t) || !*scalar(t))
+                report(L, file, line_of(t), "rule '%s': an example must be a non-empty text", id);
+            else
+                add_example(L, ri, scalar(t), k == 0, file, line_of(t));
+        }
+    }
+}
 
 static void load_rule(loader *L, yaml_document_t *d, yaml_node_t *n, const char *file)
 {
@@ -872,6 +929,9 @@ static void load_rule(loader *L, yaml_document_t *d, yaml_node_t *n, const char 
     }
     if (!ok)
         return;
+    yaml_node_t *ex = map_get(d, n, "examples");
+    if (ex)
+        load_examples(L, d, ex, ri, file);
 
     yaml_node_t *list = map_get(d, n, "list");
     yaml_node_t *pats = map_get(d, n, "patterns");
@@ -1571,6 +1631,13 @@ static bool keep_regexes(loader *L)
     return true;
 }
 
+uint32_t ms_ruleset_example_count(const ms_ruleset *rs) { return rs->n_examples; }
+
+const ms_rule_example *ms_ruleset_example_at(const ms_ruleset *rs, uint32_t i)
+{
+    return i < rs->n_examples ? &rs->examples[i] : NULL;
+}
+
 uint32_t ms_ruleset_regex_count(const ms_ruleset *rs) { return rs->n_regex; }
 
 const ms_ruleset_regex *ms_ruleset_regex_at(const ms_ruleset *rs, uint32_t i)
@@ -1781,6 +1848,7 @@ void ms_ruleset_free(ms_ruleset *rs)
     hs_free_database(rs->words_re_db);
     free(rs->words_re_pat);
     free(rs->regex);
+    free(rs->examples);
     free_each(rs->words_som_db, rs->n_words_som_pat);
     free_each(rs->raw_som_db, rs->n_raw_som_pat);
     free(rs->words_som_pat);

@@ -120,6 +120,21 @@ typedef struct ms_ruleset_regex {
     int line;
 } ms_ruleset_regex;
 
+/* An example a rule author wrote beside a rule (examples: match: [...],
+ * no_match: [...]): a text the rule's patterns must, or must not, match.
+ * `mentionsift rules check` runs them through the engine (see
+ * core/rule_examples.h). For a vip_author rule the text is a handle. */
+typedef struct ms_rule_example {
+    uint32_t rule;
+    const char *text;
+    bool should_match;
+    const char *file;
+    int line;
+} ms_rule_example;
+
+uint32_t ms_ruleset_example_count(const ms_ruleset *rs);
+const ms_rule_example *ms_ruleset_example_at(const ms_ruleset *rs, uint32_t i);
+
 uint32_t ms_ruleset_regex_count(const ms_ruleset *rs);
 const ms_ruleset_regex *ms_ruleset_regex_at(const ms_ruleset *rs, uint32_t i);
 

@@ -120,6 +120,10 @@ struct ms_ruleset {
     } *vip;
     uint32_t n_vip;
 
+    /* The rule authors' examples (ms_ruleset_example_at). */
+    ms_rule_example *examples;
+    uint32_t n_examples, cap_examples;
+
     /* The regular expressions, for measuring tools (ms_ruleset_regex_at). */
     ms_ruleset_regex *regex;
     uint32_t n_regex;
