@@ -19,6 +19,7 @@
 #include "core/engine.h"
 #include "decide/decide.h"
 #include "match/ruleset.h"
+#include "score/pii.h"
 
 static ms_ruleset *rs;
 static ms_engine *eng;
@@ -245,6 +246,36 @@ static void test_personal_information(void **state)
     ms_buf_free(&out);
 }
 
+/* A UK number written with the country code, +44 or 0044, often keeps the
+ * trunk 0 in brackets: "+44 (0)7700 900123". Behind the prefix the national
+ * number has 9 or 10 digits, as behind the trunk 0 of "07700 900123". */
+static void test_phone_country_code(void **state)
+{
+    static const char *const valid[] = {
+        "07700 900123",       "07700900123",       "+44 7700 900123", "+447700900123",
+        "+44 (0)7700 900123", "+44(0)7700900123",  "0044 7700 900123", "0044 (0)7700 900123",
+        "+44 (0)121 496 0000", "0044 121 496 0000", "0121 496 0000",   "(0121) 496 0123",
+    };
+    static const char *const invalid[] = {
+        "077009001234",         /* 11 digits after the trunk 0 */
+        "+44 (0)7700 9001234",  /* 11 after +44 (0) */
+        "0044 7700 9001",       /* 8 after 0044 */
+        "+33 7700 900123",      /* not the UK */
+        "+44 (0)0121 496 000",  /* a national number never starts with 0 */
+        "7700 900123",          /* neither 0 nor +44 */
+    };
+    for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++)
+        if (!ms_pii_valid_uk_phone(valid[i], strlen(valid[i])))
+            fail_msg("\"%s\" rejected", valid[i]);
+    for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++)
+        if (ms_pii_valid_uk_phone(invalid[i], strlen(invalid[i])))
+            fail_msg("\"%s\" accepted", invalid[i]);
+    expect_redaction("call me on +44 (0)7700 900123 after 6", MS_PII_PHONE,
+                     "+44 (0)7700 900123");
+    expect_redaction("from abroad 0044 7700 900123", MS_PII_PHONE, "0044 7700 900123");
+    expect_redaction("work: +44 (0)121 496 0000", MS_PII_PHONE, "+44 (0)121 496 0000");
+}
+
 /* The raw view's main database holds looser detectors (leading \b and open
  * runs trimmed, ruleset.c); the exact pattern decides. Text the detector
  * alone would accept must stay unlabelled, and spans must stay exact. */
@@ -371,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_service_categories),
         cmocka_unit_test(test_priority_public_first),
         cmocka_unit_test(test_personal_information),
+        cmocka_unit_test(test_phone_country_code),
         cmocka_unit_test(test_raw_detectors_stay_exact),
         cmocka_unit_test(test_evidence_spans_in_original),
         cmocka_unit_test(test_hostile_text),

@@ -42,18 +42,42 @@ bool ms_pii_valid_ni_number(const char *s, size_t n)
     return true;
 }
 
+/*
+ * A UK number is a national significant number (NSN) of 9 or 10 digits,
+ * never starting with 0, written either with the trunk prefix 0
+ * (07700 900123, 0121 496 0000) or with the country code 44 after '+' or
+ * '00' (+44 7700 900123, 0044 7700 900123). With the country code people
+ * often keep the trunk 0 as well, usually in brackets: +44 (0)7700 900123,
+ * +44 (0)121 496 0000; that 0 is not part of the NSN.
+ */
 bool ms_pii_valid_uk_phone(const char *s, size_t n)
 {
-    size_t digits = 0;
-    bool intl = false;
+    char d[24];
+    size_t nd = 0;
+    bool plus = false;
     for (size_t i = 0; i < n; i++) {
-        if (isdigit((unsigned char)s[i]))
-            digits++;
-        else if (s[i] == '+')
-            intl = true;
+        unsigned char ch = (unsigned char)s[i];
+        if (isdigit(ch)) {
+            if (nd == sizeof d)
+                return false;
+            d[nd++] = (char)ch;
+        } else if (ch == '+' && nd == 0) {
+            plus = true;
+        }
     }
-    /* +44 7700 900123 has 12 digits including the country code 44 */
-    if (intl)
-        return digits == 12 || digits == 11;
-    return digits == 10 || digits == 11;
+    size_t k;
+    if (plus || (nd >= 4 && memcmp(d, "0044", 4) == 0)) {
+        k = plus ? 0 : 2;
+        if (nd < k + 2 || d[k] != '4' || d[k + 1] != '4')
+            return false;
+        k += 2;
+        if (k < nd && d[k] == '0') /* the trunk 0 kept: +44 (0)121 ... */
+            k++;
+    } else {
+        if (nd == 0 || d[0] != '0')
+            return false;
+        k = 1;
+    }
+    size_t nsn = nd - k;
+    return (nsn == 9 || nsn == 10) && d[k] != '0';
 }

@@ -12,7 +12,7 @@
 /** @brief True if s holds a valid NI number (HMRC prefix rules), spaces allowed. */
 bool ms_pii_valid_ni_number(const char *s, size_t n);
 
-/** @brief True if s holds a plausible UK phone number: 10 or 11 national digits. */
+/** @brief True if s holds a plausible UK phone number: 9 or 10 digits after the leading 0, +44 or 0044 (a "(0)" after the country code ignored). */
 bool ms_pii_valid_uk_phone(const char *s, size_t n);
 
 #endif
