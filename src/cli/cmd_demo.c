@@ -237,6 +237,14 @@ int ms_cmd_demo(int argc, char **argv)
     ms_config cfg;
     ms_buf errors;
     ms_buf_init(&errors);
+    /* On the mock cluster a worker whose SyncGroup reaches the coordinator
+     * after the leader's gets INVALID_REQUEST and rejoins, and the mock then
+     * waits session.timeout.ms - 1 s before it completes the rebalance
+     * (librdkafka rdkafka_mock_cgrp.c): with the default 45 s, two such
+     * stalls outlast the demo. A short session keeps each to a few seconds.
+     * The environment still wins (setenv does not overwrite). */
+    if (!bootstrap && setenv("MENTIONSIFT_KAFKA_CONSUMER_SESSION_TIMEOUT_MS", "6000", 0) != 0)
+        fprintf(stderr, "demo: setenv: %s\n", strerror(errno));
     if (!ms_config_load(&cfg, NULL, environ, &errors)) {
         ms_buf_terminate(&errors);
         fprintf(stderr, "%sdemo: invalid configuration in the environment\n",
