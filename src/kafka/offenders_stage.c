@@ -219,7 +219,20 @@ static ms_str header(rd_kafka_headers_t *h, const char *name)
     return (ms_str){v, n};
 }
 
-/** @brief Whether a comma-separated category list names a House Rules ground. */
+/*
+ * The House Rules grounds that count toward blocking. Personal information
+ * (2.2, 2.27) is mostly tenants posting their own phone number or address:
+ * the answer is to redact and ask them to use the inbox, not to block them.
+ * Misinformation is flagged for review and never decided alone, so an
+ * unconfirmed flag is no violation to count either.
+ */
+static bool counts_as_violation(ms_category c)
+{
+    return c < MS_CAT_HOUSE_RULES_END && c != MS_CAT_PERSONAL_INFO &&
+           c != MS_CAT_MISINFORMATION;
+}
+
+/** @brief Whether a comma-separated category list names a ground that counts. */
 static bool names_house_rule(ms_str cats)
 {
     const char *p = cats.ptr, *end = cats.ptr + cats.len;
@@ -227,7 +240,7 @@ static bool names_house_rule(ms_str cats)
         const char *comma = memchr(p, ',', (size_t)(end - p));
         size_t n = comma ? (size_t)(comma - p) : (size_t)(end - p);
         ms_category c;
-        if (ms_category_parse(p, n, &c) && c < MS_CAT_HOUSE_RULES_END)
+        if (ms_category_parse(p, n, &c) && counts_as_violation(c))
             return true;
         p += n + 1;
     }
@@ -235,9 +248,10 @@ static bool names_house_rule(ms_str cats)
 }
 
 /**
- * @brief Copy into `out` the House Rules rule ids of a comma-separated
- * list (the proof names what broke the rules, not the complaint or
- * question cues the same event had). Returns the length.
+ * @brief Copy into `out` the rule ids of a comma-separated list whose
+ * grounds count (the proof names what broke the rules, not the complaint,
+ * question or personal-information cues the same event had). Returns the
+ * length.
  */
 static size_t house_rule_ids(const ms_ruleset *rs, ms_str list, char *out, size_t cap)
 {
@@ -249,7 +263,7 @@ static size_t house_rule_ids(const ms_ruleset *rs, ms_str list, char *out, size_
         size_t n = comma ? (size_t)(comma - p) : (size_t)(end - p);
         for (uint32_t i = 0; i < ms_ruleset_rule_count(rs); i++) {
             const ms_rule *r = ms_ruleset_rule(rs, i);
-            if (r->category < MS_CAT_HOUSE_RULES_END && strlen(r->id) == n &&
+            if (counts_as_violation(r->category) && strlen(r->id) == n &&
                 memcmp(r->id, p, n) == 0) {
                 if (len + (len > 0) + n < cap) {
                     if (len)

@@ -20,7 +20,8 @@
 #   6. credentials never reach the logs;
 #   7. repeat offenders (2.24): an author's third House Rules violation
 #      puts one review_for_block record with the three as proof on the
-#      repeat_offender topic, an author with two gets none; after the
+#      repeat_offender topic, an author with two gets none, nor one who
+#      posts their own phone number three times; after the
 #      SIGTERM and restart of 3 the ledger is rebuilt from the moderation
 #      topic (no second record for the same three, and a fourth violation
 #      gives a record with four).
@@ -214,9 +215,13 @@ done > "$WORK/rep.jsonl"
 for i in 1 2; do
   printf '{"id":"twice-%s","platform":"facebook","kind":"public_comment","whg_owns_page":true,"author":{"id":"twice-%s"},"text":"you are all fucking useless, %s","created_at":%s}\n' "$i" "$RUN" "$i" "$now_ms"
 done >> "$WORK/rep.jsonl"
+# and three posts of a tenant's own phone number: redacted, never counted toward a block
+for i in 1 2 3; do
+  printf '{"id":"pi-%s","platform":"facebook","kind":"public_comment","whg_owns_page":true,"author":{"id":"pi-%s"},"text":"Please ring me back on 07700 900%s3 about my boiler","created_at":%s}\n' "$i" "$RUN" "$i" "$now_ms"
+done >> "$WORK/rep.jsonl"
 kcat -P -b "$BOOT" -t "$IN_M" "$WORK/rep.jsonl" -l 2>/dev/null
 n_sample=$(wc -l < "$SAMPLE")
-want=$((n_sample + 4 + 5))
+want=$((n_sample + 4 + 8))
 
 start_service "$WORK/a.yaml" "$WORK/a.log"
 got=$(wait_for_events "$want" 90 "$WORK/out1.tsv" "$svc")
@@ -335,12 +340,12 @@ repeat_records() { # want timeout_s
   done
 }
 check_repeat() { # want_records want_last_violations want_ids(comma-separated) label
-  python3 - "$WORK/rep.out" "troll-$RUN" "twice-$RUN" "$@" <<'EOF'
+  python3 - "$WORK/rep.out" "troll-$RUN" "twice-$RUN" "pi-$RUN" "$@" <<'EOF'
 import json, sys
-path, troll, twice, n, last, ids, label = sys.argv[1:]
+path, troll, twice, pi, n, last, ids, label = sys.argv[1:]
 recs = [l.rstrip("\n").split("\t", 1) for l in open(path) if "\t" in l]
 mine = [json.loads(p) for k, p in recs if k == troll]
-others = [k for k, p in recs if k == twice]
+others = [k for k, p in recs if k in (twice, pi)]
 ok = (len(mine) == int(n) and not others and mine[-1]["violations"] == int(last)
       and sorted(o["event_id"] for o in mine[-1]["offences"]) == sorted(ids.split(","))
       and mine[-1]["action"] == "review_for_block" and mine[-1]["clause"] == "2.24"
@@ -352,7 +357,7 @@ EOF
 }
 repeat_records 1 30
 check_repeat 1 3 rep-1,rep-2,rep-3 \
-  "repeat offender: the third violation gives one review_for_block record with the three as proof; two give none" ||
+  "repeat offender: the third violation gives one review_for_block record with the three as proof; two give none, nor three posts of one's own phone number" ||
   fails=$((fails + 1))
 
 # ---- 3: SIGTERM mid-stream, restart, nothing lost ------------------------
