@@ -165,7 +165,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                "ledger starts empty for these partitions",
                "error", rd_kafka_err2name(ce ? ce : te), "reason",
                rd_kafka_err2str(ce ? ce : te), NULL);
-    uint64_t replay = 0; /* known only when the start is an offset */
+    uint64_t replay = 0;  /* records to read again, where the start is an offset */
+    int from_beginning = 0; /* partitions read again from their beginning */
     for (int i = 0; i < parts->cnt; i++) {
         int64_t c = ce ? RD_KAFKA_OFFSET_INVALID : committed->elems[i].offset;
         /* no offset for the window's start: replay from the beginning (old
@@ -190,8 +191,9 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
              * from the beginning, where process() skips by time what the
              * window has left */
             parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+            from_beginning++;
         } else {
-            parts->elems[i].offset = w >= 0 && w < c ? w : c;
+            parts->elems[i].offset = w < c ? w : c;
             replay += (uint64_t)(c - parts->elems[i].offset);
         }
         if (!set_replay_until(st, parts->elems[i].partition, c))
@@ -203,10 +205,12 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     if (ae)
         ms_log(MS_LOG_ERROR, stage_name, "assign failed", "error", rd_kafka_err2name(ae),
                "reason", rd_kafka_err2str(ae), NULL);
-    char n[16], r[24];
+    char n[16], r[24], b[16];
     snprintf(n, sizeof n, "%d", parts->cnt);
     snprintf(r, sizeof r, "%" PRIu64, replay);
-    ms_log(MS_LOG_INFO, stage_name, "partitions assigned", "count", n, "replaying", r, NULL);
+    snprintf(b, sizeof b, "%d", from_beginning);
+    ms_log(MS_LOG_INFO, stage_name, "partitions assigned", "count", n, "replaying", r,
+           "replaying_from_beginning", b, NULL);
 }
 
 /** @brief A header's value as a string view; empty when absent. */
@@ -347,10 +351,11 @@ static void process(ms_offenders_stage *st, rd_kafka_message_t *msg)
                                           sizeof rules);
         rd_kafka_timestamp_type_t tt;
         int64_t at = rd_kafka_message_timestamp(msg, &tt);
+        int64_t now = ms_clock_wall_ms();
         if (at < 0)
-            at = ms_clock_wall_ms();
+            at = now;
         /* a replay from the beginning reads violations the window has left */
-        uint32_t count = at < ms_clock_wall_ms() - st->opt.window_ms
+        uint32_t count = at < now - st->opt.window_ms
                              ? 0
                              : ms_offenders_record(st->ledger, msg->key,
                                                    msg->key ? msg->key_len : 0, id.ptr, id.len,

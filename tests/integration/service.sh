@@ -217,7 +217,7 @@ for i in 1 2; do
 done >> "$WORK/rep.jsonl"
 # and three posts of a tenant's own phone number: redacted, never counted toward a block
 for i in 1 2 3; do
-  printf '{"id":"pi-%s","platform":"facebook","kind":"public_comment","whg_owns_page":true,"author":{"id":"pi-%s"},"text":"Please ring me back on 07700 900%s3 about my boiler","created_at":%s}\n' "$i" "$RUN" "$i" "$now_ms"
+  printf '{"id":"pi-%s","platform":"facebook","kind":"public_comment","whg_owns_page":true,"author":{"id":"pi-%s"},"text":"Please ring me back on 07700 90012%s about my boiler","created_at":%s}\n' "$i" "$RUN" "$i" "$now_ms"
 done >> "$WORK/rep.jsonl"
 kcat -P -b "$BOOT" -t "$IN_M" "$WORK/rep.jsonl" -l 2>/dev/null
 n_sample=$(wc -l < "$SAMPLE")
