@@ -17,6 +17,7 @@
  * Every mention is classified as a public comment on a whg page.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +190,14 @@ static int sentiment_set(ms_engine *e, const char *dir, const char *file)
 
 int main(int argc, char **argv)
 {
+    bool help = argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"));
+    if (help || argc > 3 || (argc > 1 && argv[1][0] == '-')) {
+        fprintf(help ? stdout : stderr,
+                "usage: accuracy [DATA_DIR] [RULES_DIR]\n"
+                "  DATA_DIR   the labelled sets (default: ../shared/data beside the source)\n"
+                "  RULES_DIR  the rule set to measure (default: the bundled rules/)\n");
+        return help ? 0 : 2;
+    }
     const char *data = argc > 1 ? argv[1] : MS_SOURCE_DIR "/../shared/data";
     const char *rules = argc > 2 ? argv[2] : MS_DEFAULT_RULES_DIR;
     ms_buf errors;

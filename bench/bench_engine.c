@@ -15,7 +15,8 @@
  *            decide;
  * and the engine's rate as a ratio of raw. It also counts heap allocations
  * made by mentionsift's code during the measured (warm) rounds (the binary
- * wraps malloc/calloc/realloc at link time) and prints per-rule hit counts.
+ * wraps malloc/calloc/realloc at link time), the raw scan split by
+ * database, and per-rule hit counts.
  * With --pattern-cost TOP it then lists the TOP regular expressions that
  * cost the most scanned alone, with their rule and file:line, for rule
  * authors deciding what to rewrite.
@@ -264,6 +265,50 @@ static double scan_cost(const char *expr, unsigned flags, const ms_str *texts, s
 }
 
 /*
+ * The raw scan split by database: the same loop as the raw path, one
+ * database at a time, so a rule author sees which database the floor is
+ * made of (words literals and lexicon, words regexes, raw, each gated one).
+ */
+static void db_cost(const ms_ruleset *rs, const corpus_mem *c, int rounds)
+{
+    const struct {
+        const char *name;
+        hs_database_t *db;
+    } dbs[] = {{"words", rs->words_db},
+               {"words_re", rs->words_re_db},
+               {"raw", rs->raw_db},
+               {"raw_digit", rs->raw_gated[MS_GATE_DIGIT].db},
+               {"raw_at", rs->raw_gated[MS_GATE_AT].db}};
+    printf("\nraw scan by database (1 thread, every text, best of %d rounds):\n", rounds);
+    double sum = 0;
+    for (size_t d = 0; d < sizeof dbs / sizeof dbs[0]; d++) {
+        if (!dbs[d].db)
+            continue;
+        hs_scratch_t *s = NULL;
+        if (hs_alloc_scratch(dbs[d].db, &s) != HS_SUCCESS) {
+            fprintf(stderr, "bench: %s: hs_alloc_scratch failed\n", dbs[d].name);
+            exit(1);
+        }
+        double best = -1;
+        for (int r = 0; r < rounds; r++) {
+            double t0 = now_s();
+            for (size_t i = 0; i < c->n; i++)
+                hs_scan(dbs[d].db, c->m[i].text.ptr, (unsigned)c->m[i].text.len, 0, s, nop,
+                        NULL);
+            double ns = (now_s() - t0) * 1e9 / (double)c->n;
+            if (best < 0 || ns < best)
+                best = ns;
+        }
+        hs_free_scratch(s);
+        size_t bytes = 0;
+        hs_database_size(dbs[d].db, &bytes);
+        printf("  %-10s %8.0f ns/event %10zu bytes\n", dbs[d].name, best, bytes);
+        sum += best;
+    }
+    printf("  %-10s %8.0f ns/event\n", "all", sum);
+}
+
+/*
  * Each regular expression compiled alone and scanned over what the engine
  * scans it over (the words view, or the original text of the mentions its
  * gate lets through), minus the cost of scanning the same texts with a
@@ -441,6 +486,7 @@ int main(int argc, char **argv)
         printf("%-8d %-8s %14.0f %10.1f %8.2f   (heap allocations while warm: %ld)\n", t,
                "engine", eng, eng * bpe / 1e6, eng / raw, a);
     }
+    db_cost(rs, &corpus, rounds);
     printf("\nper-rule hits (1 thread, %d rounds):\n", rounds + 1);
     for (uint32_t i = 0; i < ms_ruleset_rule_count(rs); i++)
         if (hits[i])
