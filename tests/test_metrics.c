@@ -1,8 +1,10 @@
 /*
  * test_metrics.c - the service's counters and their endpoint: Prometheus
  * names, labels and values summed over workers, cumulative histogram
- * buckets, readiness, and the HTTP server on a real loopback socket
- * (status codes, content types, 404 and 405).
+ * buckets, readiness, rule hits across a rule-set reload (workers on
+ * different rule sets, found by rule id), the reload counters, and the HTTP
+ * server on a real loopback socket (status codes, content types, 404 and
+ * 405).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -21,29 +23,69 @@
 
 #include "core/buf.h"
 #include "kafka/metrics.h"
+#include "match/ruleset.h"
 
 #define ADD(field, n) atomic_fetch_add_explicit(&(field), (n), memory_order_relaxed)
 
 static const char *const topics[] = {"whg.classified.complaint", "odd\"topic\\name"};
-static const char *const rule_ids[] = {"complaint.waiting", "repair.leak", "never.hit"};
 static uint64_t counts_w0[3] = {2, 0, 0};
 static uint64_t counts_w1[3] = {3, 1, 0};
-static const uint64_t *counts[2];
+
+/** @brief A rule set of one file whose rules are `ids`, each matching its own word. */
+static ms_ruleset *tiny_rules(const char *const *ids, int n)
+{
+    char dir[] = "/tmp/ms-metrics-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/ruleset.yaml", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("files: [r.yaml]\n", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/r.yaml", dir);
+    assert_non_null(f = fopen(path, "w"));
+    fputs("rules:\n", f);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "  - id: %s\n    category: complaint\n    list: w%d.txt\n", ids[i], i);
+    fclose(f);
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/w%d.txt", dir, i);
+        assert_non_null(f = fopen(path, "w"));
+        fprintf(f, "word%d\n", i);
+        fclose(f);
+    }
+    ms_ruleset_options opt = {.cache_dir = ""};
+    ms_ruleset *rs = ms_ruleset_load(dir, &opt, NULL);
+    assert_non_null(rs);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    return rs;
+}
+
+static ms_ruleset *rules_a; /* complaint.waiting, repair.leak, never.hit */
+
+static int setup(void **state)
+{
+    static const char *const ids[] = {"complaint.waiting", "repair.leak", "never.hit"};
+    rules_a = tiny_rules(ids, 3);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    ms_ruleset_free(rules_a);
+    return 0;
+}
 
 static ms_metrics *new_metrics(void)
 {
-    counts[0] = NULL; /* filled in after creation, as the service does */
-    counts[1] = NULL;
-    ms_metrics_info info = {.ruleset_version = "abc123",
-                            .topic_names = topics,
-                            .n_topics = 2,
-                            .rule_counts = counts,
-                            .rule_ids = rule_ids,
-                            .n_rules = 3};
+    ms_metrics_info info = {.ruleset_version = "abc123", .topic_names = topics, .n_topics = 2};
     ms_metrics *m = ms_metrics_new(2, &info);
     assert_non_null(m);
-    counts[0] = counts_w0;
-    counts[1] = counts_w1;
+    /* as the workers do once their engines exist */
+    ms_metrics_worker_rules(m, 0, rules_a, 1, counts_w0);
+    ms_metrics_worker_rules(m, 1, rules_a, 1, counts_w1);
     return m;
 }
 
@@ -144,6 +186,53 @@ static void test_counters(void **state)
     ms_metrics_free(bare);
     ms_metrics_free(m);
     assert_null(ms_metrics_new(-1, NULL));
+}
+
+/* During a reload worker 0 is on the new rule set (reordered, one rule
+ * gone, one new) while worker 1 is still on the old one. */
+static void test_rules_reload(void **state)
+{
+    static const char *const ids_b[] = {"repair.leak", "new.rule", "complaint.waiting"};
+    ms_ruleset *rules_b = tiny_rules(ids_b, 3);
+    ms_metrics *m = new_metrics();
+    uint64_t counts_a1[3] = {3, 1, 0}; /* worker 1, still on rules_a */
+    ms_metrics_worker_rules(m, 1, rules_a, 1, counts_a1);
+    char *t = render(m);
+    expect(t, "mentionsift_rules_reloads_total{result=\"ok\"} 0\n");
+    expect(t, "mentionsift_rules_reloads_total{result=\"failed\"} 0\n");
+    expect(t, "mentionsift_rules_last_reload_successful 1\n");
+    expect(t, "# TYPE mentionsift_rules_last_reload_success_timestamp_seconds gauge\n");
+    free(t);
+
+    ms_metrics_rules_reload(m, false, NULL);
+    t = render(m);
+    expect(t, "mentionsift_rules_reloads_total{result=\"failed\"} 1\n");
+    expect(t, "mentionsift_rules_last_reload_successful 0\n");
+    expect(t, "mentionsift_ruleset_info{version=\"abc123\"} 1\n");
+    free(t);
+
+    ms_metrics_rules_reload(m, true, "def456");
+    uint64_t counts_b0[3] = {7, 4, 20}; /* repair.leak, new.rule, complaint.waiting */
+    ms_metrics_worker_rules(m, 0, rules_b, 2, counts_b0);
+    t = render(m);
+    expect(t, "mentionsift_rules_reloads_total{result=\"ok\"} 1\n");
+    expect(t, "mentionsift_rules_last_reload_successful 1\n");
+    expect(t, "mentionsift_ruleset_info{version=\"def456\"} 1\n");
+    assert_null(strstr(t, "abc123"));
+    /* the newest rule set's ids; worker 1's counts found by id */
+    expect(t, "mentionsift_rule_hits_total{rule=\"complaint.waiting\"} 23\n");
+    expect(t, "mentionsift_rule_hits_total{rule=\"repair.leak\"} 8\n");
+    expect(t, "mentionsift_rule_hits_total{rule=\"new.rule\"} 4\n");
+    assert_null(strstr(t, "never.hit"));
+    free(t);
+
+    /* a worker that stops unregisters: its old array is never read again */
+    ms_metrics_worker_rules(m, 1, NULL, 0, NULL);
+    t = render(m);
+    expect(t, "mentionsift_rule_hits_total{rule=\"complaint.waiting\"} 20\n");
+    free(t);
+    ms_metrics_free(m);
+    ms_ruleset_free(rules_b);
 }
 
 static void test_histogram(void **state)
@@ -413,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_ready),     cmocka_unit_test(test_concurrent_scrape),
         cmocka_unit_test(test_http),
         cmocka_unit_test(test_http_bad_address),
+        cmocka_unit_test(test_rules_reload),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, setup, teardown);
 }

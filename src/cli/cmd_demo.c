@@ -55,7 +55,7 @@ typedef struct service_thread {
 static void *service_main(void *arg)
 {
     service_thread *st = arg;
-    st->rc = ms_service_run(st->cfg, &service_run, &st->http_port);
+    st->rc = ms_service_run(st->cfg, &service_run, NULL, &st->http_port);
     return NULL;
 }
 

@@ -3,6 +3,8 @@
  *
  * SIGINT or SIGTERM clears the one run flag; workers then drain their
  * in-flight outputs, commit and exit within processing.shutdown_timeout_ms.
+ * SIGHUP sets the reload flag: the rule directory is loaded again and, if
+ * it loads, the workers move to it without stopping (service.h).
  */
 #include <getopt.h>
 #include <signal.h>
@@ -18,12 +20,14 @@
 
 extern char **environ;
 
-static volatile sig_atomic_t run = 1;
+static volatile sig_atomic_t run = 1, reload = 0;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    run = 0;
+    if (sig == SIGHUP)
+        reload = 1;
+    else
+        run = 0;
 }
 
 static void usage(FILE *f)
@@ -34,6 +38,8 @@ static void usage(FILE *f)
             "Runs the Kafka service: consumes mentions, classifies them, produces to the\n"
             "category topics. Every setting has a default (see docker/mentionsift.yaml) and\n"
             "can be overridden by MENTIONSIFT_* environment variables.\n"
+            "SIGTERM or SIGINT drains, commits and exits; SIGHUP reloads the rule set\n"
+            "(kept running on the old rules if the new ones do not load).\n"
             "\n"
             "  -c, --config FILE   YAML configuration file\n"
             "      --check         validate the configuration, print it (secrets redacted), exit\n"
@@ -95,7 +101,8 @@ int ms_cmd_run(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    int rc = ms_service_run(&cfg, &run, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    int rc = ms_service_run(&cfg, &run, &reload, NULL);
     if (rc == MS_SERVICE_ABANDONED) {
         fflush(stderr);
         _exit(1); /* workers are still running: free nothing, run no exit handlers */

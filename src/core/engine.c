@@ -59,6 +59,11 @@ const uint64_t *ms_engine_rule_counts(const ms_engine *e)
     return ms_matcher_rule_counts(e->matcher);
 }
 
+void ms_engine_carry_counts(ms_engine *e, const ms_engine *from)
+{
+    ms_matcher_carry_counts(e->matcher, from->matcher);
+}
+
 /* Cut at most max bytes without splitting a UTF-8 sequence. */
 static uint32_t cut_utf8(const char *s, size_t len, uint32_t max)
 {

@@ -9,11 +9,15 @@
  *
  * Rule hit counts are the engines' own plain uint64_t arrays (no atomics on
  * the matcher's hot path); they are read here with __atomic_load_n(relaxed),
- * which on 64-bit targets is a plain aligned load and never tears. The
- * per-worker array pointers are filled in by the service after
- * ms_metrics_new (workers are created after the metrics), so the array of
- * pointers in ms_metrics_info is borrowed, not copied, and must outlive the
- * metrics. Everything else in the info (names, version) is copied.
+ * which on 64-bit targets is a plain aligned load and never tears. Each
+ * worker registers its array with the rule set it indexes
+ * (ms_metrics_worker_rules), again after a reload, under the rules lock that
+ * rendering holds: once a worker's call returns, no scrape reads its old
+ * array, so it may free the old engine. During a reload workers can be on
+ * different rule sets; hits are then reported by the ids of the newest one,
+ * each worker's count found by rule id. The version, the reload counters
+ * and timestamps live under the same lock; everything in the info (names,
+ * version) is copied.
  *
  * The latency histogram keeps one non-cumulative counter per bucket (an
  * observation increments exactly one); rendering accumulates them into
@@ -21,12 +25,15 @@
  */
 #include "kafka/metrics.h"
 
+#include <pthread.h>
 #include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/clock.h"
+#include "match/ruleset.h"
 
 const double ms_latency_bounds[MS_LATENCY_BUCKETS] = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
@@ -43,17 +50,27 @@ typedef struct metrics_slot {
     alignas(64) ms_worker_metrics m;
 } metrics_slot;
 
+/* What a worker's rule-hit array is indexed by. */
+typedef struct worker_rules {
+    const ms_ruleset *rs;
+    uint64_t generation;
+    const uint64_t *counts;
+} worker_rules;
+
 struct ms_metrics {
     int n_workers;
     metrics_slot *slots;
-    char *version;
     char **topics;
     size_t n_topics;
     int offenders_topic;
-    char **rule_ids;
-    size_t n_rules;
-    const uint64_t *const *rule_counts; /* borrowed: filled in after creation */
     ms_offenders_metrics offenders;
+    /* under rules_mu: */
+    pthread_mutex_t rules_mu;
+    char *version;
+    worker_rules *wrules;            /* per worker */
+    uint64_t reloads_ok, reloads_failed;
+    bool last_reload_ok;
+    int64_t last_reload_ok_ms;       /* the start-up load counts as one */
 };
 
 /** @brief strdup that maps NULL to "". */
@@ -97,20 +114,22 @@ ms_metrics *ms_metrics_new(int n_workers, const ms_metrics_info *info)
         goto fail;
     memset(m->slots, 0, bytes); /* all-zero is a valid lock-free atomic zero */
     m->offenders_topic = -1;
+    if (pthread_mutex_init(&m->rules_mu, NULL) != 0) {
+        free(m->slots);
+        free(m);
+        return NULL;
+    }
     m->version = dup_or_empty(info ? info->ruleset_version : NULL);
-    if (!m->version)
+    m->wrules = calloc((size_t)(n_workers ? n_workers : 1), sizeof *m->wrules);
+    if (!m->version || !m->wrules)
         goto fail;
+    m->last_reload_ok = true;
+    m->last_reload_ok_ms = ms_clock_wall_ms();
     if (info) {
         m->n_topics = info->n_topics < MS_MAX_TOPICS ? info->n_topics : MS_MAX_TOPICS;
         m->offenders_topic = info->offenders_topic;
         if (!(m->topics = dup_strings(info->topic_names, m->n_topics)))
             goto fail;
-        if (info->rule_ids && info->n_rules) {
-            m->n_rules = info->n_rules;
-            if (!(m->rule_ids = dup_strings(info->rule_ids, m->n_rules)))
-                goto fail;
-            m->rule_counts = info->rule_counts;
-        }
     }
     return m;
 fail:
@@ -124,9 +143,38 @@ void ms_metrics_free(ms_metrics *m)
         return;
     free(m->slots);
     free(m->version);
+    free(m->wrules);
     free_strings(m->topics, m->n_topics);
-    free_strings(m->rule_ids, m->n_rules);
+    pthread_mutex_destroy(&m->rules_mu);
     free(m);
+}
+
+void ms_metrics_worker_rules(ms_metrics *m, int worker, const ms_ruleset *rs,
+                             uint64_t generation, const uint64_t *counts)
+{
+    if (worker < 0 || worker >= m->n_workers)
+        return;
+    pthread_mutex_lock(&m->rules_mu);
+    m->wrules[worker] = (worker_rules){rs, generation, counts};
+    pthread_mutex_unlock(&m->rules_mu);
+}
+
+void ms_metrics_rules_reload(ms_metrics *m, bool ok, const char *version)
+{
+    pthread_mutex_lock(&m->rules_mu);
+    m->last_reload_ok = ok;
+    if (ok) {
+        m->reloads_ok++;
+        m->last_reload_ok_ms = ms_clock_wall_ms();
+        char *v = version ? strdup(version) : NULL;
+        if (v) {
+            free(m->version);
+            m->version = v;
+        }
+    } else {
+        m->reloads_failed++;
+    }
+    pthread_mutex_unlock(&m->rules_mu);
 }
 
 ms_offenders_metrics *ms_metrics_offenders(ms_metrics *m) { return m ? &m->offenders : NULL; }
@@ -224,16 +272,59 @@ static void labelled(ms_buf *out, const char *name, const char *label, const cha
     ms_buf_printf(out, "\"} %llu\n", (unsigned long long)v);
 }
 
-/** @brief Sum of one rule's hits over all workers (relaxed loads, no tearing). */
-static uint64_t rule_hits(const ms_metrics *m, size_t r)
+/** @brief Sum over all workers of the hits of rule `r` of `rs`, found by id
+ *  in a worker still on another rule set. rules_mu held. */
+static uint64_t rule_hits(const ms_metrics *m, const ms_ruleset *rs, uint32_t r)
 {
     uint64_t s = 0;
+    const char *id = ms_ruleset_rule(rs, r)->id;
     for (int w = 0; w < m->n_workers; w++) {
-        const uint64_t *counts = __atomic_load_n(&m->rule_counts[w], __ATOMIC_RELAXED);
-        if (counts)
-            s += __atomic_load_n(&counts[r], __ATOMIC_RELAXED);
+        const worker_rules *wr = &m->wrules[w];
+        if (!wr->rs || !wr->counts)
+            continue;
+        if (wr->rs == rs) {
+            s += __atomic_load_n(&wr->counts[r], __ATOMIC_RELAXED);
+            continue;
+        }
+        for (uint32_t k = 0; k < ms_ruleset_rule_count(wr->rs); k++)
+            if (strcmp(ms_ruleset_rule(wr->rs, k)->id, id) == 0) {
+                s += __atomic_load_n(&wr->counts[k], __ATOMIC_RELAXED);
+                break;
+            }
     }
     return s;
+}
+
+/** @brief The rule hits, by the ids of the newest rule set a worker is on, and the rule-set state. */
+static void render_rules(ms_metrics *m, ms_buf *out)
+{
+    pthread_mutex_lock(&m->rules_mu);
+    const worker_rules *newest = NULL;
+    for (int w = 0; w < m->n_workers; w++)
+        if (m->wrules[w].rs && (!newest || m->wrules[w].generation > newest->generation))
+            newest = &m->wrules[w];
+    if (newest && ms_ruleset_rule_count(newest->rs)) {
+        head(out, "mentionsift_rule_hits_total", "counter", "Pattern matches, by rule (one event can match a rule more than once).");
+        for (uint32_t r = 0; r < ms_ruleset_rule_count(newest->rs); r++)
+            labelled(out, "mentionsift_rule_hits_total", "rule",
+                     ms_ruleset_rule(newest->rs, r)->id, rule_hits(m, newest->rs, r));
+    }
+    head(out, "mentionsift_ruleset_info", "gauge", "The loaded rule set's version.");
+    labelled(out, "mentionsift_ruleset_info", "version", m->version, 1);
+    head(out, "mentionsift_rules_reloads_total", "counter",
+         "Rule set reloads asked for (SIGHUP), by result; a failed one keeps the running rules.");
+    labelled(out, "mentionsift_rules_reloads_total", "result", "ok", m->reloads_ok);
+    labelled(out, "mentionsift_rules_reloads_total", "result", "failed", m->reloads_failed);
+    scalar_metric(out, "mentionsift_rules_last_reload_successful", "gauge",
+                  "0 when the last reload failed (the previous rules still run), else 1.",
+                  m->last_reload_ok, true);
+    ms_buf_printf(out, "# HELP mentionsift_rules_last_reload_success_timestamp_seconds When "
+                       "the running rules were loaded.\n"
+                       "# TYPE mentionsift_rules_last_reload_success_timestamp_seconds gauge\n"
+                       "mentionsift_rules_last_reload_success_timestamp_seconds %lld.%03lld\n",
+                  (long long)(m->last_reload_ok_ms / 1000),
+                  (long long)(m->last_reload_ok_ms % 1000));
+    pthread_mutex_unlock(&m->rules_mu);
 }
 
 void ms_metrics_render(ms_metrics *m, ms_buf *out)
@@ -258,12 +349,7 @@ void ms_metrics_render(ms_metrics *m, ms_buf *out)
         labelled(out, "mentionsift_primary_total", "category", ms_category_name((ms_category)c),
                  SUM(m, primary_category[c]));
 
-    if (m->rule_counts && m->n_rules) {
-        head(out, "mentionsift_rule_hits_total", "counter", "Pattern matches, by rule (one event can match a rule more than once).");
-        for (size_t r = 0; r < m->n_rules; r++)
-            labelled(out, "mentionsift_rule_hits_total", "rule", m->rule_ids[r],
-                     rule_hits(m, r));
-    }
+    render_rules(m, out);
 
     scalar_metric(out, "mentionsift_deadletter_total", "counter",
                   "Events sent to the dead-letter topic.", (long long)SUM(m, deadletter), false);
@@ -316,8 +402,6 @@ void ms_metrics_render(ms_metrics *m, ms_buf *out)
                   (unsigned long long)(sum_us % 1000000));
     ms_buf_printf(out, "%s_count %llu\n", h, (unsigned long long)cum);
 
-    head(out, "mentionsift_ruleset_info", "gauge", "The loaded rule set's version.");
-    labelled(out, "mentionsift_ruleset_info", "version", m->version, 1);
     scalar_metric(out, "mentionsift_workers", "gauge", "Worker threads.", m->n_workers, true);
     scalar_metric(out, "mentionsift_ready", "gauge",
                   "1 once every worker has had a partition assignment.", ms_metrics_ready(m),

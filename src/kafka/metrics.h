@@ -57,9 +57,6 @@ typedef struct ms_metrics_info {
     const char *const *topic_names;   /* index -> output topic name */
     size_t n_topics;
     int offenders_topic;              /* index written by the offenders stage, or -1 */
-    const uint64_t *const *rule_counts; /* per worker, per rule; may be NULL */
-    const char *const *rule_ids;
-    size_t n_rules;
 } ms_metrics_info;
 
 /** @brief Metrics for `n_workers` workers; NULL on ENOMEM. */
@@ -67,6 +64,19 @@ ms_metrics *ms_metrics_new(int n_workers, const ms_metrics_info *info);
 void ms_metrics_free(ms_metrics *m);
 ms_worker_metrics *ms_metrics_worker(ms_metrics *m, int i);
 ms_offenders_metrics *ms_metrics_offenders(ms_metrics *m);
+
+/**
+ * @brief Worker `worker`'s rule-hit counts are now `counts`, indexed like
+ * the rules of `rs` (generation: ms_ruleset_live's). Both are borrowed until
+ * the worker's next call; once this returns no scrape reads the previous
+ * ones, so the worker may free them.
+ */
+struct ms_ruleset;
+void ms_metrics_worker_rules(ms_metrics *m, int worker, const struct ms_ruleset *rs,
+                             uint64_t generation, const uint64_t *counts);
+
+/** @brief Count a rule-set reload; on success `version` is the one now reported. */
+void ms_metrics_rules_reload(ms_metrics *m, bool ok, const char *version);
 
 /** @brief Record one end-to-end latency in microseconds. */
 void ms_metrics_observe_latency(ms_worker_metrics *w, uint64_t us);

@@ -39,6 +39,8 @@ struct ms_offenders_stage {
     ms_offenders_metrics *m;
     ms_offenders_options opt;
     ms_offenders *ledger;
+    const ms_ruleset *rs;          /* which rule ids are House Rules; a reference in s->rules */
+    uint64_t rules_gen;
     rd_kafka_t *consumer, *producer;
     rd_kafka_topic_t *out_topic;
     const char *in_name;           /* the moderation topic */
@@ -347,7 +349,7 @@ static void process(ms_offenders_stage *st, rd_kafka_message_t *msg)
             id = (ms_str){where, strlen(where)};
         }
         char rules[MS_OFFENCE_RULES_MAX + 1];
-        size_t rules_len = house_rule_ids(st->s->rules, header(h, "mentionsift-rules"), rules,
+        size_t rules_len = house_rule_ids(st->rs, header(h, "mentionsift-rules"), rules,
                                           sizeof rules);
         rd_kafka_timestamp_type_t tt;
         int64_t at = rd_kafka_message_timestamp(msg, &tt);
@@ -430,6 +432,7 @@ ms_offenders_stage *ms_offenders_stage_new(ms_service_shared *s, char *err, size
         return NULL;
     }
     st->s = s;
+    st->rs = ms_ruleset_live_acquire(s->rules, &st->rules_gen);
     st->m = ms_metrics_offenders(s->metrics);
     st->in_name = cfg->route_topic[MS_ROUTE_MODERATION];
     st->opt = (ms_offenders_options){.threshold = cfg->offenders_threshold,
@@ -475,6 +478,12 @@ void *ms_offenders_stage_main(void *arg)
            "output", st->s->cfg->route_topic[MS_ROUTE_REPEAT_OFFENDER], NULL);
     int64_t last_commit = ms_clock_mono_ms();
     while (*st->s->run && !atomic_load(&st->s->failed)) {
+        if (ms_ruleset_live_generation(st->s->rules) != st->rules_gen) {
+            /* a reload: rules added to a House Rules category count from now on */
+            const ms_ruleset *old = st->rs;
+            st->rs = ms_ruleset_live_acquire(st->s->rules, &st->rules_gen);
+            ms_ruleset_live_release(st->s->rules, old);
+        }
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(st->consumer, 100);
         if (msg) {
             if (!msg->err)
@@ -513,6 +522,7 @@ void ms_offenders_stage_free(ms_offenders_stage *st)
     if (st->consumer)
         rd_kafka_destroy(st->consumer);
     ms_offenders_free(st->ledger);
+    ms_ruleset_live_release(st->s->rules, st->rs);
     free(st->replay_until);
     ms_buf_free(&st->out);
     free(st);

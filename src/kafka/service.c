@@ -5,6 +5,14 @@
  * (compiled or loaded from the cache), the routes, every librdkafka
  * property (each worker builds its clients from the config and reports the
  * first bad one). A failure there stops the process with the reason.
+ *
+ * While running, the main thread only watches: for the stop flag, a failed
+ * worker, and the reload flag (SIGHUP). A reload loads and compiles the rule
+ * directory again on this thread, while the workers go on with the rules
+ * they have; if it loads, it is published (ruleset_live.h) and each worker
+ * moves to it between two events. If it does not, the errors are logged
+ * with file:line and the running rules stay: a typo in a rule file must not
+ * stop a running service, as it stops start-up.
  */
 #include "kafka/service.h"
 
@@ -17,10 +25,12 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "kafka/offenders_stage.h"
 #include "kafka/worker.h"
 #include "match/ruleset.h"
+#include "match/ruleset_live.h"
 
 typedef struct worker_thread {
     ms_worker *worker;            /* a worker, or NULL for the offenders stage */
@@ -40,7 +50,57 @@ static void *worker_thread_main(void *arg)
     return NULL;
 }
 
-int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run, volatile int *http_port_out)
+/** @brief Load the rule directory again; publish it if it loads and differs from the running one. */
+static void reload_rules(ms_service_shared *s)
+{
+    const char *dir = s->cfg->rules_dir;
+    const ms_ruleset *running = ms_ruleset_live_acquire(s->rules, NULL);
+    char old_version[64];
+    snprintf(old_version, sizeof old_version, "%s", ms_ruleset_version(running));
+    ms_ruleset_live_release(s->rules, running);
+
+    ms_log(MS_LOG_INFO, "service", "reloading the rule set", "rules_dir", dir, "running",
+           old_version, NULL);
+    double t0 = ms_clock_mono_s();
+    ms_buf errors;
+    ms_buf_init(&errors);
+    ms_ruleset *rs = ms_ruleset_load(dir, NULL, &errors);
+    if (!rs) {
+        ms_buf_terminate(&errors);
+        ms_log(MS_LOG_ERROR, "service", "rule set reload failed; the running rules stay",
+               "rules_dir", dir, "running", old_version, "errors",
+               errors.data ? errors.data : "", NULL);
+        ms_buf_free(&errors);
+        ms_metrics_rules_reload(s->metrics, false, NULL);
+        return;
+    }
+    ms_buf_free(&errors);
+    char secs[32], nrules[16];
+    snprintf(secs, sizeof secs, "%.3f", ms_clock_mono_s() - t0);
+    snprintf(nrules, sizeof nrules, "%u", ms_ruleset_rule_count(rs));
+    if (strcmp(ms_ruleset_version(rs), old_version) == 0) {
+        ms_log(MS_LOG_INFO, "service", "rule set unchanged", "version", old_version, NULL);
+        ms_ruleset_free(rs);
+        ms_metrics_rules_reload(s->metrics, true, old_version);
+        return;
+    }
+    char version[64];
+    snprintf(version, sizeof version, "%s", ms_ruleset_version(rs));
+    bool from_cache = ms_ruleset_stats_get(rs)->from_cache;
+    if (!ms_ruleset_live_publish(s->rules, rs)) {
+        ms_log(MS_LOG_ERROR, "service", "rule set reload failed; the running rules stay",
+               "rules_dir", dir, "reason", "out of memory", NULL);
+        ms_metrics_rules_reload(s->metrics, false, NULL);
+        return;
+    }
+    ms_metrics_rules_reload(s->metrics, true, version);
+    ms_log(MS_LOG_INFO, "service", "rule set reloaded; workers move to it between events",
+           "version", version, "previous", old_version, "rules", nrules, "from_cache",
+           from_cache ? "true" : "false", "seconds", secs, NULL);
+}
+
+int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run,
+                   volatile sig_atomic_t *reload, volatile int *http_port_out)
 {
     /* on the heap: after a stop that timed out, threads may still count */
     atomic_int *done = calloc(1, sizeof *done);
@@ -52,21 +112,19 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run, volatile in
     worker_thread *trampolines = calloc((size_t)cfg->workers + 1, sizeof *trampolines);
     ms_offenders_stage *stage = NULL;
     int n_threads = cfg->workers;
-    const uint64_t **counts = calloc((size_t)cfg->workers, sizeof *counts);
-    const char **rule_ids = NULL;
     ms_http *http = NULL;
     int started = 0;
     if (http_port_out)
         *http_port_out = 0;
-    if (!workers || !threads || !counts || !trampolines || !done) {
+    if (!workers || !threads || !trampolines || !done) {
         ms_log(MS_LOG_ERROR, "service", "out of memory", NULL);
         goto out;
     }
 
     ms_buf errors;
     ms_buf_init(&errors);
-    s.rules = ms_ruleset_load(cfg->rules_dir, NULL, &errors);
-    if (!s.rules) {
+    ms_ruleset *loaded = ms_ruleset_load(cfg->rules_dir, NULL, &errors);
+    if (!loaded) {
         ms_buf_terminate(&errors);
         ms_log(MS_LOG_ERROR, "service", "rule set failed to load", "rules", cfg->rules_dir,
                "errors", errors.data ? errors.data : "", NULL);
@@ -74,33 +132,29 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run, volatile in
         goto out;
     }
     ms_buf_free(&errors);
-    const ms_ruleset_stats *st = ms_ruleset_stats_get(s.rules);
+    const ms_ruleset_stats *st = ms_ruleset_stats_get(loaded);
     char nrules[16];
     snprintf(nrules, sizeof nrules, "%u", st->rules);
     ms_log(MS_LOG_INFO, "service", "rule set loaded", "rules_dir", cfg->rules_dir, "version",
-           ms_ruleset_version(s.rules), "rules", nrules, "from_cache",
+           ms_ruleset_version(loaded), "rules", nrules, "from_cache",
            st->from_cache ? "true" : "false", NULL);
+    char version[64];
+    snprintf(version, sizeof version, "%s", ms_ruleset_version(loaded));
+    if (!(s.rules = ms_ruleset_live_new(loaded))) {
+        ms_log(MS_LOG_ERROR, "service", "out of memory", NULL);
+        goto out;
+    }
 
     if (!ms_routes_init(&s.routes, cfg)) {
         ms_log(MS_LOG_ERROR, "service", "too many distinct output topics", NULL);
         goto out;
     }
-    uint32_t n_rules = ms_ruleset_rule_count(s.rules);
-    rule_ids = calloc(n_rules ? n_rules : 1, sizeof *rule_ids);
-    if (!rule_ids)
-        goto out;
-    for (uint32_t i = 0; i < n_rules; i++)
-        rule_ids[i] = ms_ruleset_rule(s.rules, i)->id;
-
-    ms_metrics_info info = {.ruleset_version = ms_ruleset_version(s.rules),
+    ms_metrics_info info = {.ruleset_version = version,
                             .topic_names = s.routes.names,
                             .n_topics = s.routes.n,
                             .offenders_topic = cfg->offenders_enabled && !cfg->passthrough
                                                    ? s.routes.route[MS_ROUTE_REPEAT_OFFENDER]
-                                                   : -1,
-                            .rule_counts = counts,
-                            .rule_ids = rule_ids,
-                            .n_rules = n_rules};
+                                                   : -1};
     s.metrics = ms_metrics_new(cfg->workers, &info);
     if (!s.metrics) {
         ms_log(MS_LOG_ERROR, "service", "out of memory", NULL);
@@ -113,7 +167,6 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run, volatile in
             ms_log(MS_LOG_ERROR, "service", "worker failed to start", "reason", err, NULL);
             goto out;
         }
-        counts[i] = ms_worker_rule_counts(workers[i]);
     }
     if (cfg->offenders_enabled && !cfg->passthrough) {
         char err[512];
@@ -159,8 +212,13 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run, volatile in
      * close: librdkafka's consumer close can block while the cluster is
      * unreachable, and a stop must not hang. Input left uncommitted is read
      * again by the partitions' next owner, so nothing is lost. */
-    while (*run && !s.failed && atomic_load(done) < started)
+    while (*run && !s.failed && atomic_load(done) < started) {
+        if (reload && *reload) {
+            *reload = 0;
+            reload_rules(&s);
+        }
         usleep(100 * 1000);
+    }
     uint64_t waited = 0, limit = (uint64_t)cfg->shutdown_timeout_ms + 5000;
     while (atomic_load(done) < started && waited < limit) {
         usleep(50 * 1000);
@@ -187,9 +245,7 @@ out:
         ms_worker_free(workers[i]);
     ms_offenders_stage_free(stage);
     ms_metrics_free(s.metrics);
-    ms_ruleset_free((ms_ruleset *)s.rules);
-    free(rule_ids);
-    free(counts);
+    ms_ruleset_live_free(s.rules);
     free(trampolines);
     free(done);
     free(threads);

@@ -50,6 +50,8 @@ struct ms_worker {
     rd_kafka_t *consumer, *producer;
     rd_kafka_topic_t *topic[MS_MAX_TOPICS];
     ms_engine *engine;
+    const ms_ruleset *rs;    /* the engine's; a reference held in s->rules */
+    uint64_t rules_gen;
     ms_decoder *dec;
     ms_offsets *offsets;
     ms_worker_metrics *m;
@@ -368,7 +370,7 @@ static void dead_letter(ms_worker *w, const rd_kafka_message_t *msg, ms_pending 
     rd_kafka_header_add(h, "mentionsift-source-topic", -1, topic, -1);
     rd_kafka_header_add(h, "mentionsift-source-partition", -1, part, -1);
     rd_kafka_header_add(h, "mentionsift-source-offset", -1, off, -1);
-    rd_kafka_header_add(h, "mentionsift-ruleset", -1, ms_ruleset_version(w->s->rules), -1);
+    rd_kafka_header_add(h, "mentionsift-ruleset", -1, ms_ruleset_version(w->rs), -1);
     produce(w, w->s->routes.route[MS_ROUTE_DEADLETTER], msg->key, msg->key_len, msg->payload,
             msg->len, h, p);
     rd_kafka_headers_destroy(h);
@@ -405,7 +407,7 @@ static rd_kafka_headers_t *event_headers(ms_worker *w, const ms_mention *m, cons
         const ms_label *l = &v->label[c];
         for (uint8_t i = 0; i < l->n_evidence; i++) {
             uint32_t ri = l->evidence[i].rule;
-            const ms_rule *r = ms_ruleset_rule(w->s->rules, ri);
+            const ms_rule *r = ms_ruleset_rule(w->rs, ri);
             bool seen = false;
             for (size_t k = 0; k < n_listed; k++)
                 seen |= listed[k] == ri;
@@ -425,7 +427,7 @@ static rd_kafka_headers_t *event_headers(ms_worker *w, const ms_mention *m, cons
     rd_kafka_header_add(h, "mentionsift-primary", -1, ms_category_name(v->primary), -1);
     rd_kafka_header_add(h, "mentionsift-priority", -1, ms_priority_name(v->priority), -1);
     rd_kafka_header_add(h, "mentionsift-rules", -1, rules, (ssize_t)rn);
-    rd_kafka_header_add(h, "mentionsift-ruleset", -1, ms_ruleset_version(w->s->rules), -1);
+    rd_kafka_header_add(h, "mentionsift-ruleset", -1, ms_ruleset_version(w->rs), -1);
     rd_kafka_header_add(h, "mentionsift-event-id", -1, m->id.ptr ? m->id.ptr : "",
                         (ssize_t)m->id.len);
     return h;
@@ -577,10 +579,12 @@ ms_worker *ms_worker_new(ms_service_shared *s, int id, char *err, size_t errlen)
     snprintf(w->name, sizeof w->name, "worker-%d", id);
     w->m = ms_metrics_worker(s->metrics, id);
     ms_buf_init(&w->out);
-    w->ctx = (ms_encode_ctx){.rules = s->rules, .redact = s->cfg->redact};
+    w->rs = ms_ruleset_live_acquire(s->rules, &w->rules_gen);
+    w->ctx = (ms_encode_ctx){.rules = w->rs, .redact = s->cfg->redact};
     ms_engine_options eo = {.max_text_bytes = s->cfg->max_text_bytes};
-    if (!(w->engine = ms_engine_new(s->rules, &eo, err, errlen)))
+    if (!(w->engine = ms_engine_new(w->rs, &eo, err, errlen)))
         goto fail;
+    ms_metrics_worker_rules(s->metrics, id, w->rs, w->rules_gen, ms_engine_rule_counts(w->engine));
     w->dec = ms_decoder_new();
     w->offsets = ms_offsets_new(s->cfg->max_in_flight);
     if (!w->dec || !w->offsets) {
@@ -621,6 +625,39 @@ ms_worker *ms_worker_new(ms_service_shared *s, int id, char *err, size_t errlen)
 fail:
     ms_worker_free(w);
     return NULL;
+}
+
+/**
+ * @brief Between events: move to a reloaded rule set if there is one. The
+ * new engine is built before the old one goes, so a failure (out of memory)
+ * leaves the worker classifying with the rules it had, and it tries again
+ * on a later turn.
+ */
+static void follow_rules(ms_worker *w)
+{
+    if (ms_ruleset_live_generation(w->s->rules) == w->rules_gen)
+        return;
+    uint64_t gen;
+    const ms_ruleset *rs = ms_ruleset_live_acquire(w->s->rules, &gen);
+    char err[256];
+    ms_engine_options eo = {.max_text_bytes = w->s->cfg->max_text_bytes};
+    ms_engine *e = ms_engine_new(rs, &eo, err, sizeof err);
+    if (!e) {
+        ms_ruleset_live_release(w->s->rules, rs);
+        ms_log(MS_LOG_ERROR, w->name, "cannot move to the reloaded rule set; keeping the old one",
+               "reason", err, NULL);
+        return;
+    }
+    ms_engine_carry_counts(e, w->engine);
+    ms_metrics_worker_rules(w->s->metrics, w->id, rs, gen, ms_engine_rule_counts(e));
+    ms_engine_free(w->engine);
+    ms_ruleset_live_release(w->s->rules, w->rs);
+    w->engine = e;
+    w->rs = rs;
+    w->rules_gen = gen;
+    w->ctx.rules = rs;
+    ms_log(MS_LOG_INFO, w->name, "now classifying with the reloaded rule set", "version",
+           ms_ruleset_version(rs), NULL);
 }
 
 /* ---- exactly once ---------------------------------------------------- */
@@ -761,6 +798,8 @@ static void eos_main(ms_worker *w)
     int batch = 0;
     int64_t batch_start = 0;
     while (*w->s->run && !w->s->failed) {
+        if (!w->in_txn)
+            follow_rules(w); /* one rule set per transaction */
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(w->consumer, 20);
         if (msg && !msg->err) {
             if (!w->in_txn) {
@@ -814,6 +853,7 @@ void *ms_worker_main(void *arg)
         return NULL;
     }
     while (*w->s->run && !w->s->failed) {
+        follow_rules(w);
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(w->consumer, 100);
         if (msg) {
             if (!msg->err) {
@@ -855,12 +895,9 @@ void ms_worker_free(ms_worker *w)
         rd_kafka_destroy(w->consumer);
     ms_offsets_free(w->offsets);
     ms_decoder_free(w->dec);
+    ms_metrics_worker_rules(w->s->metrics, w->id, NULL, 0, NULL);
     ms_engine_free(w->engine);
+    ms_ruleset_live_release(w->s->rules, w->rs);
     ms_buf_free(&w->out);
     free(w);
-}
-
-const uint64_t *ms_worker_rule_counts(const ms_worker *w)
-{
-    return ms_engine_rule_counts(w->engine);
 }

@@ -4,7 +4,9 @@
  * A worker owns its consumer (a member of the service's group), its
  * producer, its engine (Hyperscan scratch and buffers) and its offset
  * tracker; it shares only the read-only rule set, routes and config, and
- * writes its own metrics slot. See service.h for how workers are started
+ * writes its own metrics slot. Between events it moves to a reloaded rule
+ * set: a new engine for it (the old one's rule counts carried over), then
+ * the old one released. See service.h for how workers are started
  * and stopped.
  */
 #ifndef MS_WORKER_H
@@ -17,12 +19,13 @@
 #include "kafka/config.h"
 #include "kafka/metrics.h"
 #include "kafka/route.h"
-#include "match/ruleset.h"
+#include "match/ruleset_live.h"
 
-/** What every worker shares, read-only once workers start. */
+/** What every worker shares, read-only once workers start (the rule set
+ * inside `rules` can be replaced: see ruleset_live.h). */
 typedef struct ms_service_shared {
     const ms_config *cfg;
-    const ms_ruleset *rules;
+    ms_ruleset_live *rules;
     ms_routes routes;
     ms_metrics *metrics;
     volatile sig_atomic_t *run;     /* 0 asks every worker to drain and stop */
@@ -39,8 +42,5 @@ void *ms_worker_main(void *worker);
 
 /** @brief Destroy a worker whose loop has returned. */
 void ms_worker_free(ms_worker *w);
-
-/** @brief The engine's per-rule counts (for the metrics endpoint). */
-const uint64_t *ms_worker_rule_counts(const ms_worker *w);
 
 #endif

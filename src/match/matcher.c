@@ -111,6 +111,24 @@ void ms_matcher_free(ms_matcher *m)
 
 const uint64_t *ms_matcher_rule_counts(const ms_matcher *m) { return m->rule_count; }
 
+void ms_matcher_carry_counts(ms_matcher *m, const ms_matcher *from)
+{
+    uint32_t n_from = ms_ruleset_rule_count(from->rs);
+    for (uint32_t i = 0; i < ms_ruleset_rule_count(m->rs); i++) {
+        const char *id = ms_ruleset_rule(m->rs, i)->id;
+        /* same place first: a reload usually keeps the order */
+        if (i < n_from && strcmp(ms_ruleset_rule(from->rs, i)->id, id) == 0) {
+            m->rule_count[i] = from->rule_count[i];
+            continue;
+        }
+        for (uint32_t k = 0; k < n_from; k++)
+            if (strcmp(ms_ruleset_rule(from->rs, k)->id, id) == 0) {
+                m->rule_count[i] = from->rule_count[k];
+                break;
+            }
+    }
+}
+
 static void add_redaction(ms_verdict *v, ms_pii_kind kind, uint32_t start, uint32_t end)
 {
     /* merge with an overlapping span (two patterns finding one number) */

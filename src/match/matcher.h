@@ -67,4 +67,8 @@ bool ms_matcher_scan(ms_matcher *m, const ms_mention *mention, const char *text,
 /** @brief Per-rule match counts since the matcher was created (for bench). */
 const uint64_t *ms_matcher_rule_counts(const ms_matcher *m);
 
+/** @brief Start `m`'s counts from `from`'s, rule by rule id (a rule set
+ *  reload must not send a counter back); call before `m` scans. */
+void ms_matcher_carry_counts(ms_matcher *m, const ms_matcher *from);
+
 #endif

@@ -24,7 +24,12 @@
 #      posts their own phone number three times; after the
 #      SIGTERM and restart of 3 the ledger is rebuilt from the moderation
 #      topic (no second record for the same three, and a fourth violation
-#      gives a record with four).
+#      gives a record with four);
+#   8. rule set reload: SIGHUP loads an edited rule directory without a
+#      restart (an event after it is classified by the new rule, under the
+#      new rule-set version header); a rule file broken afterwards is
+#      reported with file:line on SIGHUP, the service keeps running on the
+#      rules it had, and the metrics count one reload of each result.
 # Every wait is bounded. Prints one PASS/FAIL line per check and exits
 # non-zero if any failed.
 set -uo pipefail
@@ -428,6 +433,95 @@ if [ -s "$WORK/sec.log" ] && ! grep -q "$SECRET" "$WORK/sec.log" "$WORK/sec.out"
 else
   bad "secret leaked or nothing logged: $(grep -l "$SECRET" "$WORK"/sec.* 2>/dev/null)"
 fi
+
+# ---- 8: SIGHUP reloads the rule set; a broken one leaves the running rules --------
+cp -r rules "$WORK/rules"
+RL_IN=$RUN.rl.in RL_OUT=$RUN.rl.out
+[ "$BROKER" = kafka ] && for t in $RL_IN $RL_OUT $RUN.rl.dlq; do
+  bash tests/kafka/broker.sh create-topic "$t" 3 1 >/dev/null 2>&1 || true; done
+{
+  printf 'kafka:\n  bootstrap.servers: "%s"\n  group.id: "%s-rl"\n' "$BOOT" "$RUN"
+  printf '  consumer:\n    session.timeout.ms: "10000"\n'
+  printf 'input:\n  topics: [%s]\noutput:\n  encoding: json\n  topics:\n' "$RL_IN"
+  for c in complaint repair misinformation positive question consent_withdrawal profanity hate \
+           religion_politics colleague sexual_graphic malicious_link detrimental advertising \
+           personal_info negative external vip other moderation urgent; do
+    printf '    %s: %s\n' "$c" "$RL_OUT"; done
+  printf '    deadletter: %s\n' "$RUN.rl.dlq"
+  printf 'offenders:\n  enabled: false\nrules: %s\nworkers: 2\n' "$WORK/rules"
+  printf 'http:\n  listen: "127.0.0.1:0"\nlog:\n  level: info\n'
+} > "$WORK/rl.yaml"
+rl_event() { # id -> one event naming the made-up word on the input topic
+  printf '{"id":"%s","platform":"facebook","kind":"public_comment","whg_owns_page":true,"author":{"id":"rl-%s"},"text":"the zorblaxian is back on the estate"}\n' "$1" "$RUN" |
+    kcat -P -b "$BOOT" -t "$RL_IN" 2>/dev/null
+}
+rl_output() { # id timeout_s -> "headers<TAB>payload" of its output, empty if none came
+  local until=$((SECONDS + $2)) line=""
+  while [ -z "$line" ] && [ $SECONDS -lt "$until" ]; do
+    line=$(timeout 20 kcat -C -b "$BOOT" -t "$RL_OUT" -o beginning -e -q -f '%h\t%s\n' 2>/dev/null |
+           grep -F "mentionsift-event-id=$1"$'\t' | head -1)
+    [ -n "$line" ] || sleep 1
+  done
+  printf '%s' "$line"
+}
+header_of() { # "headers<TAB>payload" name -> that header's value (values may hold commas)
+  python3 -c '
+import sys
+h, key = {}, None
+for tok in sys.argv[1].split("\t", 1)[0].split(","):
+    k, sep, v = tok.partition("=")
+    if sep and (k.startswith("mentionsift-") or k == "content-type"):
+        key = k
+        h[key] = v
+    elif key:
+        h[key] += "," + tok
+print(h.get(sys.argv[2], ""))' "$1" "$2"
+}
+wait_log() { # file pattern timeout_s
+  local until=$((SECONDS + $3))
+  while [ $SECONDS -lt "$until" ]; do grep -q "$2" "$1" && return 0; sleep 0.5; done
+  return 1
+}
+start_service "$WORK/rl.yaml" "$WORK/rl.log"
+rl_event rl-1
+o1=$(rl_output rl-1 60)
+v1=$(header_of "$o1" mentionsift-ruleset)
+if [ -n "$o1" ] && [ -n "$v1" ] && ! header_of "$o1" mentionsift-categories | grep -q profanity; then
+  ok "reload: before it, the made-up word is no profanity (rule set $v1)"
+else bad "reload: first event: '$o1'"; tail -5 "$WORK/rl.log"; fi
+echo zorblaxian >> "$WORK/rules/lists/profanity.txt"
+kill -HUP "$svc"
+wait_log "$WORK/rl.log" '"rule set reloaded' 120 || bad "reload: no 'rule set reloaded' in the log: $(tail -3 "$WORK/rl.log")"
+rl_event rl-2
+o2=$(rl_output rl-2 60)
+v2=$(header_of "$o2" mentionsift-ruleset)
+if [ -n "$v2" ] && [ "$v2" != "$v1" ] && header_of "$o2" mentionsift-categories | grep -q profanity &&
+   header_of "$o2" mentionsift-rules | grep -q "profanity"; then
+  ok "reload: after SIGHUP the edited list applies, under the new rule-set version, with no restart"
+else bad "reload: event after SIGHUP: '$o2' (before: $v1)"; fi
+printf '  - id: broken.reload\n    category: profanity\n    patterns: ["unclosed (group"]\n' >> "$WORK/rules/house-rules.yaml"
+bad_line=$(($(wc -l < "$WORK/rules/house-rules.yaml")))
+kill -HUP "$svc"
+if wait_log "$WORK/rl.log" 'rule set reload failed' 120 && grep 'rule set reload failed' "$WORK/rl.log" |
+     grep -q "house-rules.yaml:$bad_line" && kill -0 "$svc" 2>/dev/null; then
+  ok "reload: a broken rule file is reported with file:line and the service keeps running"
+else bad "reload: broken rules: $(grep 'reload' "$WORK/rl.log" | tail -2)"; fi
+rl_event rl-3
+o3=$(rl_output rl-3 60)
+if [ "$(header_of "$o3" mentionsift-ruleset)" = "$v2" ] &&
+   header_of "$o3" mentionsift-categories | grep -q profanity; then
+  ok "reload: after the failed reload events are still classified by the last good rule set"
+else bad "reload: event after the failed reload: '$o3'"; fi
+port=$(grep '"metrics endpoint listening"' "$WORK/rl.log" | sed -n 's/.*"port":"\([0-9]*\)".*/\1/p' | head -1)
+metrics=$(curl -s "http://127.0.0.1:$port/metrics")
+if grep -q '^mentionsift_rules_reloads_total{result="ok"} 1$' <<<"$metrics" &&
+   grep -q '^mentionsift_rules_reloads_total{result="failed"} 1$' <<<"$metrics" &&
+   grep -q '^mentionsift_rules_last_reload_successful 0$' <<<"$metrics" &&
+   grep -q "^mentionsift_ruleset_info{version=\"$v2\"} 1$" <<<"$metrics"; then
+  ok "reload: metrics count one good and one failed reload and report the running version"
+else bad "reload: metrics (port '$port'): $(grep -E 'reload|ruleset_info' <<<"$metrics")"; fi
+kill -TERM "$svc"
+wait "$svc" && ok "reload: the service stops cleanly after its reloads" || bad "reload: exit status $?"
 
 echo "service integration on $BROKER: $fails failed"
 [ $fails = 0 ]
