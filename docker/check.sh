@@ -22,6 +22,7 @@
 #            produced to whg.mentions, the service container with --network=host: /readyz and
 #            /healthz answer 200, every mention's id comes out on whg.classified.*, nothing on
 #            whg.deadletter, the image's HEALTHCHECK passes (and fails against a closed port),
+#            SIGHUP (`podman kill -s HUP`) reloads the rules in place,
 #            `podman stop -t 20` (SIGTERM) ends it with status 0 within the drain limit (15 s),
 #            the group's committed offsets cover all input; a second container on the same cache
 #            volume loads the Hyperscan databases that the first (user 65534) wrote
@@ -385,6 +386,16 @@ else
 fi
 out=$(podman exec "$SVC" sh -c 'touch /var/cache/mentionsift/.w && rm /var/cache/mentionsift/.w && ls /var/cache/mentionsift | grep -c hsdb' 2>&1)
 check "service: user 65534 writes the cache volume ($out Hyperscan databases)" test "${out:-0}" -gt 0 2>/dev/null
+
+# SIGHUP reaches the service as the container's PID 1 and reloads the rules in place.
+podman kill -s HUP "$SVC" >/dev/null 2>&1
+t=$(now) reloaded=0
+while (($(awk -v s="$(since "$t")" 'BEGIN { print (s < 30) }'))); do
+  podman logs "$SVC" 2>&1 | grep -q '"msg":"rule set unchanged"' && { reloaded=1; break; }
+  sleep 0.5
+done
+check "service: SIGHUP (podman kill -s HUP) reloads the rule set without a restart" \
+  test "$reloaded" = 1 -a "$(running "$SVC" && echo up)" = up
 
 t=$(now)
 podman stop -t 20 "$SVC" >/dev/null 2>&1
