@@ -215,14 +215,14 @@ kcat -P -b "$BOOT" -t "$IN_M" "$WORK/big.jsonl" -l -X message.max.bytes=2000000 
 # 7: three House Rules violations by one author, two by another
 now_ms=$(date +%s%3N)
 for i in 1 2 3; do
-  printf '{"id":"rep-%s","platform":"facebook","kind":"public_comment","whg_owns_page":true,"author":{"id":"troll-%s","handle":"@troll"},"text":"shut up you fucking idiots, round %s","created_at":%s}\n' "$i" "$RUN" "$i" "$now_ms"
+  printf '{"id":"rep-%s","platform":"facebook","kind":"public_comment","page_owned":true,"author":{"id":"troll-%s","handle":"@troll"},"text":"shut up you fucking idiots, round %s","created_at":%s}\n' "$i" "$RUN" "$i" "$now_ms"
 done > "$WORK/rep.jsonl"
 for i in 1 2; do
-  printf '{"id":"twice-%s","platform":"facebook","kind":"public_comment","whg_owns_page":true,"author":{"id":"twice-%s"},"text":"you are all fucking useless, %s","created_at":%s}\n' "$i" "$RUN" "$i" "$now_ms"
+  printf '{"id":"twice-%s","platform":"facebook","kind":"public_comment","page_owned":true,"author":{"id":"twice-%s"},"text":"you are all fucking useless, %s","created_at":%s}\n' "$i" "$RUN" "$i" "$now_ms"
 done >> "$WORK/rep.jsonl"
 # and three posts of a tenant's own phone number: redacted, never counted toward a block
 for i in 1 2 3; do
-  printf '{"id":"pi-%s","platform":"facebook","kind":"public_comment","whg_owns_page":true,"author":{"id":"pi-%s"},"text":"Please ring me back on 07700 90012%s about my boiler","created_at":%s}\n' "$i" "$RUN" "$i" "$now_ms"
+  printf '{"id":"pi-%s","platform":"facebook","kind":"public_comment","page_owned":true,"author":{"id":"pi-%s"},"text":"Please ring me back on 07700 90012%s about my boiler","created_at":%s}\n' "$i" "$RUN" "$i" "$now_ms"
 done >> "$WORK/rep.jsonl"
 kcat -P -b "$BOOT" -t "$IN_M" "$WORK/rep.jsonl" -l 2>/dev/null
 n_sample=$(wc -l < "$SAMPLE")
@@ -381,7 +381,7 @@ got=$(wait_for_events "$want" 120 "$WORK/out2.tsv" "$svc")
 if [ "${got%% *}" -ge "$want" ]; then ok "after SIGTERM and restart all $want events are downstream"
 else bad "after restart only $got of $want events downstream"; tail -30 "$WORK/a2.log"; fi
 # 7, continued: the restarted stage rebuilt the ledger from the moderation topic
-printf '{"id":"rep-4","platform":"facebook","kind":"public_comment","whg_owns_page":true,"author":{"id":"troll-%s"},"text":"fucking idiots, all of you","created_at":%s}\n' "$RUN" "$(date +%s%3N)" > "$WORK/rep4.jsonl"
+printf '{"id":"rep-4","platform":"facebook","kind":"public_comment","page_owned":true,"author":{"id":"troll-%s"},"text":"fucking idiots, all of you","created_at":%s}\n' "$RUN" "$(date +%s%3N)" > "$WORK/rep4.jsonl"
 kcat -P -b "$BOOT" -t "$IN_M" "$WORK/rep4.jsonl" -l 2>/dev/null
 repeat_records 2 30
 check_repeat 2 4 rep-1,rep-2,rep-3,rep-4 \
@@ -452,7 +452,7 @@ RL_IN=$RUN.rl.in RL_OUT=$RUN.rl.out
   printf 'http:\n  listen: "127.0.0.1:0"\nlog:\n  level: info\n'
 } > "$WORK/rl.yaml"
 rl_event() { # id -> one event naming the made-up word on the input topic
-  printf '{"id":"%s","platform":"facebook","kind":"public_comment","whg_owns_page":true,"author":{"id":"rl-%s"},"text":"the zorblaxian is back on the estate"}\n' "$1" "$RUN" |
+  printf '{"id":"%s","platform":"facebook","kind":"public_comment","page_owned":true,"author":{"id":"rl-%s"},"text":"the zorblaxian is back on the estate"}\n' "$1" "$RUN" |
     kcat -P -b "$BOOT" -t "$RL_IN" 2>/dev/null
 }
 rl_output() { # id timeout_s -> "headers<TAB>payload" of its output, empty if none came
