@@ -12,6 +12,7 @@ int ms_cmd_run(int argc, char **argv);
 int ms_cmd_demo(int argc, char **argv);
 int ms_cmd_firehose(int argc, char **argv);
 int ms_cmd_mock_cluster(int argc, char **argv);
+int ms_cmd_tail(int argc, char **argv);
 
 /** @brief The rule-set directory: $MS_RULES_DIR, else the built-in default. */
 const char *ms_cli_default_rules_dir(void);

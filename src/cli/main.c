@@ -7,6 +7,7 @@
  *   mentionsift demo                 the service on an embedded Kafka cluster
  *   mentionsift firehose             produce synthetic mentions to Kafka
  *   mentionsift mock-cluster         an embedded Kafka cluster on loopback
+ *   mentionsift tail TOPIC...        print Kafka records as JSON lines, protobuf decoded
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@ static void usage(FILE *f)
             "  run --config FILE   run the Kafka service\n"
             "  demo                run the service on an embedded Kafka cluster with a sample firehose\n"
             "  firehose            produce synthetic mentions to a Kafka topic\n"
+            "  tail TOPIC...       print the records of Kafka topics as JSON lines (protobuf decoded)\n"
             "  mock-cluster        run an embedded Kafka cluster (librdkafka mock) on loopback\n"
             "\n"
             "'mentionsift COMMAND --help' describes each command.\n",
@@ -63,6 +65,7 @@ int main(int argc, char **argv)
         {"run", ms_cmd_run},
         {"demo", ms_cmd_demo},
         {"firehose", ms_cmd_firehose},
+        {"tail", ms_cmd_tail},
         {"mock-cluster", ms_cmd_mock_cluster},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)

@@ -29,7 +29,9 @@
 #      restart (an event after it is classified by the new rule, under the
 #      new rule-set version header); a rule file broken afterwards is
 #      reported with file:line on SIGHUP, the service keeps running on the
-#      rules it had, and the metrics count one reload of each result.
+#      rules it had, and the metrics count one reload of each result; the
+#      outputs of this part are protobuf, read back with `mentionsift tail`,
+#      which must decode them into the JSON encoding's fields.
 # Every wait is bounded. Prints one PASS/FAIL line per check and exits
 # non-zero if any failed.
 set -uo pipefail
@@ -442,7 +444,7 @@ RL_IN=$RUN.rl.in RL_OUT=$RUN.rl.out
 {
   printf 'kafka:\n  bootstrap.servers: "%s"\n  group.id: "%s-rl"\n' "$BOOT" "$RUN"
   printf '  consumer:\n    session.timeout.ms: "10000"\n'
-  printf 'input:\n  topics: [%s]\noutput:\n  encoding: json\n  topics:\n' "$RL_IN"
+  printf 'input:\n  topics: [%s]\noutput:\n  encoding: protobuf\n  topics:\n' "$RL_IN"
   for c in complaint repair misinformation positive question consent_withdrawal profanity hate \
            religion_politics colleague sexual_graphic malicious_link detrimental advertising \
            personal_info negative external vip other moderation urgent; do
@@ -455,27 +457,17 @@ rl_event() { # id -> one event naming the made-up word on the input topic
   printf '{"id":"%s","platform":"facebook","kind":"public_comment","page_owned":true,"author":{"id":"rl-%s"},"text":"the zorblaxian is back on the estate"}\n' "$1" "$RUN" |
     kcat -P -b "$BOOT" -t "$RL_IN" 2>/dev/null
 }
-rl_output() { # id timeout_s -> "headers<TAB>payload" of its output, empty if none came
+rl_output() { # id timeout_s -> its output record as `mentionsift tail -k` prints it, or nothing
   local until=$((SECONDS + $2)) line=""
   while [ -z "$line" ] && [ $SECONDS -lt "$until" ]; do
-    line=$(timeout 20 kcat -C -b "$BOOT" -t "$RL_OUT" -o beginning -e -q -f '%h\t%s\n' 2>/dev/null |
-           grep -F "mentionsift-event-id=$1"$'\t' | head -1)
+    line=$(timeout 20 "$BIN" tail -b "$BOOT" -o beginning -e -k "$RL_OUT" 2>/dev/null |
+           grep -F '"mentionsift-event-id":"'"$1"'"' | head -1)
     [ -n "$line" ] || sleep 1
   done
   printf '%s' "$line"
 }
-header_of() { # "headers<TAB>payload" name -> that header's value (values may hold commas)
-  python3 -c '
-import sys
-h, key = {}, None
-for tok in sys.argv[1].split("\t", 1)[0].split(","):
-    k, sep, v = tok.partition("=")
-    if sep and (k.startswith("mentionsift-") or k == "content-type"):
-        key = k
-        h[key] = v
-    elif key:
-        h[key] += "," + tok
-print(h.get(sys.argv[2], ""))' "$1" "$2"
+header_of() { # record name -> that header's value
+  python3 -c 'import json, sys; print(json.loads(sys.argv[1])["headers"].get(sys.argv[2], ""))' "${1:-{\}}" "$2" 2>/dev/null
 }
 wait_log() { # file pattern timeout_s
   local until=$((SECONDS + $3))
@@ -499,6 +491,20 @@ if [ -n "$v2" ] && [ "$v2" != "$v1" ] && header_of "$o2" mentionsift-categories 
    header_of "$o2" mentionsift-rules | grep -q "profanity"; then
   ok "reload: after SIGHUP the edited list applies, under the new rule-set version, with no restart"
 else bad "reload: event after SIGHUP: '$o2' (before: $v1)"; fi
+# `mentionsift tail` decoded that protobuf record into the JSON encoding's fields
+if python3 - "$o2" "$v2" <<'EOF'
+import json, sys
+r = json.loads(sys.argv[1])
+v = r["value"]
+ev = [e for l in v["labels"] if l["category"] == "profanity" for e in l["evidence"]]
+text = v["mention"]["text"].encode()
+ok = (r["headers"]["content-type"].startswith("application/x-protobuf")
+      and v["ruleset_version"] == sys.argv[2] and v["mention"]["kind"] == "public_comment"
+      and ev and all(text[e["start"]:e["end"]] == b"zorblaxian" for e in ev))
+sys.exit(0 if ok else 1)
+EOF
+then ok "tail: the protobuf output reads back as JSON, evidence spans on the made-up word"
+else bad "tail: record read back: $o2"; fi
 printf '  - id: broken.reload\n    category: profanity\n    patterns: ["unclosed (group"]\n' >> "$WORK/rules/house-rules.yaml"
 bad_line=$(($(wc -l < "$WORK/rules/house-rules.yaml")))
 kill -HUP "$svc"
