@@ -21,6 +21,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "rules_fixture.h"
+
 #include "core/buf.h"
 #include "kafka/metrics.h"
 #include "match/ruleset.h"
@@ -31,44 +33,13 @@ static const char *const topics[] = {"whg.classified.complaint", "odd\"topic\\na
 static uint64_t counts_w0[3] = {2, 0, 0};
 static uint64_t counts_w1[3] = {3, 1, 0};
 
-/** @brief A rule set of one file whose rules are `ids`, each matching its own word. */
-static ms_ruleset *tiny_rules(const char *const *ids, int n)
-{
-    char dir[] = "/tmp/ms-metrics-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[128];
-    snprintf(path, sizeof path, "%s/ruleset.yaml", dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("files: [r.yaml]\n", f);
-    fclose(f);
-    snprintf(path, sizeof path, "%s/r.yaml", dir);
-    assert_non_null(f = fopen(path, "w"));
-    fputs("rules:\n", f);
-    for (int i = 0; i < n; i++)
-        fprintf(f, "  - id: %s\n    category: complaint\n    list: w%d.txt\n", ids[i], i);
-    fclose(f);
-    for (int i = 0; i < n; i++) {
-        snprintf(path, sizeof path, "%s/w%d.txt", dir, i);
-        assert_non_null(f = fopen(path, "w"));
-        fprintf(f, "word%d\n", i);
-        fclose(f);
-    }
-    ms_ruleset_options opt = {.cache_dir = ""};
-    ms_ruleset *rs = ms_ruleset_load(dir, &opt, NULL);
-    assert_non_null(rs);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
-    return rs;
-}
 
 static ms_ruleset *rules_a; /* complaint.waiting, repair.leak, never.hit */
 
 static int setup(void **state)
 {
     static const char *const ids[] = {"complaint.waiting", "repair.leak", "never.hit"};
-    rules_a = tiny_rules(ids, 3);
+    rules_a = fixture_rules("complaint", ids, 3);
     return 0;
 }
 
@@ -193,7 +164,7 @@ static void test_counters(void **state)
 static void test_rules_reload(void **state)
 {
     static const char *const ids_b[] = {"repair.leak", "new.rule", "complaint.waiting"};
-    ms_ruleset *rules_b = tiny_rules(ids_b, 3);
+    ms_ruleset *rules_b = fixture_rules("complaint", ids_b, 3);
     ms_metrics *m = new_metrics();
     uint64_t counts_a1[3] = {3, 1, 0}; /* worker 1, still on rules_a */
     ms_metrics_worker_rules(m, 1, rules_a, 1, counts_a1);

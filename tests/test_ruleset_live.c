@@ -16,40 +16,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "rules_fixture.h"
+
 #include "core/engine.h"
 #include "match/ruleset_live.h"
 
-/** @brief A rule set whose rules are `ids`, rule i matching the word "word<i>" on a complaint. */
-static ms_ruleset *tiny_rules(const char *const *ids, int n)
-{
-    char dir[] = "/tmp/ms-live-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[128];
-    snprintf(path, sizeof path, "%s/ruleset.yaml", dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("files: [r.yaml]\n", f);
-    fclose(f);
-    snprintf(path, sizeof path, "%s/r.yaml", dir);
-    assert_non_null(f = fopen(path, "w"));
-    fputs("rules:\n", f);
-    for (int i = 0; i < n; i++)
-        fprintf(f, "  - id: %s\n    category: repair\n    list: w%d.txt\n", ids[i], i);
-    fclose(f);
-    for (int i = 0; i < n; i++) {
-        snprintf(path, sizeof path, "%s/w%d.txt", dir, i);
-        assert_non_null(f = fopen(path, "w"));
-        fprintf(f, "word%d\n", i);
-        fclose(f);
-    }
-    ms_ruleset_options opt = {.cache_dir = ""};
-    ms_ruleset *rs = ms_ruleset_load(dir, &opt, NULL);
-    assert_non_null(rs);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
-    return rs;
-}
 
 /* rule 1 is the same rule in both, so its count carries across moves */
 static const char *const ids_a[] = {"a.zero", "shared.one"};
@@ -57,7 +28,7 @@ static const char *const ids_b[] = {"b.zero", "shared.one", "b.two"};
 
 static void test_generations_and_lifetime(void **state)
 {
-    ms_ruleset *a = tiny_rules(ids_a, 2), *b = tiny_rules(ids_b, 3);
+    ms_ruleset *a = fixture_rules("repair", ids_a, 2), *b = fixture_rules("repair", ids_b, 3);
     char version_a[64];
     snprintf(version_a, sizeof version_a, "%s", ms_ruleset_version(a));
     ms_ruleset_live *l = ms_ruleset_live_new(a);
@@ -87,7 +58,7 @@ static void test_generations_and_lifetime(void **state)
     ms_ruleset_live_release(l, NULL); /* ignored */
 
     /* a third, published while nobody holds the second: the second goes at once */
-    assert_int_equal(ms_ruleset_live_publish(l, tiny_rules(ids_a, 2)), 3);
+    assert_int_equal(ms_ruleset_live_publish(l, fixture_rules("repair", ids_a, 2)), 3);
     now = ms_ruleset_live_acquire(l, NULL);
     assert_int_equal(ms_ruleset_rule_count(now), 2);
     ms_ruleset_live_release(l, now);
@@ -162,7 +133,7 @@ static void *reader_main(void *arg)
 
 static void test_threads_move_while_published(void **state)
 {
-    ms_ruleset_live *l = ms_ruleset_live_new(tiny_rules(ids_a, 2));
+    ms_ruleset_live *l = ms_ruleset_live_new(fixture_rules("repair", ids_a, 2));
     assert_non_null(l);
     atomic_bool stop = false;
     reader rd[3];
@@ -171,9 +142,11 @@ static void test_threads_move_while_published(void **state)
         rd[i] = (reader){.l = l, .stop = &stop};
         assert_int_equal(pthread_create(&t[i], NULL, reader_main, &rd[i]), 0);
     }
-    for (int k = 0; k < 20; k++)
-        assert_int_not_equal(
-            ms_ruleset_live_publish(l, k % 2 ? tiny_rules(ids_a, 2) : tiny_rules(ids_b, 3)), 0);
+    for (int k = 0; k < 20; k++) {
+        ms_ruleset *next = k % 2 ? fixture_rules("repair", ids_a, 2)
+                                 : fixture_rules("repair", ids_b, 3);
+        assert_int_not_equal(ms_ruleset_live_publish(l, next), 0);
+    }
     atomic_store(&stop, true);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(pthread_join(t[i], NULL), 0);
@@ -191,7 +164,7 @@ static void test_engine_counts_carried_by_id(void **state)
 {
     static const char *const before[] = {"keep.first", "dropped", "keep.second"};
     static const char *const after[] = {"keep.second", "added", "keep.first"};
-    ms_ruleset *a = tiny_rules(before, 3), *b = tiny_rules(after, 3);
+    ms_ruleset *a = fixture_rules("repair", before, 3), *b = fixture_rules("repair", after, 3);
     char err[256];
     ms_engine *ea = ms_engine_new(a, NULL, err, sizeof err), *eb = ms_engine_new(b, NULL, err,
                                                                                  sizeof err);

@@ -6,6 +6,8 @@
 #ifndef MS_CLI_H
 #define MS_CLI_H
 
+#include <stdbool.h>
+
 int ms_cmd_classify(int argc, char **argv);
 int ms_cmd_rules(int argc, char **argv);
 int ms_cmd_run(int argc, char **argv);
@@ -13,6 +15,11 @@ int ms_cmd_demo(int argc, char **argv);
 int ms_cmd_firehose(int argc, char **argv);
 int ms_cmd_mock_cluster(int argc, char **argv);
 int ms_cmd_tail(int argc, char **argv);
+
+/** @brief Apply one -X PROP=VALUE to a librdkafka config; false after
+ *  printing "<cmd>: ..." with the property and librdkafka's reason. */
+struct rd_kafka_conf_s;
+bool ms_cli_kafka_prop(struct rd_kafka_conf_s *conf, const char *cmd, const char *arg);
 
 /** @brief The rule-set directory: $MS_RULES_DIR, else the built-in default. */
 const char *ms_cli_default_rules_dir(void);

@@ -130,21 +130,12 @@ int ms_cmd_firehose(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'X': {
-            char *eq = strchr(optarg, '=');
-            if (!eq) {
-                fprintf(stderr, "firehose: -X expects PROP=VALUE, got '%s'\n", optarg);
-                rd_kafka_conf_destroy(conf);
-                return 2;
-            }
-            *eq = '\0';
-            if (rd_kafka_conf_set(conf, optarg, eq + 1, err, sizeof err) != RD_KAFKA_CONF_OK) {
-                fprintf(stderr, "firehose: -X %s: %s\n", optarg, err);
+        case 'X':
+            if (!ms_cli_kafka_prop(conf, "firehose", optarg)) {
                 rd_kafka_conf_destroy(conf);
                 return 2;
             }
             break;
-        }
         case 'h':
             firehose_usage(stdout);
             rd_kafka_conf_destroy(conf);

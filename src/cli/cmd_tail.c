@@ -265,21 +265,12 @@ int ms_cmd_tail(int argc, char **argv)
         case 'k':
             wrap = true;
             break;
-        case 'X': {
-            char *eq = strchr(optarg, '=');
-            if (!eq) {
-                fprintf(stderr, "tail: -X expects PROP=VALUE, got '%s'\n", optarg);
-                rd_kafka_conf_destroy(conf);
-                return 2;
-            }
-            *eq = '\0';
-            if (rd_kafka_conf_set(conf, optarg, eq + 1, err, sizeof err) != RD_KAFKA_CONF_OK) {
-                fprintf(stderr, "tail: -X %s: %s\n", optarg, err);
+        case 'X':
+            if (!ms_cli_kafka_prop(conf, "tail", optarg)) {
                 rd_kafka_conf_destroy(conf);
                 return 2;
             }
             break;
-        }
         case 'h':
             tail_usage(stdout);
             rd_kafka_conf_destroy(conf);
