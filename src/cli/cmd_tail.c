@@ -180,10 +180,11 @@ static void record_json(ms_buf *out, const rd_kafka_message_t *msg)
     ms_buf_putc(out, '}');
 }
 
-/** @brief Assign every partition of `topics` at `offset`; the count, or -1 after naming what failed. */
-static int assign_all(rd_kafka_t *rk, char **topics, int n, int64_t offset)
+/** @brief Assign every partition of `topics` at `offset` into `parts`; the
+ *  count, or -1 after naming what failed. */
+static int assign_all(rd_kafka_t *rk, char **topics, int n, int64_t offset,
+                      rd_kafka_topic_partition_list_t *parts)
 {
-    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(16);
     int total = 0;
     for (int i = 0; i < n; i++) {
         rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topics[i], NULL);
@@ -199,7 +200,6 @@ static int assign_all(rd_kafka_t *rk, char **topics, int n, int64_t offset)
                 rd_kafka_metadata_destroy(md);
             if (t)
                 rd_kafka_topic_destroy(t);
-            rd_kafka_topic_partition_list_destroy(parts);
             return -1;
         }
         for (int p = 0; p < md->topics[0].partition_cnt; p++)
@@ -210,7 +210,6 @@ static int assign_all(rd_kafka_t *rk, char **topics, int n, int64_t offset)
         rd_kafka_topic_destroy(t);
     }
     rd_kafka_resp_err_t e = rd_kafka_assign(rk, parts);
-    rd_kafka_topic_partition_list_destroy(parts);
     if (e) {
         fprintf(stderr, "tail: assign: %s (%s)\n", rd_kafka_err2str(e), rd_kafka_err2name(e));
         return -1;
@@ -305,8 +304,11 @@ int ms_cmd_tail(int argc, char **argv)
         fprintf(stderr, "tail: cannot create the consumer: %s\n", err);
         return 2;
     }
-    int parts = assign_all(rk, argv + optind, argc - optind, offset);
+    /* the assigned partitions; a partition's opaque is set once it reached its end */
+    rd_kafka_topic_partition_list_t *assigned = rd_kafka_topic_partition_list_new(16);
+    int parts = assign_all(rk, argv + optind, argc - optind, offset, assigned);
     if (parts < 0) {
+        rd_kafka_topic_partition_list_destroy(assigned);
         rd_kafka_destroy(rk);
         return 1;
     }
@@ -326,7 +328,13 @@ int ms_cmd_tail(int argc, char **argv)
         if (!msg)
             continue;
         if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            at_end++;
+            /* counted once per partition: EOF comes again after new records */
+            rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(
+                assigned, rd_kafka_topic_name(msg->rkt), msg->partition);
+            if (tp && !tp->opaque) {
+                tp->opaque = tp;
+                at_end++;
+            }
         } else if (msg->err) {
             fprintf(stderr, "tail: %s [%d]: %s (%s)\n",
                     msg->rkt ? rd_kafka_topic_name(msg->rkt) : "-", (int)msg->partition,
@@ -353,6 +361,7 @@ int ms_cmd_tail(int argc, char **argv)
         rd_kafka_message_destroy(msg);
     }
     ms_buf_free(&line);
+    rd_kafka_topic_partition_list_destroy(assigned);
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
     return rc;
