@@ -21,7 +21,8 @@
 #   service  a real Kafka broker (tests/kafka/broker.sh, KRaft, 127.0.0.1:29092), N sample mentions
 #            produced to whg.mentions, the service container with --network=host: /readyz and
 #            /healthz answer 200, every mention's id comes out on whg.classified.*, nothing on
-#            whg.deadletter, the image's HEALTHCHECK passes (and fails against a closed port),
+#            whg.deadletter, `mentionsift tail` decodes every output record to JSON, the
+#            image's HEALTHCHECK passes (and fails against a closed port),
 #            SIGHUP (`podman kill -s HUP`) reloads the rules in place,
 #            `podman stop -t 20` (SIGTERM) ends it with status 0 within the drain limit (15 s),
 #            the group's committed offsets cover all input; a second container on the same cache
@@ -368,6 +369,20 @@ if ((${#missing[@]} == 0)); then
 else
   fail "service: ${#missing[@]} of $NEVENTS ids never reached whg.classified.* (e.g. ${missing[0]})"
 fi
+# The image's `mentionsift tail` reads the protobuf back as JSON: one object per record, each with
+# its primary category, every id among them.
+topics=$(kcat -b "$BOOT" -L 2>/dev/null | sed -n 's/^ *topic "\(whg\.classified\.[^"]*\)".*/\1/p')
+# shellcheck disable=SC2086  # one argument per topic
+"${RUN[@]}" --no-healthcheck "$IMAGE" tail -b "$BOOT" -o beginning -e $topics >"$WORK/out/tail.jsonl" 2>"$LOG/tail.err"
+out=$(python3 - "$WORK/out/tail.jsonl" "${IDS[@]}" <<'EOF'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+ids = {r["mention"]["id"] for r in recs if "primary" in r and r["primary"]}
+missing = [i for i in sys.argv[2:] if i not in ids]
+print(f"{len(recs)} records, {len(missing)} ids missing")
+EOF
+)
+check "service: 'mentionsift tail' in the image decodes the protobuf output: $out" grep -q ' 0 ids missing$' <<<"$out"
 metrics=$(curl -s -m 3 "http://127.0.0.1:$HTTP_PORT/metrics")
 in_total=$(awk '$1 == "mentionsift_events_in_total" { print $2 }' <<<"$metrics")
 check "service: /metrics mentionsift_events_in_total = ${in_total:-none} (want $NEVENTS)" test "${in_total:-0}" = "$NEVENTS"
