@@ -15,6 +15,7 @@ int ms_cmd_demo(int argc, char **argv);
 int ms_cmd_firehose(int argc, char **argv);
 int ms_cmd_mock_cluster(int argc, char **argv);
 int ms_cmd_tail(int argc, char **argv);
+int ms_cmd_redrive(int argc, char **argv);
 
 /** @brief Apply one -X PROP=VALUE to a librdkafka config; false after
  *  printing "<cmd>: ..." with the property and librdkafka's reason. */

@@ -8,6 +8,7 @@
  *   mentionsift firehose             produce synthetic mentions to Kafka
  *   mentionsift mock-cluster         an embedded Kafka cluster on loopback
  *   mentionsift tail TOPIC...        print Kafka records as JSON lines, protobuf decoded
+ *   mentionsift redrive              send dead-lettered events back to their source topics
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@ static void usage(FILE *f)
             "  demo                run the service on an embedded Kafka cluster with a sample firehose\n"
             "  firehose            produce synthetic mentions to a Kafka topic\n"
             "  tail TOPIC...       print the records of Kafka topics as JSON lines (protobuf decoded)\n"
+            "  redrive             send dead-lettered events back to their source topics\n"
             "  mock-cluster        run an embedded Kafka cluster (librdkafka mock) on loopback\n"
             "\n"
             "'mentionsift COMMAND --help' describes each command.\n",
@@ -66,6 +68,7 @@ int main(int argc, char **argv)
         {"demo", ms_cmd_demo},
         {"firehose", ms_cmd_firehose},
         {"tail", ms_cmd_tail},
+        {"redrive", ms_cmd_redrive},
         {"mock-cluster", ms_cmd_mock_cluster},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
