@@ -258,6 +258,9 @@ int ms_cmd_redrive(int argc, char **argv)
     rd_kafka_conf_set_opaque(pconf, &n);
     if (rd_kafka_conf_set(conf, "group.id", group, err, sizeof err) ||
         rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err) ||
+        /* a committed offset that retention has passed restarts at the
+         * oldest dead letter still kept, never at the end */
+        rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, sizeof err) ||
         rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof err) ||
         rd_kafka_conf_set(pconf, "enable.idempotence", "true", err, sizeof err)) {
         fprintf(stderr, "redrive: %s\n", err);
@@ -268,6 +271,7 @@ int ms_cmd_redrive(int argc, char **argv)
     rd_kafka_t *consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
     if (!consumer) {
         fprintf(stderr, "redrive: cannot create the consumer: %s\n", err);
+        rd_kafka_conf_destroy(conf); /* rd_kafka_new keeps it only on success */
         rd_kafka_conf_destroy(pconf);
         return 2;
     }
@@ -276,6 +280,7 @@ int ms_cmd_redrive(int argc, char **argv)
         rd_kafka_conf_destroy(pconf);
     } else if (!(producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof err))) {
         fprintf(stderr, "redrive: cannot create the producer: %s\n", err);
+        rd_kafka_conf_destroy(pconf);
         rd_kafka_destroy(consumer);
         return 2;
     }

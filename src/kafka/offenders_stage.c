@@ -47,7 +47,7 @@ struct ms_offenders_stage {
     int64_t *replay_until;         /* per partition: first offset that may write; -1 none */
     int32_t n_replay;
     atomic_uint_fast64_t undelivered; /* RepeatOffender records not yet acknowledged */
-    atomic_bool delivery_failed;   /* since the last commit */
+    atomic_bool delivery_failed;   /* sticky: no commit after a record was lost */
     bool dirty;                    /* offsets stored since the last commit */
     ms_buf out;
 };
@@ -88,9 +88,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
     if (msg->err) {
         atomic_store(&st->delivery_failed, true);
         atomic_fetch_add(&st->m->errors, 1);
-        ms_log(MS_LOG_ERROR, stage_name, "repeat_offender record not delivered", "topic",
-               rd_kafka_topic_name(msg->rkt), "error", rd_kafka_err2name(msg->err), "reason",
-               rd_kafka_err2str(msg->err), NULL);
+        ms_log(MS_LOG_ERROR, stage_name,
+               "repeat_offender record not delivered; this stage commits nothing more, so the "
+               "next owner of its partitions (after a restart or rebalance) writes it again",
+               "topic", rd_kafka_topic_name(msg->rkt), "error", rd_kafka_err2name(msg->err),
+               "reason", rd_kafka_err2str(msg->err), NULL);
         if (ms_kafka_err_is_permanent(msg->err))
             stage_fail(st, "produce", msg->err, rd_kafka_err2str(msg->err));
     } else {
@@ -101,8 +103,12 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
 
 /**
  * @brief Commit the stored offsets once every record written before them
- * is acknowledged; otherwise keep them for a later try (a failed delivery
- * leaves them uncommitted, so a restart replays and writes again).
+ * is acknowledged; otherwise keep them for a later try. A record that was
+ * not delivered (librdkafka gave up on it) stops all further commits of
+ * this stage: the offsets stored since include its moderation record, so
+ * committing them would lose the alert for good. The next owner of the
+ * partitions (after a restart or a rebalance) replays from the last commit
+ * and writes it again.
  */
 static void commit_delivered(ms_offenders_stage *st, int timeout_ms)
 {
@@ -111,7 +117,7 @@ static void commit_delivered(ms_offenders_stage *st, int timeout_ms)
     int64_t deadline = ms_clock_mono_ms() + timeout_ms;
     while (atomic_load(&st->undelivered) > 0 && ms_clock_mono_ms() < deadline)
         rd_kafka_poll(st->producer, 50);
-    if (atomic_load(&st->undelivered) > 0 || atomic_exchange(&st->delivery_failed, false))
+    if (atomic_load(&st->undelivered) > 0 || atomic_load(&st->delivery_failed))
         return;
     rd_kafka_resp_err_t e = rd_kafka_commit(st->consumer, NULL, 0);
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR__NO_OFFSET)

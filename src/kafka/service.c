@@ -105,7 +105,9 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run,
     /* on the heap: after a stop that timed out, threads may still count */
     atomic_int *done = calloc(1, sizeof *done);
     int rc = 2;
-    ms_service_shared s = {.cfg = cfg, .run = run};
+    /* on the heap too: threads abandoned after a stop that timed out still
+     * read it after this function has returned */
+    ms_service_shared *sh = calloc(1, sizeof *sh);
     ms_worker **workers = calloc((size_t)cfg->workers, sizeof *workers);
     /* one more thread for the offenders stage */
     pthread_t *threads = calloc((size_t)cfg->workers + 1, sizeof *threads);
@@ -116,10 +118,12 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run,
     int started = 0;
     if (http_port_out)
         *http_port_out = 0;
-    if (!workers || !threads || !trampolines || !done) {
+    if (!workers || !threads || !trampolines || !done || !sh) {
         ms_log(MS_LOG_ERROR, "service", "out of memory", NULL);
         goto out;
     }
+    sh->cfg = cfg;
+    sh->run = run;
 
     ms_buf errors;
     ms_buf_init(&errors);
@@ -140,29 +144,29 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run,
            st->from_cache ? "true" : "false", NULL);
     char version[64];
     snprintf(version, sizeof version, "%s", ms_ruleset_version(loaded));
-    if (!(s.rules = ms_ruleset_live_new(loaded))) {
+    if (!(sh->rules = ms_ruleset_live_new(loaded))) {
         ms_log(MS_LOG_ERROR, "service", "out of memory", NULL);
         goto out;
     }
 
-    if (!ms_routes_init(&s.routes, cfg)) {
+    if (!ms_routes_init(&sh->routes, cfg)) {
         ms_log(MS_LOG_ERROR, "service", "too many distinct output topics", NULL);
         goto out;
     }
     ms_metrics_info info = {.ruleset_version = version,
-                            .topic_names = s.routes.names,
-                            .n_topics = s.routes.n,
+                            .topic_names = sh->routes.names,
+                            .n_topics = sh->routes.n,
                             .offenders_topic = cfg->offenders_enabled && !cfg->passthrough
-                                                   ? s.routes.route[MS_ROUTE_REPEAT_OFFENDER]
+                                                   ? sh->routes.route[MS_ROUTE_REPEAT_OFFENDER]
                                                    : -1};
-    s.metrics = ms_metrics_new(cfg->workers, &info);
-    if (!s.metrics) {
+    sh->metrics = ms_metrics_new(cfg->workers, &info);
+    if (!sh->metrics) {
         ms_log(MS_LOG_ERROR, "service", "out of memory", NULL);
         goto out;
     }
     for (int i = 0; i < cfg->workers; i++) {
         char err[512];
-        workers[i] = ms_worker_new(&s, i, err, sizeof err);
+        workers[i] = ms_worker_new(sh, i, err, sizeof err);
         if (!workers[i]) {
             ms_log(MS_LOG_ERROR, "service", "worker failed to start", "reason", err, NULL);
             goto out;
@@ -170,7 +174,7 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run,
     }
     if (cfg->offenders_enabled && !cfg->passthrough) {
         char err[512];
-        stage = ms_offenders_stage_new(&s, err, sizeof err);
+        stage = ms_offenders_stage_new(sh, err, sizeof err);
         if (!stage) {
             ms_log(MS_LOG_ERROR, "service", "offenders stage failed to start", "reason", err,
                    NULL);
@@ -180,7 +184,7 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run,
     }
     if (cfg->http_listen) {
         char err[256];
-        http = ms_http_start(cfg->http_listen, s.metrics, err, sizeof err);
+        http = ms_http_start(cfg->http_listen, sh->metrics, err, sizeof err);
         if (!http) {
             ms_log(MS_LOG_ERROR, "service", "metrics endpoint failed to start", "listen",
                    cfg->http_listen, "reason", err, NULL);
@@ -212,10 +216,10 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run,
      * close: librdkafka's consumer close can block while the cluster is
      * unreachable, and a stop must not hang. Input left uncommitted is read
      * again by the partitions' next owner, so nothing is lost. */
-    while (*run && !s.failed && atomic_load(done) < started) {
+    while (*run && !sh->failed && atomic_load(done) < started) {
         if (reload && *reload) {
             *reload = 0;
-            reload_rules(&s);
+            reload_rules(sh);
         }
         usleep(100 * 1000);
     }
@@ -235,7 +239,7 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run,
     }
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
-    rc = s.failed ? 1 : (started == n_threads ? 0 : 1);
+    rc = sh->failed ? 1 : (started == n_threads ? 0 : 1);
     ms_log(rc ? MS_LOG_ERROR : MS_LOG_INFO, "service", rc ? "stopped after a failure" : "stopped",
            NULL);
 out:
@@ -244,8 +248,11 @@ out:
     for (int i = 0; workers && i < cfg->workers; i++)
         ms_worker_free(workers[i]);
     ms_offenders_stage_free(stage);
-    ms_metrics_free(s.metrics);
-    ms_ruleset_live_free(s.rules);
+    if (sh) {
+        ms_metrics_free(sh->metrics);
+        ms_ruleset_live_free(sh->rules);
+        free(sh);
+    }
     free(trampolines);
     free(done);
     free(threads);

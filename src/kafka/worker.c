@@ -43,6 +43,10 @@
 #include "kafka/kafka_errors.h"
 #include "kafka/offsets.h"
 
+/* Room kept in a produced message for its key, headers and framing, so an
+ * output whose value fits message.max.bytes minus this is never refused. */
+#define MS_HEADER_ROOM 4096
+
 struct ms_worker {
     ms_service_shared *s;
     int id;
@@ -50,6 +54,8 @@ struct ms_worker {
     rd_kafka_t *consumer, *producer;
     rd_kafka_topic_t *topic[MS_MAX_TOPICS];
     ms_engine *engine;
+    size_t max_message_bytes; /* the producer's message.max.bytes */
+    int64_t last_seek_error_log_ms;
     const ms_ruleset *rs;    /* the engine's; a reference held in s->rules */
     uint64_t rules_gen;
     ms_decoder *dec;
@@ -186,10 +192,14 @@ static void store_offsets(ms_worker *w)
 static void drain_and_commit(ms_worker *w, int timeout_ms)
 {
     int64_t until = ms_clock_mono_ms() + timeout_ms;
-    while (ms_offsets_in_flight(w->offsets) > 0 && ms_clock_mono_ms() < until) {
+    /* pendings held behind a failed output stay in flight until a rewind
+     * that will not come now: wait only while outputs are still queued */
+    while (ms_offsets_in_flight(w->offsets) > 0 && rd_kafka_outq_len(w->producer) > 0 &&
+           ms_clock_mono_ms() < until) {
         rd_kafka_flush(w->producer, 100);
         ms_offsets_advance(w->offsets, on_complete, w);
     }
+    ms_offsets_advance(w->offsets, on_complete, w);
     store_offsets(w);
     rd_kafka_resp_err_t e = rd_kafka_commit(w->consumer, NULL, 0);
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -209,7 +219,13 @@ static void drain_and_commit(ms_worker *w, int timeout_ms)
     }
 }
 
-/** @brief Rewind partitions whose outputs failed, once their in-flight settled. */
+/**
+ * @brief Rewind partitions whose outputs failed, once their in-flight
+ * settled. Until the seek has succeeded the partition stays rewinding (its
+ * new messages are dropped, nothing past the failure is committed) and the
+ * seek is tried again on the next call; a partition no longer assigned is
+ * only reset, its next owner starting from the committed offset.
+ */
 static void handle_rewinds(ms_worker *w)
 {
     for (uint32_t i = 0; i < ms_offsets_count(w->offsets); i++) {
@@ -222,20 +238,32 @@ static void handle_rewinds(ms_worker *w)
                 settled = false;
         if (!settled)
             continue;
+        if (!pt->assigned) {
+            ms_offsets_reset_partition(w->offsets, pt);
+            continue;
+        }
         rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(l, pt->topic, pt->partition)->offset = pt->rewind_to;
         rd_kafka_error_t *err = rd_kafka_seek_partitions(w->consumer, l, 5000);
-        char off[32];
+        rd_kafka_resp_err_t code = err ? rd_kafka_error_code(err) : l->elems[0].err;
+        char part[16], off[32];
+        snprintf(part, sizeof part, "%" PRId32, pt->partition);
         snprintf(off, sizeof off, "%" PRId64, pt->rewind_to);
-        if (err) {
-            ms_log(MS_LOG_ERROR, w->name, "seek for reprocessing failed", "topic", pt->topic,
-                   "offset", off, "error", rd_kafka_error_name(err), NULL);
-            rd_kafka_error_destroy(err);
+        if (code) {
+            int64_t now = ms_clock_mono_ms();
+            if (now - w->last_seek_error_log_ms >= 1000) {
+                ms_log(MS_LOG_ERROR, w->name, "seek for reprocessing failed; retrying",
+                       "topic", pt->topic, "partition", part, "offset", off, "error",
+                       rd_kafka_err2name(code), NULL);
+                w->last_seek_error_log_ms = now;
+            }
         } else {
             ms_log(MS_LOG_WARN, w->name, "reprocessing from the first undelivered event",
-                   "topic", pt->topic, "offset", off, NULL);
+                   "topic", pt->topic, "partition", part, "offset", off, NULL);
+            ms_offsets_reset_partition(w->offsets, pt);
         }
-        ms_offsets_reset_partition(w->offsets, pt);
+        if (err)
+            rd_kafka_error_destroy(err);
         rd_kafka_topic_partition_list_destroy(l);
     }
 }
@@ -371,8 +399,18 @@ static void dead_letter(ms_worker *w, const rd_kafka_message_t *msg, ms_pending 
     rd_kafka_header_add(h, "mentionsift-source-partition", -1, part, -1);
     rd_kafka_header_add(h, "mentionsift-source-offset", -1, off, -1);
     rd_kafka_header_add(h, "mentionsift-ruleset", -1, ms_ruleset_version(w->rs), -1);
-    produce(w, w->s->routes.route[MS_ROUTE_DEADLETTER], msg->key, msg->key_len, msg->payload,
-            msg->len, h, p);
+    /* bytes the producer would refuse would fail here again on every
+     * reprocessing: then the dead letter names the input and carries no
+     * payload (the original stays on its topic, at the offset named) */
+    bool fits = msg->len + MS_HEADER_ROOM <= w->max_message_bytes;
+    if (!fits) {
+        char dropped[96];
+        snprintf(dropped, sizeof dropped, "%zu bytes, over the producer's message.max.bytes %zu",
+                 msg->len, w->max_message_bytes);
+        rd_kafka_header_add(h, "mentionsift-payload-dropped", -1, dropped, -1);
+    }
+    produce(w, w->s->routes.route[MS_ROUTE_DEADLETTER], msg->key, msg->key_len,
+            fits ? msg->payload : "", fits ? msg->len : 0, h, p);
     rd_kafka_headers_destroy(h);
     atomic_fetch_add_explicit(&w->m->deadletter, 1, memory_order_relaxed);
     ms_log(MS_LOG_WARN, w->name, "event dead-lettered", "topic", topic, "partition", part,
@@ -447,9 +485,15 @@ static void process(ms_worker *w, rd_kafka_message_t *msg)
         rd_kafka_timestamp_type_t tstype;
         int64_t ts = rd_kafka_message_timestamp(msg, &tstype);
         while (!(p = ms_offsets_begin(w->offsets, pt, msg->offset, ts))) {
-            /* max in-flight reached: wait for acknowledgements */
+            /* max in-flight reached: wait for acknowledgements. A failed
+             * output holds its partition's pendings until the rewind, so
+             * rewinds are served here too; this message is read again
+             * after its own partition's rewind, or by the next owner. */
             rd_kafka_poll(w->producer, 10);
             ms_offsets_advance(w->offsets, on_complete, w);
+            handle_rewinds(w);
+            if (pt->rewinding || !*w->s->run || w->s->failed)
+                return;
         }
     }
     atomic_fetch_add_explicit(&w->m->events_in, 1, memory_order_relaxed);
@@ -486,6 +530,11 @@ static void process(ms_worker *w, rd_kafka_message_t *msg)
         if (!ms_encode_classified(&w->out, cfg->output_encoding, &w->ctx, &m, v) ||
             !ms_buf_ok(&w->out)) {
             dead_letter(w, msg, p, "could not encode the classified event");
+        } else if (w->out.len + MS_HEADER_ROOM > w->max_message_bytes) {
+            snprintf(reason, sizeof reason,
+                     "classified event of %zu bytes exceeds the producer's message.max.bytes %zu",
+                     w->out.len, w->max_message_bytes);
+            dead_letter(w, msg, p, reason);
         } else {
             uint8_t topics[MS_MAX_TOPICS];
             size_t n = ms_routes_for(&w->s->routes, v, topics);
@@ -539,6 +588,12 @@ static bool producer_open(ms_worker *w, char *err, size_t errlen)
 {
     if (!(w->producer = make_client(w, MS_CLIENT_PRODUCER, err, errlen)))
         return false;
+    char max[32];
+    size_t n = sizeof max;
+    w->max_message_bytes = 1000000; /* librdkafka's default */
+    if (rd_kafka_conf_get(rd_kafka_conf(w->producer), "message.max.bytes", max, &n) ==
+        RD_KAFKA_CONF_OK)
+        w->max_message_bytes = strtoull(max, NULL, 10);
     for (size_t t = 0; t < w->s->routes.n; t++) {
         rd_kafka_topic_conf_t *tc = rd_kafka_topic_conf_new();
         rd_kafka_topic_conf_set_opaque(tc, (void *)(intptr_t)t);
@@ -684,23 +739,54 @@ static void log_txn_error(ms_worker *w, const char *what, const rd_kafka_error_t
            "transactional_id", w->txn_id, NULL);
 }
 
-/** @brief Seek every assigned partition back to its committed offset. */
-static void eos_rewind(ms_worker *w)
+/** @brief One try at seeking every assigned partition back to its committed offset. */
+static rd_kafka_resp_err_t eos_seek_committed(ms_worker *w)
 {
     rd_kafka_topic_partition_list_t *a = NULL;
-    if (rd_kafka_assignment(w->consumer, &a) != RD_KAFKA_RESP_ERR_NO_ERROR || !a)
-        return;
-    if (a->cnt && rd_kafka_committed(w->consumer, a, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        for (int i = 0; i < a->cnt; i++)
-            if (a->elems[i].offset < 0)
-                a->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING; /* auto.offset.reset */
-        rd_kafka_error_t *e = rd_kafka_seek_partitions(w->consumer, a, 10000);
-        if (e) {
-            log_txn_error(w, "rewind after abort failed", e);
-            rd_kafka_error_destroy(e);
-        }
+    rd_kafka_resp_err_t e = rd_kafka_assignment(w->consumer, &a);
+    if (!e && a->cnt)
+        e = rd_kafka_committed(w->consumer, a, 10000);
+    for (int i = 0; !e && i < a->cnt; i++) {
+        e = a->elems[i].err;
+        if (a->elems[i].offset < 0)
+            a->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING; /* auto.offset.reset */
     }
-    rd_kafka_topic_partition_list_destroy(a);
+    if (!e && a->cnt) {
+        rd_kafka_error_t *se = rd_kafka_seek_partitions(w->consumer, a, 10000);
+        if (se) {
+            e = rd_kafka_error_code(se);
+            rd_kafka_error_destroy(se);
+        }
+        for (int i = 0; !e && i < a->cnt; i++)
+            e = a->elems[i].err;
+    }
+    if (a)
+        rd_kafka_topic_partition_list_destroy(a);
+    return e;
+}
+
+/**
+ * @brief After an abort: every assigned partition back to its committed
+ * offset, so the aborted batch is read again. Going on without the seek
+ * would commit the next batch's offsets past the aborted inputs and lose
+ * them, so after a few failed tries the service stops instead: its next
+ * start reads from the committed offsets.
+ */
+static void eos_rewind(ms_worker *w)
+{
+    rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (int attempt = 0; attempt < 5; attempt++) {
+        if (!(e = eos_seek_committed(w)))
+            return;
+        ms_log(MS_LOG_WARN, w->name, "rewind after abort failed; retrying", "error",
+               rd_kafka_err2name(e), "reason", rd_kafka_err2str(e), NULL);
+        usleep(1000 * 1000);
+    }
+    ms_log(MS_LOG_ERROR, w->name,
+           "cannot rewind to the committed offsets after an abort; stopping so that a restart "
+           "reads them again",
+           "error", rd_kafka_err2name(e), NULL);
+    w->s->failed = 1;
 }
 
 /** @brief Recreate the transactional producer after a fatal error. */
@@ -736,6 +822,12 @@ static void eos_abort(ms_worker *w, const char *why)
 {
     ms_log(MS_LOG_WARN, w->name, why, "transactional_id", w->txn_id, NULL);
     rd_kafka_error_t *e = rd_kafka_abort_transaction(w->producer, EOS_TIMEOUT_MS);
+    /* a timed-out abort goes on in the background: the call is repeated */
+    for (int attempt = 0; e && rd_kafka_error_is_retriable(e) && attempt < 3; attempt++) {
+        log_txn_error(w, "abort_transaction: retrying", e);
+        rd_kafka_error_destroy(e);
+        e = rd_kafka_abort_transaction(w->producer, EOS_TIMEOUT_MS);
+    }
     w->in_txn = false;
     w->txn_failed = false;
     txn_offsets_clear(w);
@@ -761,13 +853,24 @@ static void eos_commit(ms_worker *w)
     rd_kafka_consumer_group_metadata_t *gm = rd_kafka_consumer_group_metadata(w->consumer);
     rd_kafka_error_t *e =
         rd_kafka_send_offsets_to_transaction(w->producer, w->txn_offsets, gm, EOS_TIMEOUT_MS);
-    rd_kafka_consumer_group_metadata_destroy(gm);
-    for (int attempt = 0; !e && attempt < 1; attempt++)
-        e = rd_kafka_commit_transaction(w->producer, EOS_TIMEOUT_MS);
+    /* a retriable error is retried with the same arguments: committing
+     * without the offsets would commit the outputs alone */
     for (int attempt = 0; e && rd_kafka_error_is_retriable(e) && attempt < 3; attempt++) {
-        log_txn_error(w, "commit_transaction: retrying", e);
+        log_txn_error(w, "send_offsets_to_transaction: retrying", e);
         rd_kafka_error_destroy(e);
+        e = rd_kafka_send_offsets_to_transaction(w->producer, w->txn_offsets, gm,
+                                                 EOS_TIMEOUT_MS);
+    }
+    rd_kafka_consumer_group_metadata_destroy(gm);
+    const char *step = "send_offsets_to_transaction failed";
+    if (!e) {
+        step = "commit_transaction failed";
         e = rd_kafka_commit_transaction(w->producer, EOS_TIMEOUT_MS);
+        for (int attempt = 0; e && rd_kafka_error_is_retriable(e) && attempt < 3; attempt++) {
+            log_txn_error(w, "commit_transaction: retrying", e);
+            rd_kafka_error_destroy(e);
+            e = rd_kafka_commit_transaction(w->producer, EOS_TIMEOUT_MS);
+        }
     }
     if (!e) {
         w->in_txn = false;
@@ -776,7 +879,7 @@ static void eos_commit(ms_worker *w)
         return;
     }
     atomic_fetch_add_explicit(&w->m->commit_errors, 1, memory_order_relaxed);
-    log_txn_error(w, "commit_transaction failed", e);
+    log_txn_error(w, step, e);
     bool fatal = rd_kafka_error_is_fatal(e);
     rd_kafka_error_destroy(e);
     if (fatal)
