@@ -212,6 +212,9 @@ static void expect_redaction(const char *text, ms_pii_kind kind, const char *spa
     uint32_t s = (uint32_t)(at - text), e = s + (uint32_t)strlen(span);
     for (uint8_t i = 0; i < v.n_redactions; i++)
         if (v.redaction[i].start == s && v.redaction[i].end == e) {
+            if (v.redaction[i].kind != kind)
+                fail_msg("\"%s\": the redaction at [%u,%u) is %s, not %s", text, s, e,
+                         ms_pii_kind_name(v.redaction[i].kind), ms_pii_kind_name(kind));
             assert_true(ms_verdict_has(&v, MS_CAT_PERSONAL_INFO));
             return;
         }
@@ -351,6 +354,26 @@ static void test_sentiment_rules(void **state)
     assert_true(v.sentiment.compound <= 1.0f && v.sentiment.compound >= -1.0f);
 }
 
+/* max_text_bytes: only that much is scanned, and the cut never splits a
+ * UTF-8 character (15 ASCII bytes, then a 2-byte one that would cross 16). */
+static void test_scan_limit_cuts_on_a_character(void **state)
+{
+    char err[256];
+    ms_engine_options opt = {.max_text_bytes = 16};
+    ms_engine *small = ms_engine_new(rs, &opt, err, sizeof err);
+    assert_non_null(small);
+    ms_mention m = {.kind = MS_KIND_PUBLIC_COMMENT, .page_owned = true,
+                    .text = {"aaaaaaaaaaaaaaa\xC3\xA9 shit", 22}};
+    ms_verdict cut;
+    assert_true(ms_engine_classify(small, &m, &cut));
+    assert_int_equal(cut.text_bytes_scanned, 15);
+    assert_false(ms_verdict_has(&cut, MS_CAT_PROFANITY)); /* beyond the cut */
+    m.text = (ms_str){"shit aaaaaaaaaa\xC3\xA9 more", 22};
+    assert_true(ms_engine_classify(small, &m, &cut));
+    assert_true(ms_verdict_has(&cut, MS_CAT_PROFANITY)); /* within it */
+    ms_engine_free(small);
+}
+
 /* Writes a small rule set with errors and checks they are reported with file:line. */
 static void test_rule_errors(void **state)
 {
@@ -407,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_evidence_spans_in_original),
         cmocka_unit_test(test_hostile_text),
         cmocka_unit_test(test_sentiment_rules),
+        cmocka_unit_test(test_scan_limit_cuts_on_a_character),
         cmocka_unit_test(test_rule_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

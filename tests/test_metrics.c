@@ -51,7 +51,8 @@ static int teardown(void **state)
 
 static ms_metrics *new_metrics(void)
 {
-    ms_metrics_info info = {.ruleset_version = "abc123", .topic_names = topics, .n_topics = 2};
+    ms_metrics_info info = {.ruleset_version = "abc123", .topic_names = topics, .n_topics = 2,
+                            .offenders_topic = -1};
     ms_metrics *m = ms_metrics_new(2, &info);
     assert_non_null(m);
     /* as the workers do once their engines exist */
@@ -141,6 +142,8 @@ static void test_counters(void **state)
                 *suffix = '\0';
             char want[200];
             snprintf(want, sizeof want, "# TYPE %s ", name);
+            expect(t, want);
+            snprintf(want, sizeof want, "# HELP %s ", name);
             expect(t, want);
         }
         line = nl + 1;

@@ -3,7 +3,9 @@
  * an input offset becomes committable only when its outputs and those of
  * every earlier offset of its partition are acknowledged; a failure stops
  * the commit position until the rewind; a re-assigned partition with
- * pendings left over is rewound, never committed past them.
+ * pendings left over is rewound, never committed past them; two failures
+ * rewind to the older; the pool recycles its slots; the same partition
+ * number on two topics is two partitions.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -123,6 +125,57 @@ static void test_pool_is_bounded(void **state)
     ms_offsets_free(o);
 }
 
+/* completed pendings go back to the pool: many times its size flow through */
+static void test_pool_recycles(void **state)
+{
+    ms_offsets *o = ms_offsets_new(2);
+    ms_ptrack *pt = ms_offsets_partition(o, "in", 0);
+    for (int64_t off = 0; off < 10; off++) {
+        ms_pending *p = consume(o, pt, off, 1);
+        ms_offsets_ack(o, p, true);
+        ms_offsets_advance(o, NULL, NULL);
+        assert_int_equal(pt->commit_next, off + 1);
+    }
+    assert_int_equal(ms_offsets_in_flight(o), 0);
+    ms_offsets_free(o);
+}
+
+/* two failures in one partition: the rewind goes to the EARLIER one,
+ * whatever order the acks come in */
+static void test_two_failures_rewind_to_oldest(void **state)
+{
+    ms_offsets *o = ms_offsets_new(8);
+    ms_ptrack *pt = ms_offsets_partition(o, "in", 0);
+    ms_pending *a = consume(o, pt, 5, 1), *b = consume(o, pt, 6, 1);
+    ms_offsets_ack(o, a, false);
+    ms_offsets_ack(o, b, false);
+    assert_int_equal(pt->rewind_to, 5);
+    ms_offsets_advance(o, NULL, NULL);
+    assert_int_equal(pt->commit_next, -1);
+    ms_offsets_free(o);
+}
+
+/* same partition number on two topics: two trackers, independent commits */
+static void test_topics_independent(void **state)
+{
+    ms_offsets *o = ms_offsets_new(8);
+    ms_ptrack *a = ms_offsets_partition(o, "whg.mentions", 0);
+    ms_ptrack *b = ms_offsets_partition(o, "whg.inbox", 0);
+    assert_ptr_not_equal(a, b);
+    assert_ptr_equal(ms_offsets_partition(o, "whg.mentions", 0), a);
+    ms_pending *pa = consume(o, a, 100, 1);
+    ms_pending *pb = consume(o, b, 7, 1);
+    ms_offsets_ack(o, pb, false);  /* a failure on inbox/0 */
+    ms_offsets_ack(o, pa, true);
+    ms_offsets_advance(o, NULL, NULL);
+    assert_int_equal(a->commit_next, 101);
+    assert_false(a->rewinding);
+    assert_true(b->rewinding);
+    assert_int_equal(b->commit_next, -1);
+    assert_int_equal(ms_offsets_count(o), 2);
+    ms_offsets_free(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -131,6 +184,9 @@ int main(void)
         cmocka_unit_test(test_reassigned_partition_is_rewound),
         cmocka_unit_test(test_reassigned_with_leftovers_or_not),
         cmocka_unit_test(test_pool_is_bounded),
+        cmocka_unit_test(test_pool_recycles),
+        cmocka_unit_test(test_two_failures_rewind_to_oldest),
+        cmocka_unit_test(test_topics_independent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

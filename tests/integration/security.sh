@@ -177,7 +177,7 @@ svc=$!; pids+=($svc)
 expect_stop 60 $svc
 if [ "$st" = "exit status 1" ] && grep -q 'AUTHENTICATION' "$WORK/wrong.log" &&
    grep -q 'rejected the service.s credentials' "$WORK/wrong.log" &&
-   ! grep -q -- "$WRONG" "$WORK/wrong.log" && [ "$(committed $GROUP)" = "$before" ]; then
+   ! grep -q -- "$WRONG" "$WORK/wrong.log" && [ -n "$before" ] && [ "$(committed $GROUP)" = "$before" ]; then
   ok "a wrong password stops the service ($st) naming the cause, commits nothing, and is not logged"
 else
   bad "wrong password: $st; $(grep -m1 -o '"msg":"stopping[^}]*' "$WORK/wrong.log")"

@@ -306,7 +306,8 @@ check(any("undecodable" in r for r in reasons) and any("kind" in r for r in reas
       "dead-letter reasons name the problem")
 check(any("max_event_bytes" in r for r in reasons), "oversized event dead-lettered with its reason")
 check(any(p == "this is not json" for _, p in dead), "dead-lettered events keep their original bytes")
-# personal information the engine redacted never reaches an output topic unredacted
+# personal information never reaches an output topic unredacted: no output text holds a
+# phone number or e-mail address, and the tenant's own number is redacted as a phone
 import re
 pii_re = re.compile(r"(07\d{3} ?\d{6}|01\d{2,3} ?\d{3} ?\d{4}|[\w.+-]+@[\w-]+\.[\w.]+)")
 leaks, redacted = [], 0
@@ -314,15 +315,17 @@ for i, outs in by_id.items():
     for topic, h, payload in outs:
         doc = json.loads(payload)
         red = doc.get("redactions", [])
+        text = doc["mention"]["text"]
+        if i.startswith("pi-") and not any(r["kind"] == "phone" for r in red):
+            leaks.append((i, "phone not redacted"))
+        for found in pii_re.findall(text):
+            leaks.append((i, "text:" + found))
         if not red:
             continue
         redacted += 1
-        text = doc["mention"]["text"]
         for r in red:
             if set(text.encode()[r["start"]:r["end"]]) != {ord("*")}:
                 leaks.append((i, "text"))
-        for found in pii_re.findall(text):
-            leaks.append((i, "text:" + found))
         if any(pii_re.search(v) for v in h.values()):
             leaks.append((i, "headers"))
         for l in doc["labels"]:
@@ -331,7 +334,8 @@ for i, outs in by_id.items():
                     leaks.append((i, "evidence"))
 check(redacted > 0 and not leaks,
       f"personal information is masked in text, evidence and headers ({redacted} outputs redacted, leaks {leaks[:3]})")
-check(all(h.get("mentionsift-source-topic") and h.get("mentionsift-source-offset") for h, _ in dead),
+check(all(h.get("mentionsift-source-topic") and h.get("mentionsift-source-partition")
+          and h.get("mentionsift-source-offset") for h, _ in dead),
       "dead letters name source topic, partition and offset")
 sys.exit(1 if fails else 0)
 EOF
@@ -540,14 +544,18 @@ if [ "$(grep -c '"reason":' "$WORK/rd-dry.out")" -ge 4 ] && grep -q 'max_event_b
    grep -q "\"to\":\"$IN_M\"" "$WORK/rd-dry.out" && grep -q 'would be sent' "$WORK/rd-dry.err"; then
   ok "redrive --dry-run lists the dead letters with their reasons and source topic"
 else bad "redrive --dry-run: $(cat "$WORK/rd-dry.out" "$WORK/rd-dry.err" | cut -c1-200)"; fi
+# at least once: a rebalance may have dead-lettered the oversized event more than once
+n_big=$(grep -c 'max_event_bytes' "$WORK/rd-dry.out")
 "$BIN" redrive -b "$BOOT" -t "$DLQ" -g "$RUN-rd" -m max_event_bytes -T "$RD_TO" 2>"$WORK/rd.err"
 rc=$?
 timeout 30 "$BIN" tail -b "$BOOT" -o beginning -e -k "$RD_TO" >"$WORK/rd.out" 2>/dev/null
-if [ $rc = 0 ] && python3 - "$WORK/rd.out" "$DLQ" <<'EOF'
+if [ $rc = 0 ] && python3 - "$WORK/rd.out" "$DLQ" "$n_big" <<'EOF'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
-ok = (len(recs) == 1 and recs[0]["value"]["id"] == "big" and len(recs[0]["value"]["text"]) == 70000
-      and recs[0]["headers"]["mentionsift-redriven-from"].startswith(sys.argv[2] + ":"))
+ok = (len(recs) == int(sys.argv[3]) >= 1
+      and all(r["value"]["id"] == "big" and len(r["value"]["text"]) == 70000
+              and r["headers"]["mentionsift-redriven-from"].startswith(sys.argv[2] + ":")
+              for r in recs))
 sys.exit(0 if ok else 1)
 EOF
 then ok "redrive --match max_event_bytes: the oversized event is sent on with its original bytes"
@@ -555,7 +563,7 @@ else bad "redrive: exit $rc, $(cat "$WORK/rd.err"), $(cut -c1-200 "$WORK/rd.out"
 "$BIN" redrive -b "$BOOT" -t "$DLQ" -g "$RUN-rd" -m max_event_bytes -T "$RD_TO" 2>"$WORK/rd2.err"
 rc=$?
 n_to=$(timeout 30 "$BIN" tail -b "$BOOT" -o beginning -e "$RD_TO" 2>/dev/null | wc -l)
-if [ $rc = 0 ] && grep -q ': 0 read' "$WORK/rd2.err" && [ "$n_to" = 1 ]; then
+if [ $rc = 0 ] && grep -q ': 0 read' "$WORK/rd2.err" && [ "$n_to" = "$n_big" ]; then
   ok "redrive again in the same group resumes after its commit: nothing sent twice"
 else bad "redrive again: exit $rc, $n_to records, $(cat "$WORK/rd2.err")"; fi
 

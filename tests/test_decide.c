@@ -1,0 +1,77 @@
+/*
+ * test_decide.c - what the policy says to do (src/decide/decide.c), on
+ * hand-built verdicts, so each rule of the decision is checked alone: the
+ * action per primary category, priority (public before inbox, 2.22), the
+ * 48-hour deadline only where a response is due (2.25) and only when the
+ * mention's time is known, the external/negative case (2.29), and the
+ * precedence table pair by pair.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "decide/decide.h"
+
+static ms_verdict with(uint32_t labels)
+{
+    ms_verdict v;
+    memset(&v, 0, sizeof v);
+    v.labels = labels;
+    return v;
+}
+#define BIT(c) (1u << (c))
+
+static void test_decide_actions_and_priority(void **state)
+{
+    ms_mention pub = {.kind = MS_KIND_PUBLIC_COMMENT, .created_at_ms = 1000};
+    ms_mention inbox = {.kind = MS_KIND_INBOX_MESSAGE, .created_at_ms = 1000};
+    ms_verdict v = with(BIT(MS_CAT_VIP));
+    ms_decide(NULL, &pub, &v);
+    assert_int_equal(v.action, MS_ACTION_ESCALATE_TO_COMMUNICATIONS);
+    assert_int_equal(v.priority, MS_PRIORITY_LOW);      /* nothing to answer, not urgent */
+    assert_int_equal(v.respond_by_ms, 0);               /* no deadline without a response */
+
+    v = with(BIT(MS_CAT_PERSONAL_INFO));
+    ms_decide(NULL, &pub, &v);
+    assert_int_equal(v.action, MS_ACTION_ASK_TO_INBOX);
+    assert_int_equal(v.respond_by_ms, 1000 + MS_RESPONSE_DEADLINE_MS);
+
+    v = with(BIT(MS_CAT_MISINFORMATION));
+    ms_decide(NULL, &pub, &v);
+    assert_int_equal(v.action, MS_ACTION_FLAG_FOR_REVIEW);
+    assert_int_equal(v.priority, MS_PRIORITY_HIGH);     /* a House Rules ground, public */
+
+    v = with(BIT(MS_CAT_PROFANITY));
+    ms_decide(NULL, &inbox, &v);
+    assert_int_equal(v.action, MS_ACTION_REVIEW_FOR_REMOVAL);
+    assert_int_equal(v.priority, MS_PRIORITY_NORMAL);
+    assert_int_equal(v.respond_by_ms, 0);
+
+    v = with(BIT(MS_CAT_NEGATIVE) | BIT(MS_CAT_EXTERNAL));
+    ms_decide(NULL, &pub, &v);
+    assert_int_equal(v.primary, MS_CAT_NEGATIVE);
+    assert_int_equal(v.action, MS_ACTION_REVIEW_CASE_BY_CASE);
+
+    ms_mention undated = {.kind = MS_KIND_PUBLIC_COMMENT};
+    v = with(BIT(MS_CAT_COMPLAINT));
+    ms_decide(NULL, &undated, &v);
+    assert_int_equal(v.respond_by_ms, 0);               /* created_at unknown */
+
+    /* the precedence table, pairwise */
+    for (int i = 0; i + 1 < MS_CAT_COUNT; i++) {
+        v = with(BIT(ms_decide_precedence[i]) | BIT(ms_decide_precedence[i + 1]));
+        ms_decide(NULL, &pub, &v);
+        assert_int_equal(v.primary, ms_decide_precedence[i]);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_decide_actions_and_priority),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

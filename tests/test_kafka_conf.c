@@ -1,0 +1,84 @@
+/*
+ * test_kafka_conf.c - the librdkafka configuration the service builds
+ * (src/kafka/kafka_conf.h) and the errors it treats as permanent
+ * (src/kafka/kafka_errors.h): the delivery-guarantee settings win over the
+ * user's, a bad property is named without its value, and exactly the
+ * errors no retry can cure stop the service.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "kafka/config.h"
+#include "kafka/kafka_conf.h"
+#include "kafka/kafka_errors.h"
+
+static void test_guarantee_settings_win(void **state)
+{
+    char *const env[] = {"MENTIONSIFT_KAFKA_CONSUMER_ENABLE_AUTO_OFFSET_STORE=true",
+                         "MENTIONSIFT_KAFKA_PRODUCER_ACKS=1",
+                         "MENTIONSIFT_KAFKA_PRODUCER_ENABLE_IDEMPOTENCE=false", NULL};
+    ms_config c;
+    ms_buf e;
+    ms_buf_init(&e);
+    assert_true(ms_config_load(&c, NULL, env, &e));
+    char err[256], val[64];
+    size_t n;
+    rd_kafka_conf_t *cc = ms_kafka_conf_new(&c, MS_CLIENT_CONSUMER, "t", err, sizeof err);
+    assert_non_null(cc);
+    n = sizeof val;
+    assert_int_equal(rd_kafka_conf_get(cc, "enable.auto.offset.store", val, &n), RD_KAFKA_CONF_OK);
+    assert_string_equal(val, "false");
+    rd_kafka_conf_destroy(cc);
+    rd_kafka_conf_t *pc = ms_kafka_conf_new(&c, MS_CLIENT_PRODUCER, "t", err, sizeof err);
+    assert_non_null(pc);
+    n = sizeof val;
+    assert_int_equal(rd_kafka_conf_get(pc, "enable.idempotence", val, &n), RD_KAFKA_CONF_OK);
+    assert_string_equal(val, "true");
+    rd_kafka_conf_destroy(pc);
+    /* a bad secret-looking property is named, its value never shown */
+    rd_kafka_conf_t *x = rd_kafka_conf_new();
+    assert_false(ms_kafka_conf_set(x, "sasl.password.typo", "hunter2-xyz", err, sizeof err));
+    assert_non_null(strstr(err, "sasl.password.typo"));
+    assert_null(strstr(err, "hunter2-xyz"));
+    rd_kafka_conf_destroy(x);
+    ms_config_free(&c);
+    ms_buf_free(&e);
+}
+
+static void test_permanent_errors(void **state)
+{
+    static const rd_kafka_resp_err_t permanent[] = {
+        RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
+        RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED,
+        RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED,
+        RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+        RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED,
+        RD_KAFKA_RESP_ERR__AUTHENTICATION,
+        RD_KAFKA_RESP_ERR_UNSUPPORTED_SASL_MECHANISM,
+    };
+    for (size_t i = 0; i < sizeof permanent / sizeof permanent[0]; i++)
+        if (!ms_kafka_err_is_permanent(permanent[i]))
+            fail_msg("%s should stop the service", rd_kafka_err2name(permanent[i]));
+    static const rd_kafka_resp_err_t transient[] = {
+        RD_KAFKA_RESP_ERR__TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+        RD_KAFKA_RESP_ERR__TRANSPORT, RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN,
+        RD_KAFKA_RESP_ERR_NO_ERROR};
+    for (size_t i = 0; i < sizeof transient / sizeof transient[0]; i++)
+        if (ms_kafka_err_is_permanent(transient[i]))
+            fail_msg("%s should be retried", rd_kafka_err2name(transient[i]));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_guarantee_settings_win),
+        cmocka_unit_test(test_permanent_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

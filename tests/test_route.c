@@ -1,0 +1,59 @@
+/*
+ * test_route.c - where an event goes (src/kafka/route.h) with the default
+ * topics: its primary category's topic, plus moderation for a House Rules
+ * label and urgent when urgent, and never one topic twice, though several
+ * categories share the moderation topic.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "kafka/config.h"
+#include "kafka/route.h"
+
+static ms_verdict with(uint32_t labels)
+{
+    ms_verdict v;
+    memset(&v, 0, sizeof v);
+    v.labels = labels;
+    return v;
+}
+#define BIT(c) (1u << (c))
+
+static void test_routes_no_topic_twice(void **state)
+{
+    ms_config c;
+    ms_buf e;
+    ms_buf_init(&e);
+    char *const env[] = {NULL};
+    assert_true(ms_config_load(&c, NULL, env, &e)); /* profanity shares the moderation topic */
+    ms_routes r;
+    assert_true(ms_routes_init(&r, &c));
+    uint8_t out[MS_MAX_TOPICS];
+    ms_verdict v = with(BIT(MS_CAT_PROFANITY) | BIT(MS_CAT_DETRIMENTAL));
+    v.primary = MS_CAT_DETRIMENTAL;
+    v.urgent = true;
+    size_t n = ms_routes_for(&r, &v, out);
+    assert_int_equal(n, 2);                              /* moderation once, urgent once */
+    assert_string_equal(r.names[out[0]], "whg.classified.moderation");
+    assert_string_equal(r.names[out[1]], "whg.classified.urgent");
+    v = with(BIT(MS_CAT_COMPLAINT) | BIT(MS_CAT_PROFANITY));
+    v.primary = MS_CAT_COMPLAINT;
+    n = ms_routes_for(&r, &v, out);
+    assert_int_equal(n, 2);
+    assert_string_equal(r.names[out[0]], "whg.classified.complaint");
+    assert_string_equal(r.names[out[1]], "whg.classified.moderation");
+    ms_config_free(&c);
+    ms_buf_free(&e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_routes_no_topic_twice),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
