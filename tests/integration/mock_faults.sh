@@ -66,6 +66,9 @@ workers: 2
 processing:
   guarantee: $MODE
   instance_id: mf1
+  # a small pool, so that the faults' delays also run the wait at max
+  # in-flight (which serves rewinds and a stop), not only the usual path
+  max_in_flight: 64
 http:
   listen: "off"
 log:
