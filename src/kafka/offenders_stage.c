@@ -163,20 +163,34 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     rd_kafka_topic_partition_list_t *committed = rd_kafka_topic_partition_list_copy(parts);
     rd_kafka_topic_partition_list_t *start = rd_kafka_topic_partition_list_copy(parts);
     rd_kafka_resp_err_t ce = rd_kafka_committed(rk, committed, CLIENT_TIMEOUT_MS);
+    for (int attempt = 0; ce && attempt < 2; attempt++)
+        ce = rd_kafka_committed(rk, committed, CLIENT_TIMEOUT_MS);
+    if (ce) {
+        /* without the committed offsets the replay cannot tell the records
+         * already alerted on from new ones, and would alert again on every
+         * repeat offender in the window: stop, a restart asks again */
+        ms_log(MS_LOG_ERROR, stage_name,
+               "cannot read the committed offsets of the assigned partitions; stopping the "
+               "service rather than alerting twice",
+               "error", rd_kafka_err2name(ce), "reason", rd_kafka_err2str(ce), NULL);
+        atomic_store(&st->s->failed, 1);
+        rd_kafka_topic_partition_list_destroy(committed);
+        rd_kafka_topic_partition_list_destroy(start);
+        return;
+    }
     int64_t from = ms_clock_wall_ms() - st->opt.window_ms;
     for (int i = 0; i < start->cnt; i++)
         start->elems[i].offset = from;
     rd_kafka_resp_err_t te = rd_kafka_offsets_for_times(rk, start, CLIENT_TIMEOUT_MS);
-    if (ce || te)
+    if (te)
         ms_log(MS_LOG_WARN, stage_name,
                "cannot look up where to replay from: starting at the committed offsets, the "
                "ledger starts empty for these partitions",
-               "error", rd_kafka_err2name(ce ? ce : te), "reason",
-               rd_kafka_err2str(ce ? ce : te), NULL);
+               "error", rd_kafka_err2name(te), "reason", rd_kafka_err2str(te), NULL);
     uint64_t replay = 0;  /* records to read again, where the start is an offset */
     int from_beginning = 0; /* partitions read again from their beginning */
     for (int i = 0; i < parts->cnt; i++) {
-        int64_t c = ce ? RD_KAFKA_OFFSET_INVALID : committed->elems[i].offset;
+        int64_t c = committed->elems[i].offset;
         /* no offset for the window's start: replay from the beginning (old
          * records are skipped by time in process()); none after it: -1 */
         int64_t w = te ? RD_KAFKA_OFFSET_INVALID : start->elems[i].offset;
@@ -465,7 +479,12 @@ ms_offenders_stage *ms_offenders_stage_new(ms_service_shared *s, char *err, size
         ms_offenders_stage_free(st);
         return NULL;
     }
-    rd_kafka_poll_set_consumer(st->consumer);
+    rd_kafka_resp_err_t pe = rd_kafka_poll_set_consumer(st->consumer);
+    if (pe) {
+        snprintf(err, errlen, "offenders stage: poll_set_consumer: %s", rd_kafka_err2str(pe));
+        ms_offenders_stage_free(st);
+        return NULL;
+    }
     return st;
 }
 

@@ -201,9 +201,14 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run,
         trampolines[started] = started < cfg->workers
                                    ? (worker_thread){workers[started], NULL, done}
                                    : (worker_thread){NULL, stage, done};
-        if (pthread_create(&threads[started], NULL, worker_thread_main, &trampolines[started]) !=
-            0) {
-            ms_log(MS_LOG_ERROR, "service", "pthread_create failed", NULL);
+        int pe = pthread_create(&threads[started], NULL, worker_thread_main,
+                                &trampolines[started]);
+        if (pe != 0) {
+            char which[32];
+            snprintf(which, sizeof which, started < cfg->workers ? "worker-%d" : "offenders",
+                     started);
+            ms_log(MS_LOG_ERROR, "service", "cannot start a thread", "thread", which, "reason",
+                   strerror(pe), NULL);
             *run = 0;
             break;
         }

@@ -134,11 +134,13 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
     ms_pending *p = msg->_private;
     if (msg->err) {
         atomic_fetch_add_explicit(&w->m->produce_errors, 1, memory_order_relaxed);
-        char off[32];
+        char part[16], off[32];
+        snprintf(part, sizeof part, "%" PRId32, p ? p->pt->partition : -1);
         snprintf(off, sizeof off, "%" PRId64, p ? p->offset : -1);
         ms_log(MS_LOG_ERROR, w->name, "output not delivered; input will be reprocessed", "topic",
                rd_kafka_topic_name(msg->rkt), "error", rd_kafka_err2name(msg->err), "reason",
-               rd_kafka_err2str(msg->err), "input_offset", off, NULL);
+               rd_kafka_err2str(msg->err), "input_topic", p ? p->pt->topic : "",
+               "input_partition", part, "input_offset", off, NULL);
         if (ms_kafka_err_is_permanent(msg->err))
             worker_fail(w, "produce", msg->err, rd_kafka_err2str(msg->err),
                         rd_kafka_topic_name(msg->rkt));
