@@ -813,10 +813,12 @@ static void eos_fatal(ms_worker *w)
 {
     ms_log(MS_LOG_ERROR, w->name, "fatal transaction error: restarting the producer", NULL);
     w->in_txn = false;
-    w->txn_failed = false;
     txn_offsets_clear(w);
     if (!eos_reset_producer(w))
         w->s->failed = 1;
+    /* after the reset: closing the old producer serves its failed deliveries,
+     * which would otherwise mark the next transaction failed */
+    w->txn_failed = false;
     eos_rewind(w);
 }
 
