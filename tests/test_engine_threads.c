@@ -1,7 +1,8 @@
 /*
  * test_engine_threads.c - one compiled rule set shared by several threads,
  * each with its own engine: every thread must reach exactly the verdicts a
- * single thread reaches. Run under ThreadSanitizer (MS_TSAN=ON) it also
+ * single thread reaches (decision, deadline, urgency, every label's score
+ * and evidence spans, every redaction; VIP authors included). Run under ThreadSanitizer (MS_TSAN=ON) it also
  * shows that nothing on the hot path is shared and mutable.
  */
 #include <pthread.h>
@@ -22,12 +23,56 @@
 #define EVENTS 3000
 #define THREADS 4
 
+/* What is compared: the decision, and a hash of every label's score,
+ * evidence spans and dropped count and of every redaction. */
 typedef struct result {
     uint32_t labels;
-    int primary, action, priority;
+    int primary, action, priority, repair_urgency;
+    int64_t respond_by_ms;
     float compound;
-    uint8_t n_redactions;
+    bool urgent;
+    uint64_t detail;
 } result;
+
+/** @brief FNV-1a over `n` bytes, continuing from `h`. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+static result summarise(const ms_verdict *v)
+{
+    result r;
+    memset(&r, 0, sizeof r); /* padding too: results are compared with memcmp */
+    r.labels = v->labels;
+    r.primary = v->primary;
+    r.action = v->action;
+    r.priority = v->priority;
+    r.repair_urgency = v->repair_urgency;
+    r.respond_by_ms = v->respond_by_ms;
+    r.compound = v->sentiment.compound;
+    r.urgent = v->urgent;
+    uint64_t h = 1469598103934665603ull;
+    for (int c = 0; c < MS_CAT_COUNT; c++) {
+        if (!ms_verdict_has(v, (ms_category)c))
+            continue;
+        const ms_label *l = &v->label[c];
+        h = fnv(h, &l->score, sizeof l->score);
+        h = fnv(h, &l->dropped_evidence, sizeof l->dropped_evidence);
+        for (uint8_t i = 0; i < l->n_evidence; i++)
+            h = fnv(h, &l->evidence[i], sizeof l->evidence[i]);
+    }
+    for (uint8_t i = 0; i < v->n_redactions; i++) {
+        uint32_t kse[3] = {(uint32_t)v->redaction[i].kind, v->redaction[i].start,
+                           v->redaction[i].end};
+        h = fnv(h, kse, sizeof kse);
+    }
+    r.detail = h;
+    return r;
+}
 
 static ms_ruleset *rs;
 static ms_mention mentions[EVENTS];
@@ -47,8 +92,7 @@ static void classify_all(result *out)
     ms_verdict v;
     for (int i = 0; i < EVENTS; i++) {
         assert_true(ms_engine_classify(e, &mentions[i], &v));
-        out[i] = (result){v.labels, v.primary, v.action, v.priority, v.sentiment.compound,
-                          v.n_redactions};
+        out[i] = summarise(&v);
     }
     ms_engine_free(e);
 }
@@ -62,8 +106,7 @@ static void *worker(void *arg)
     ms_verdict v;
     for (int i = 0; e && i < EVENTS; i++) {
         j->ok &= ms_engine_classify(e, &mentions[i], &v);
-        j->got[i] = (result){v.labels, v.primary, v.action, v.priority, v.sentiment.compound,
-                             v.n_redactions};
+        j->got[i] = summarise(&v);
     }
     ms_engine_free(e);
     return NULL;
@@ -97,17 +140,22 @@ static int setup(void **state)
     if (!c)
         return -1;
     ms_buf_init(&store);
-    size_t offs[EVENTS];
+    static size_t offs[EVENTS], handle_offs[EVENTS];
     for (int i = 0; i < EVENTS; i++) {
         ms_mention m;
         ms_corpus_next(c, &m);
         offs[i] = store.len;
         ms_buf_append(&store, m.text.ptr, m.text.len);
+        handle_offs[i] = store.len; /* the author's handle too: the VIP path runs */
+        ms_buf_append(&store, m.author.handle.ptr, m.author.handle.len);
         mentions[i] = (ms_mention){.kind = m.kind, .page_owned = m.page_owned,
-                                   .created_at_ms = m.created_at_ms, .text = {NULL, m.text.len}};
+                                   .created_at_ms = m.created_at_ms, .text = {NULL, m.text.len},
+                                   .author = {.handle = {NULL, m.author.handle.len}}};
     }
-    for (int i = 0; i < EVENTS; i++)
+    for (int i = 0; i < EVENTS; i++) {
         mentions[i].text.ptr = store.data + offs[i];
+        mentions[i].author.handle.ptr = store.data + handle_offs[i];
+    }
     ms_corpus_free(c);
     return ms_buf_ok(&store) ? 0 : -1;
 }
