@@ -71,6 +71,7 @@ ms_ptrack *ms_offsets_partition(ms_offsets *o, const char *topic, int32_t partit
     }
     pt->partition = partition;
     pt->commit_next = -1;
+    pt->refused_offset = -1;
     o->parts[o->n_parts++] = pt;
     return o->last = pt;
 }

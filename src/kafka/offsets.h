@@ -20,6 +20,7 @@
 #define MS_OFFSETS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct ms_ptrack ms_ptrack;
@@ -40,6 +41,13 @@ struct ms_ptrack {
     bool rewinding;         /* paused until in-flight settles, then seek */
     int64_t rewind_to;
     int64_t commit_next;    /* next offset to commit; -1 if none yet */
+    /* The earliest input whose output the broker refused as a record (too
+     * large, invalid): retrying cannot help, so the worker dead-letters it
+     * when it reads it again after the rewind. -1: none. Set and cleared by
+     * the worker; the tracker only initialises it. */
+    int64_t refused_offset;
+    int refused_error;      /* the broker's error for it (rd_kafka_resp_err_t) */
+    size_t refused_len;     /* the size of its refused output */
     bool dirty;             /* commit_next moved since last stored */
     ms_pending *head, *tail;
     uint32_t in_flight;

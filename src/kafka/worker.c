@@ -47,6 +47,11 @@
  * output whose value fits message.max.bytes minus this is never refused. */
 #define MS_HEADER_ROOM 4096
 
+/* A dead letter for an event whose output the broker refused keeps the
+ * original bytes only up to this size: the dead-letter topic may have the
+ * same limit that refused it, and a refused dead letter would jam again. */
+#define MS_REFUSED_PAYLOAD_MAX (64u << 10)
+
 struct ms_worker {
     ms_service_shared *s;
     int id;
@@ -127,6 +132,16 @@ static void on_consumer_error(ms_worker *w, const rd_kafka_message_t *msg)
 
 /* ---- delivery reports ----------------------------------------------- */
 
+/** @brief Whether the broker refused the record itself, so that sending it
+ *  again can never succeed (as opposed to an outage or a timeout). */
+static bool record_refused(rd_kafka_resp_err_t e)
+{
+    return e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
+           e == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE ||
+           e == RD_KAFKA_RESP_ERR_INVALID_RECORD || e == RD_KAFKA_RESP_ERR_INVALID_MSG ||
+           e == RD_KAFKA_RESP_ERR_POLICY_VIOLATION;
+}
+
 /** @brief Producer delivery report: one output of a pending event settled. */
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
 {
@@ -144,6 +159,19 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
         if (ms_kafka_err_is_permanent(msg->err))
             worker_fail(w, "produce", msg->err, rd_kafka_err2str(msg->err),
                         rd_kafka_topic_name(msg->rkt));
+        /* a broker refuses a whole batch for one record too large, so of the
+         * outputs refused for size the largest is taken as the cause, and
+         * the others are produced again after the rewind */
+        ms_ptrack *pt = p ? p->pt : NULL;
+        bool size = msg->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
+                    msg->err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
+        if (pt && record_refused(msg->err) &&
+            (pt->refused_offset < 0 || (size ? msg->len > pt->refused_len
+                                             : p->offset < pt->refused_offset))) {
+            pt->refused_offset = p->offset;
+            pt->refused_error = msg->err;
+            pt->refused_len = msg->len;
+        }
     } else {
         intptr_t t = (intptr_t)rd_kafka_topic_opaque(msg->rkt);
         if (t >= 0 && t < MS_MAX_TOPICS)
@@ -333,8 +361,11 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         for (int i = 0; i < parts->cnt; i++) {
             ms_ptrack *pt =
                 ms_offsets_partition(w->offsets, parts->elems[i].topic, parts->elems[i].partition);
-            if (pt)
+            if (pt) {
                 ms_offsets_assigned(w->offsets, pt);
+                pt->refused_offset = -1; /* a new assignment tries every event again */
+                pt->refused_len = 0;
+            }
         }
         assign(w, rk, parts);
         atomic_store_explicit(&w->m->assigned, true, memory_order_relaxed);
@@ -387,9 +418,12 @@ static void produce(ms_worker *w, int topic, const void *key, size_t keylen, con
     }
 }
 
-/** @brief Send the original bytes to the dead-letter topic with the reason. */
-static void dead_letter(ms_worker *w, const rd_kafka_message_t *msg, ms_pending *p,
-                        const char *reason)
+/**
+ * @brief Send the original bytes (up to `payload_max` of them, else none) to
+ * the dead-letter topic with the reason.
+ */
+static void dead_letter_upto(ms_worker *w, const rd_kafka_message_t *msg, ms_pending *p,
+                             const char *reason, size_t payload_max)
 {
     char part[16], off[32];
     snprintf(part, sizeof part, "%" PRId32, msg->partition);
@@ -404,11 +438,15 @@ static void dead_letter(ms_worker *w, const rd_kafka_message_t *msg, ms_pending 
     /* bytes the producer would refuse would fail here again on every
      * reprocessing: then the dead letter names the input and carries no
      * payload (the original stays on its topic, at the offset named) */
-    bool fits = msg->len + MS_HEADER_ROOM <= w->max_message_bytes;
+    bool fits = msg->len + MS_HEADER_ROOM <= w->max_message_bytes && msg->len <= payload_max;
     if (!fits) {
         char dropped[96];
-        snprintf(dropped, sizeof dropped, "%zu bytes, over the producer's message.max.bytes %zu",
-                 msg->len, w->max_message_bytes);
+        if (msg->len > payload_max)
+            snprintf(dropped, sizeof dropped, "%zu bytes, over %zu for an event the broker "
+                     "refused", msg->len, payload_max);
+        else
+            snprintf(dropped, sizeof dropped, "%zu bytes, over the producer's message.max.bytes "
+                     "%zu", msg->len, w->max_message_bytes);
         rd_kafka_header_add(h, "mentionsift-payload-dropped", -1, dropped, -1);
     }
     produce(w, w->s->routes.route[MS_ROUTE_DEADLETTER], msg->key, msg->key_len,
@@ -417,6 +455,13 @@ static void dead_letter(ms_worker *w, const rd_kafka_message_t *msg, ms_pending 
     atomic_fetch_add_explicit(&w->m->deadletter, 1, memory_order_relaxed);
     ms_log(MS_LOG_WARN, w->name, "event dead-lettered", "topic", topic, "partition", part,
            "offset", off, "reason", reason, NULL);
+}
+
+/** @brief Send the original bytes to the dead-letter topic with the reason. */
+static void dead_letter(ms_worker *w, const rd_kafka_message_t *msg, ms_pending *p,
+                        const char *reason)
+{
+    dead_letter_upto(w, msg, p, reason, SIZE_MAX);
 }
 
 /** @brief Headers every output of one event carries. */
@@ -507,6 +552,14 @@ static void process(ms_worker *w, rd_kafka_message_t *msg)
         /* the benchmark baseline: the same loop with classification removed */
         produce(w, w->s->routes.category[MS_CAT_OTHER], msg->key, msg->key_len, msg->payload,
                 msg->len, NULL, p);
+    } else if (p && p->pt->refused_offset == msg->offset) {
+        /* read again after the broker refused its output: it would be
+         * refused again, and its partition would never move on */
+        snprintf(reason, sizeof reason, "the broker refused its output: %s (%s)",
+                 rd_kafka_err2str(p->pt->refused_error), rd_kafka_err2name(p->pt->refused_error));
+        p->pt->refused_offset = -1;
+        p->pt->refused_len = 0;
+        dead_letter_upto(w, msg, p, reason, MS_REFUSED_PAYLOAD_MAX);
     } else if (msg->len > cfg->max_event_bytes) {
         snprintf(reason, sizeof reason, "event of %zu bytes exceeds max_event_bytes %u",
                  msg->len, cfg->max_event_bytes);

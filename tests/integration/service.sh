@@ -34,7 +34,12 @@
 #      which must decode them into the JSON encoding's fields;
 #   9. redrive: a dry run lists every dead letter with its reason and source
 #      topic; the oversized one, sent on with --match and --to, arrives
-#      with its original bytes; a second run in the same group sends nothing.
+#      with its original bytes; a second run in the same group sends nothing;
+#  10. (real Kafka only: the mock has no topic configs) an output the broker
+#      refuses (larger than its topic's max.message.bytes, 20000 here, which
+#      a batch of the small ones stays under) gets its input
+#      dead-lettered with the broker's reason, and the events after it on
+#      the same partition still come out: no partition jams on it.
 # Every wait is bounded. Prints one PASS/FAIL line per check and exits
 # non-zero if any failed.
 set -uo pipefail
@@ -566,6 +571,56 @@ n_to=$(timeout 30 "$BIN" tail -b "$BOOT" -o beginning -e "$RD_TO" 2>/dev/null | 
 if [ $rc = 0 ] && grep -q ': 0 read' "$WORK/rd2.err" && [ "$n_to" = "$n_big" ]; then
   ok "redrive again in the same group resumes after its commit: nothing sent twice"
 else bad "redrive again: exit $rc, $n_to records, $(cat "$WORK/rd2.err")"; fi
+
+# ---- 10: an output the broker refuses is dead-lettered, not retried forever -----------
+if [ "$BROKER" = kafka ]; then
+  RF_IN=$RUN.rf.in RF_OUT=$RUN.rf.out RF_DLQ=$RUN.rf.dlq
+  bash tests/kafka/broker.sh create-topic "$RF_IN" 1 1 >/dev/null 2>&1
+  bash tests/kafka/broker.sh create-topic "$RF_OUT" 1 1 --config max.message.bytes=20000 >/dev/null 2>&1
+  bash tests/kafka/broker.sh create-topic "$RF_DLQ" 1 1 >/dev/null 2>&1
+  {
+    printf 'kafka:\n  bootstrap.servers: "%s"\n  group.id: "%s-rf"\n' "$BOOT" "$RUN"
+    printf 'input:\n  topics: [%s]\noutput:\n  encoding: json\n  topics:\n' "$RF_IN"
+    for c in complaint repair misinformation positive question consent_withdrawal profanity hate \
+             religion_politics colleague sexual_graphic malicious_link detrimental advertising \
+             personal_info negative external vip other moderation urgent; do
+      printf '    %s: %s\n' "$c" "$RF_OUT"; done
+    printf '    deadletter: %s\n' "$RF_DLQ"
+    printf 'offenders:\n  enabled: false\nworkers: 1\nhttp:\n  listen: "off"\nlog:\n  level: info\n'
+  } > "$WORK/rf.yaml"
+  python3 - "$WORK/rf.jsonl" <<'EOF'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i, text in enumerate(["Still waiting for the boiler to be fixed", "Thanks for the new fence",
+                              "Still waiting for repairs, " * 1000,  # its output is over 20000 bytes
+                              "When is the office open?", "The lift is broken again",
+                              "Lovely job on the gardens"]):
+        f.write(json.dumps({"id": f"rf-{i}", "kind": "public_comment", "page_owned": True,
+                            "author": {"id": "rf-author"}, "text": text}) + "\n")
+EOF
+  kcat -P -b "$BOOT" -t "$RF_IN" -p 0 -l "$WORK/rf.jsonl" 2>/dev/null
+  start_service "$WORK/rf.yaml" "$WORK/rf.log"
+  until=$((SECONDS + 90)) got_out="" got_dlq=""
+  while [ $SECONDS -lt $until ]; do
+    got_out=$(timeout 20 "$BIN" tail -b "$BOOT" -o beginning -e "$RF_OUT" 2>/dev/null |
+              python3 -c 'import json,sys; print(" ".join(sorted({json.loads(l)["mention"]["id"] for l in sys.stdin})))')
+    got_dlq=$(timeout 20 "$BIN" tail -b "$BOOT" -o beginning -e -k "$RF_DLQ" 2>/dev/null)
+    [ "$got_out" = "rf-0 rf-1 rf-3 rf-4 rf-5" ] && [ -n "$got_dlq" ] && break
+    sleep 2
+  done
+  if [ "$got_out" = "rf-0 rf-1 rf-3 rf-4 rf-5" ] && python3 - "$got_dlq" <<'EOF'
+import json, sys
+recs = [json.loads(l) for l in sys.argv[1].splitlines() if l.strip()]
+dl = [r["value"]["deadletter"] for r in recs]
+ok = dl and all(json.loads(d["payload"])["id"] == "rf-2" and "refused" in d["error"]
+                and "MSG_SIZE_TOO_LARGE" in d["error"] for d in dl)
+sys.exit(0 if ok else 1)
+EOF
+  then ok "an output the broker refuses: its input is dead-lettered with the reason, later events still come out"
+  else bad "refused output: out '$got_out', dead letters: $(printf '%s' "$got_dlq" | cut -c1-300) $(grep -c 'not delivered' "$WORK/rf.log") failed deliveries"; fi
+  kill -TERM "$svc"
+  wait "$svc" && ok "refused output: the service stops cleanly" || bad "refused output: exit status $?"
+fi
 
 echo "service integration on $BROKER: $fails failed"
 [ $fails = 0 ]

@@ -13,7 +13,8 @@
 #   broker.sh resume  <i>        SIGCONT node i                                               |  helpers
 #   broker.sh restart <i>        stop node i if alive (TERM), start it again with the same config and
 #                                data, wait until it is registered in the cluster again     /
-#   broker.sh create-topic <name> [partitions [rf]]   create a topic (default 3 partitions, rf = N)
+#   broker.sh create-topic <name> [partitions [rf [--config k=v ...]]]   create a topic (default 3
+#                                partitions, rf = N); further arguments go to Kafka's TopicCommand
 #   broker.sh sasl-bootstrap     print the SASL_PLAINTEXT bootstrap string (secure mode only)
 #   broker.sh tool <class> [args]  run a Kafka command-line class from the cache with quiet logging, e.g.
 #                                broker.sh tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
@@ -611,7 +612,7 @@ cmd_create_topic() {
   rf=${rf:-$(cluster_size)}
   # Kafka 4.x: org.apache.kafka.tools.TopicCommand (3.x had kafka.admin.TopicCommand).
   cmd_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$boot" --create --if-not-exists \
-    --topic "$name" --partitions "$parts" --replication-factor "$rf"
+    --topic "$name" --partitions "$parts" --replication-factor "$rf" "${@:4}"
 }
 
 usage() { sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//' >&2; }
