@@ -6,6 +6,7 @@
 #ifndef MS_CLI_H
 #define MS_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 int ms_cmd_classify(int argc, char **argv);
@@ -20,6 +21,12 @@ int ms_cmd_redrive(int argc, char **argv);
 /** @brief Apply one -X PROP=VALUE to a librdkafka config; false after
  *  printing "<cmd>: ..." with the property and librdkafka's reason. */
 struct rd_kafka_conf_s;
+
+/* The run flag of the Kafka client commands: 1 until SIGINT or SIGTERM,
+ * once ms_cli_stop_on_signals() has been called. */
+extern volatile sig_atomic_t ms_cli_run;
+void ms_cli_stop_on_signals(void);
+
 bool ms_cli_kafka_prop(struct rd_kafka_conf_s *conf, const char *cmd, const char *arg);
 
 /** @brief The rule-set directory: $MS_RULES_DIR, else the built-in default. */

@@ -1,12 +1,31 @@
 /*
  * cli_kafka.c - what the commands that talk to Kafka directly (firehose,
- * tail) share: the -X PROP=VALUE option, passed to librdkafka as it is.
+ * mock-cluster, tail, redrive) share: the -X PROP=VALUE option, passed to
+ * librdkafka as it is, and the one run flag that SIGINT and SIGTERM clear.
  */
 #include <librdkafka/rdkafka.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+
+volatile sig_atomic_t ms_cli_run = 1;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    ms_cli_run = 0;
+}
+
+void ms_cli_stop_on_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
 
 bool ms_cli_kafka_prop(rd_kafka_conf_t *conf, const char *cmd, const char *arg)
 {

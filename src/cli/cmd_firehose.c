@@ -23,23 +23,6 @@
 #include "core/codec.h"
 #include "core/corpus.h"
 
-static volatile sig_atomic_t fh_run = 1;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    fh_run = 0;
-}
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 /* Delivery reports: an event counts as delivered only when the broker
  * acknowledged it; enqueueing it is not delivery. */
 typedef struct fh_dr {
@@ -178,10 +161,10 @@ int ms_cmd_firehose(int argc, char **argv)
         rd_kafka_destroy(rk);
         return 1;
     }
-    install_signals();
+    ms_cli_stop_on_signals();
     double t0 = ms_clock_mono_s(), last = t0;
     unsigned long long sent = 0, failed = 0;
-    while (fh_run && (count == 0 || sent < count)) {
+    while (ms_cli_run && (count == 0 || sent < count)) {
         if (rate > 0) {
             double due = t0 + (double)sent / rate;
             double now = ms_clock_mono_s();
@@ -203,7 +186,7 @@ int ms_cmd_firehose(int argc, char **argv)
                                       RD_KAFKA_V_VALUE(buf.data, buf.len),
                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END)) ==
                    RD_KAFKA_RESP_ERR__QUEUE_FULL &&
-               fh_run)
+               ms_cli_run)
             rd_kafka_poll(rk, 10);
         if (e) {
             failed++;
@@ -331,14 +314,14 @@ int ms_cmd_mock_cluster(int argc, char **argv)
         rd_kafka_destroy(rk);
         return 1;
     }
-    install_signals();
+    ms_cli_stop_on_signals();
     printf("%s\n", rd_kafka_mock_cluster_bootstraps(mc));
     fflush(stdout);
     if (fault_seconds > 0) {
         long counts[6] = {0};
         double until = ms_clock_mono_s() + fault_seconds;
         sleep(2); /* let clients connect first */
-        for (int round = 0; fh_run && ms_clock_mono_s() < until; round++) {
+        for (int round = 0; ms_cli_run && ms_clock_mono_s() < until; round++) {
             inject_faults(mc, brokers, round, counts);
             /* running totals, so a reader stopped early still has them */
             fprintf(stderr,
@@ -349,7 +332,7 @@ int ms_cmd_mock_cluster(int argc, char **argv)
             sleep(2);
         }
     }
-    while (fh_run)
+    while (ms_cli_run)
         pause();
     rd_kafka_mock_cluster_destroy(mc);
     rd_kafka_destroy(rk);

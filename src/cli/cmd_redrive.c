@@ -31,14 +31,6 @@
 #define REDRIVE_BATCH 10000
 #define REDRIVE_FLUSH_MS 60000
 
-static volatile sig_atomic_t redrive_run = 1;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    redrive_run = 0;
-}
-
 static void redrive_usage(FILE *f)
 {
     fprintf(f,
@@ -291,17 +283,13 @@ int ms_cmd_redrive(int argc, char **argv)
         rd_kafka_destroy(consumer);
         return 1;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    ms_cli_stop_on_signals();
 
     ms_buf line;
     ms_buf_init(&line);
     int at_end = 0, rc = 0;
     unsigned long long in_batch = 0;
-    while (redrive_run && at_end < parts->cnt && !atomic_load(&n.failed)) {
+    while (ms_cli_run && at_end < parts->cnt && !atomic_load(&n.failed)) {
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(consumer, 500);
         if (producer)
             rd_kafka_poll(producer, 0);
@@ -320,7 +308,7 @@ int ms_cmd_redrive(int argc, char **argv)
             if (msg->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
                 msg->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
                 rc = 1;
-                redrive_run = 0;
+                ms_cli_run = 0;
             }
         } else {
             char reason[512], source[256];
@@ -361,7 +349,7 @@ int ms_cmd_redrive(int argc, char **argv)
             if (++in_batch >= REDRIVE_BATCH && !dry) {
                 if (!flush_and_commit(consumer, producer, parts, &n)) {
                     rc = 1;
-                    redrive_run = 0;
+                    ms_cli_run = 0;
                 }
                 in_batch = 0;
             }

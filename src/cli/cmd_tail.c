@@ -27,14 +27,6 @@
 #include "encode/pb_json.h"
 #include "mention.pb-c.h"
 
-static volatile sig_atomic_t tail_run = 1;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    tail_run = 0;
-}
-
 static void tail_usage(FILE *f)
 {
     fprintf(f,
@@ -312,18 +304,14 @@ int ms_cmd_tail(int argc, char **argv)
         rd_kafka_destroy(rk);
         return 1;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    ms_cli_stop_on_signals();
     setvbuf(stdout, NULL, _IOLBF, 0); /* each record as it comes, for a pipe into jq */
 
     ms_buf line;
     ms_buf_init(&line);
     unsigned long long printed = 0;
     int at_end = 0, rc = 0;
-    while (tail_run && (!count || printed < count) && !(exit_at_end && at_end >= parts)) {
+    while (ms_cli_run && (!count || printed < count) && !(exit_at_end && at_end >= parts)) {
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(rk, 200);
         if (!msg)
             continue;
@@ -342,7 +330,7 @@ int ms_cmd_tail(int argc, char **argv)
             if (msg->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
                 msg->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
                 rc = 1;
-                tail_run = 0;
+                ms_cli_run = 0;
             }
         } else {
             ms_buf_reset(&line);
@@ -354,7 +342,7 @@ int ms_cmd_tail(int argc, char **argv)
             if (!ms_buf_ok(&line) || fwrite(line.data, 1, line.len, stdout) != line.len) {
                 fprintf(stderr, "tail: cannot write a record to stdout\n");
                 rc = 1;
-                tail_run = 0;
+                ms_cli_run = 0;
             }
             printed++;
         }
