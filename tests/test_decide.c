@@ -15,54 +15,49 @@
 
 #include "decide/decide.h"
 
-static ms_verdict with(uint32_t labels)
-{
-    ms_verdict v;
-    memset(&v, 0, sizeof v);
-    v.labels = labels;
-    return v;
-}
+/* A verdict with only these labels; everything else zero. */
+#define WITH(bits) ((ms_verdict){.labels = (bits)})
 #define BIT(c) (1u << (c))
 
 static void test_decide_actions_and_priority(void **state)
 {
     ms_mention pub = {.kind = MS_KIND_PUBLIC_COMMENT, .created_at_ms = 1000};
     ms_mention inbox = {.kind = MS_KIND_INBOX_MESSAGE, .created_at_ms = 1000};
-    ms_verdict v = with(BIT(MS_CAT_VIP));
+    ms_verdict v = WITH(BIT(MS_CAT_VIP));
     ms_decide(NULL, &pub, &v);
     assert_int_equal(v.action, MS_ACTION_ESCALATE_TO_COMMUNICATIONS);
     assert_int_equal(v.priority, MS_PRIORITY_LOW);      /* nothing to answer, not urgent */
     assert_int_equal(v.respond_by_ms, 0);               /* no deadline without a response */
 
-    v = with(BIT(MS_CAT_PERSONAL_INFO));
+    v = WITH(BIT(MS_CAT_PERSONAL_INFO));
     ms_decide(NULL, &pub, &v);
     assert_int_equal(v.action, MS_ACTION_ASK_TO_INBOX);
     assert_int_equal(v.respond_by_ms, 1000 + MS_RESPONSE_DEADLINE_MS);
 
-    v = with(BIT(MS_CAT_MISINFORMATION));
+    v = WITH(BIT(MS_CAT_MISINFORMATION));
     ms_decide(NULL, &pub, &v);
     assert_int_equal(v.action, MS_ACTION_FLAG_FOR_REVIEW);
     assert_int_equal(v.priority, MS_PRIORITY_HIGH);     /* a House Rules ground, public */
 
-    v = with(BIT(MS_CAT_PROFANITY));
+    v = WITH(BIT(MS_CAT_PROFANITY));
     ms_decide(NULL, &inbox, &v);
     assert_int_equal(v.action, MS_ACTION_REVIEW_FOR_REMOVAL);
     assert_int_equal(v.priority, MS_PRIORITY_NORMAL);
     assert_int_equal(v.respond_by_ms, 0);
 
-    v = with(BIT(MS_CAT_NEGATIVE) | BIT(MS_CAT_EXTERNAL));
+    v = WITH(BIT(MS_CAT_NEGATIVE) | BIT(MS_CAT_EXTERNAL));
     ms_decide(NULL, &pub, &v);
     assert_int_equal(v.primary, MS_CAT_NEGATIVE);
     assert_int_equal(v.action, MS_ACTION_REVIEW_CASE_BY_CASE);
 
     ms_mention undated = {.kind = MS_KIND_PUBLIC_COMMENT};
-    v = with(BIT(MS_CAT_COMPLAINT));
+    v = WITH(BIT(MS_CAT_COMPLAINT));
     ms_decide(NULL, &undated, &v);
     assert_int_equal(v.respond_by_ms, 0);               /* created_at unknown */
 
     /* the precedence table, pairwise */
     for (int i = 0; i + 1 < MS_CAT_COUNT; i++) {
-        v = with(BIT(ms_decide_precedence[i]) | BIT(ms_decide_precedence[i + 1]));
+        v = WITH(BIT(ms_decide_precedence[i]) | BIT(ms_decide_precedence[i + 1]));
         ms_decide(NULL, &pub, &v);
         assert_int_equal(v.primary, ms_decide_precedence[i]);
     }

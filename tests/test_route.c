@@ -14,13 +14,8 @@
 #include "kafka/config.h"
 #include "kafka/route.h"
 
-static ms_verdict with(uint32_t labels)
-{
-    ms_verdict v;
-    memset(&v, 0, sizeof v);
-    v.labels = labels;
-    return v;
-}
+/* A verdict with only these labels; everything else zero. */
+#define WITH(bits) ((ms_verdict){.labels = (bits)})
 #define BIT(c) (1u << (c))
 
 static void test_routes_no_topic_twice(void **state)
@@ -33,14 +28,14 @@ static void test_routes_no_topic_twice(void **state)
     ms_routes r;
     assert_true(ms_routes_init(&r, &c));
     uint8_t out[MS_MAX_TOPICS];
-    ms_verdict v = with(BIT(MS_CAT_PROFANITY) | BIT(MS_CAT_DETRIMENTAL));
+    ms_verdict v = WITH(BIT(MS_CAT_PROFANITY) | BIT(MS_CAT_DETRIMENTAL));
     v.primary = MS_CAT_DETRIMENTAL;
     v.urgent = true;
     size_t n = ms_routes_for(&r, &v, out);
     assert_int_equal(n, 2);                              /* moderation once, urgent once */
     assert_string_equal(r.names[out[0]], "whg.classified.moderation");
     assert_string_equal(r.names[out[1]], "whg.classified.urgent");
-    v = with(BIT(MS_CAT_COMPLAINT) | BIT(MS_CAT_PROFANITY));
+    v = WITH(BIT(MS_CAT_COMPLAINT) | BIT(MS_CAT_PROFANITY));
     v.primary = MS_CAT_COMPLAINT;
     n = ms_routes_for(&r, &v, out);
     assert_int_equal(n, 2);

@@ -6,6 +6,7 @@
  * engine's rule counts carried over by rule id.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -70,6 +71,7 @@ static void test_generations_and_lifetime(void **state)
 typedef struct reader {
     ms_ruleset_live *l;
     atomic_bool *stop;
+    atomic_int *running;   /* readers that have classified with their first rule set */
     uint64_t events;
     int moves;
     int wrong;       /* events whose verdict missed rule 1 */
@@ -87,6 +89,7 @@ static void *reader_main(void *arg)
     if (!e) {
         r->failures++;
         ms_ruleset_live_release(r->l, rs);
+        atomic_fetch_add(r->running, 1); /* the publisher must not wait for it */
         return NULL;
     }
     ms_mention m = {.kind = MS_KIND_PUBLIC_COMMENT, .page_owned = true,
@@ -112,9 +115,12 @@ static void *reader_main(void *arg)
         }
         if (!ms_engine_classify(e, &m, &v)) {
             r->failures++;
+            if (r->events == 0)
+                atomic_fetch_add(r->running, 1);
             break;
         }
-        r->events++;
+        if (r->events++ == 0)
+            atomic_fetch_add(r->running, 1);
         /* whichever rule set: its rule 1 matched, with its own id */
         const ms_label *lb = &v.label[MS_CAT_REPAIR];
         bool found = false;
@@ -136,12 +142,16 @@ static void test_threads_move_while_published(void **state)
     ms_ruleset_live *l = ms_ruleset_live_new(fixture_rules("repair", ids_a, 2));
     assert_non_null(l);
     atomic_bool stop = false;
+    atomic_int running = 0;
     reader rd[3];
     pthread_t t[3];
     for (int i = 0; i < 3; i++) {
-        rd[i] = (reader){.l = l, .stop = &stop};
+        rd[i] = (reader){.l = l, .stop = &stop, .running = &running};
         assert_int_equal(pthread_create(&t[i], NULL, reader_main, &rd[i]), 0);
     }
+    /* publish only once every reader holds the first set, so each must move */
+    while (atomic_load(&running) < 3)
+        sched_yield();
     for (int k = 0; k < 20; k++) {
         ms_ruleset *next = k % 2 ? fixture_rules("repair", ids_a, 2)
                                  : fixture_rules("repair", ids_b, 3);

@@ -448,23 +448,35 @@ else
   bad "secret leaked or nothing logged: $(grep -l "$SECRET" "$WORK"/sec.* 2>/dev/null)"
 fi
 
+# A service config for one part of this test: every category on one output topic, offenders
+# off; the rest of its settings as YAML lines on stdin.
+one_topic_config() { # file group input output deadletter encoding
+  {
+    printf 'kafka:\n  bootstrap.servers: "%s"\n  group.id: "%s"\n' "$BOOT" "$2"
+    printf '  consumer:\n    session.timeout.ms: "10000"\n'
+    printf 'input:\n  topics: [%s]\noutput:\n  encoding: %s\n  topics:\n' "$3" "$6"
+    for c in complaint repair misinformation positive question consent_withdrawal profanity hate \
+             religion_politics colleague sexual_graphic malicious_link detrimental advertising \
+             personal_info negative external vip other moderation urgent; do
+      printf '    %s: %s\n' "$c" "$4"; done
+    printf '    deadletter: %s\noffenders:\n  enabled: false\n' "$5"
+    cat
+  } > "$1"
+}
+
 # ---- 8: SIGHUP reloads the rule set; a broken one leaves the running rules --------
 cp -r rules "$WORK/rules"
 RL_IN=$RUN.rl.in RL_OUT=$RUN.rl.out
 [ "$BROKER" = kafka ] && for t in $RL_IN $RL_OUT $RUN.rl.dlq; do
   bash tests/kafka/broker.sh create-topic "$t" 3 1 >/dev/null 2>&1 || true; done
-{
-  printf 'kafka:\n  bootstrap.servers: "%s"\n  group.id: "%s-rl"\n' "$BOOT" "$RUN"
-  printf '  consumer:\n    session.timeout.ms: "10000"\n'
-  printf 'input:\n  topics: [%s]\noutput:\n  encoding: protobuf\n  topics:\n' "$RL_IN"
-  for c in complaint repair misinformation positive question consent_withdrawal profanity hate \
-           religion_politics colleague sexual_graphic malicious_link detrimental advertising \
-           personal_info negative external vip other moderation urgent; do
-    printf '    %s: %s\n' "$c" "$RL_OUT"; done
-  printf '    deadletter: %s\n' "$RUN.rl.dlq"
-  printf 'offenders:\n  enabled: false\nrules: %s\nworkers: 2\n' "$WORK/rules"
-  printf 'http:\n  listen: "127.0.0.1:0"\nlog:\n  level: info\n'
-} > "$WORK/rl.yaml"
+one_topic_config "$WORK/rl.yaml" "$RUN-rl" "$RL_IN" "$RL_OUT" "$RUN.rl.dlq" protobuf <<EOF
+rules: $WORK/rules
+workers: 2
+http:
+  listen: "127.0.0.1:0"
+log:
+  level: info
+EOF
 rl_event() { # id -> one event naming the made-up word on the input topic
   printf '{"id":"%s","platform":"facebook","kind":"public_comment","page_owned":true,"author":{"id":"rl-%s"},"text":"the zorblaxian is back on the estate"}\n' "$1" "$RUN" |
     kcat -P -b "$BOOT" -t "$RL_IN" 2>/dev/null
@@ -578,16 +590,13 @@ if [ "$BROKER" = kafka ]; then
   bash tests/kafka/broker.sh create-topic "$RF_IN" 1 1 >/dev/null 2>&1
   bash tests/kafka/broker.sh create-topic "$RF_OUT" 1 1 --config max.message.bytes=20000 >/dev/null 2>&1
   bash tests/kafka/broker.sh create-topic "$RF_DLQ" 1 1 >/dev/null 2>&1
-  {
-    printf 'kafka:\n  bootstrap.servers: "%s"\n  group.id: "%s-rf"\n' "$BOOT" "$RUN"
-    printf 'input:\n  topics: [%s]\noutput:\n  encoding: json\n  topics:\n' "$RF_IN"
-    for c in complaint repair misinformation positive question consent_withdrawal profanity hate \
-             religion_politics colleague sexual_graphic malicious_link detrimental advertising \
-             personal_info negative external vip other moderation urgent; do
-      printf '    %s: %s\n' "$c" "$RF_OUT"; done
-    printf '    deadletter: %s\n' "$RF_DLQ"
-    printf 'offenders:\n  enabled: false\nworkers: 1\nhttp:\n  listen: "off"\nlog:\n  level: info\n'
-  } > "$WORK/rf.yaml"
+  one_topic_config "$WORK/rf.yaml" "$RUN-rf" "$RF_IN" "$RF_OUT" "$RF_DLQ" json <<EOF
+workers: 1
+http:
+  listen: "off"
+log:
+  level: info
+EOF
   python3 - "$WORK/rf.jsonl" <<'EOF'
 import json, sys
 with open(sys.argv[1], "w") as f:
