@@ -1075,6 +1075,74 @@ static void test_classified_protobuf(void **state)
     ms_buf_free(&pb);
 }
 
+/* The protobuf encoder packs a Classified event into room reserved from a
+ * counted upper bound instead of measuring it (pb_out.c) and aborts if it
+ * packs past it. Every field at its widest - every label with all its
+ * evidence, every redaction, 10-byte varints (negative int64s, UINT32_MAX
+ * offsets), "rule#4294967295" ids, a 1 MiB text and every string set - must
+ * pack within the bound and unpack to what was given. */
+static void test_classified_protobuf_extremes(void **state)
+{
+    (void)state;
+    size_t big = 1u << 20;
+    char *text = malloc(big + 1);
+    assert_non_null(text);
+    memset(text, 'x', big);
+    text[big] = '\0';
+    ms_mention m = {.id = S("an-id-of-some-length-0123456789"), .platform = MS_PLATFORM_X,
+                    .kind = MS_KIND_EXTERNAL_MENTION, .page_owned = true,
+                    .author = {S("author-id"), S("@handle"), S("Display Name")},
+                    .text = {text, big}, .created_at_ms = INT64_MIN,
+                    .post_id = S("post"), .parent_id = S("parent"),
+                    .permalink = S("https://example.org/p/1"), .language = S("en-GB")};
+    ms_verdict v;
+    memset(&v, 0, sizeof v);
+    for (int c = 0; c < MS_CAT_COUNT; c++) {
+        v.labels |= 1u << c;
+        v.label[c].score = c % 2 ? NAN : -INFINITY;
+        v.label[c].n_evidence = MS_MAX_EVIDENCE;
+        v.label[c].dropped_evidence = UINT8_MAX;
+        for (int e = 0; e < MS_MAX_EVIDENCE; e++)
+            v.label[c].evidence[e] = (ms_evidence){UINT32_MAX - (uint32_t)e, UINT32_MAX - 1,
+                                                   UINT32_MAX};
+    }
+    v.primary = MS_CAT_COUNT - 1;
+    v.action = MS_ACTION_REVIEW_FOR_REMOVAL;
+    v.priority = MS_PRIORITY_URGENT;
+    v.repair_urgency = MS_URGENCY_EMERGENCY;
+    v.urgent = true;
+    v.respond_by_ms = INT64_MIN;
+    v.sentiment = (ms_sentiment){-1.0f, INFINITY, NAN, 1.0f};
+    v.n_redactions = MS_MAX_REDACTIONS;
+    for (int i = 0; i < MS_MAX_REDACTIONS; i++)
+        v.redaction[i] = (ms_redaction){MS_PII_NI_NUMBER, (uint32_t)i * 10u,
+                                        (uint32_t)i * 10u + 9u};
+    ms_encode_ctx ctx = {.rules = NULL, .classified_at_ms = INT64_MIN, .redact = true};
+    ms_buf pb;
+    ms_buf_init(&pb);
+    assert_true(ms_encode_classified(&pb, MS_ENC_PROTOBUF, &ctx, &m, &v));
+    Mentionsift__Classified *c = mentionsift__classified__unpack(NULL, pb.len,
+                                                                (uint8_t *)pb.data);
+    assert_non_null(c);
+    assert_int_equal(protobuf_c_message_get_packed_size(&c->base), pb.len);
+    assert_int_equal(c->n_labels, MS_CAT_COUNT);
+    for (size_t i = 0; i < c->n_labels; i++) {
+        assert_int_equal(c->labels[i]->n_evidence, MS_MAX_EVIDENCE);
+        assert_int_equal(c->labels[i]->evidence_dropped, UINT8_MAX);
+        assert_string_equal(c->labels[i]->evidence[0]->rule, "rule#4294967295");
+        assert_int_equal(c->labels[i]->evidence[0]->end, UINT32_MAX);
+    }
+    assert_int_equal(c->n_redactions, MS_MAX_REDACTIONS);
+    assert_true(c->respond_by == INT64_MIN && c->classified_at == INT64_MIN);
+    assert_true(c->mention->created_at == INT64_MIN);
+    assert_int_equal(strlen(c->mention->text), big);
+    assert_memory_equal(c->mention->text, "*********x", 10);
+    assert_string_equal(c->mention->permalink, "https://example.org/p/1");
+    mentionsift__classified__free_unpacked(c, NULL);
+    ms_buf_free(&pb);
+    free(text);
+}
+
 /* A RepeatOffender record (2.24), both encodings: exact JSON (escapes, the
  * rule list split into an array) and a protobuf that unpacks to the same. */
 static void test_repeat_offender(void **state)
@@ -1151,6 +1219,7 @@ int main(void)
         cmocka_unit_test(test_classified_json),
         cmocka_unit_test(test_classified_json_exact),
         cmocka_unit_test(test_classified_protobuf),
+        cmocka_unit_test(test_classified_protobuf_extremes),
         cmocka_unit_test(test_repeat_offender),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
