@@ -385,26 +385,32 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 /* ---- producing ------------------------------------------------------ */
 
-/** @brief Produce one output for pending event `p`; failures are acked as failed. */
+/**
+ * @brief Produce one output for pending event `p`; failures are acked as
+ * failed. The headers are copied, or with `take` handed over (to the
+ * producer, or destroyed on failure): the last output of an event takes them.
+ */
 static void produce(ms_worker *w, int topic, const void *key, size_t keylen, const void *val,
-                    size_t len, rd_kafka_headers_t *hdrs, ms_pending *p)
+                    size_t len, rd_kafka_headers_t *hdrs, bool take, ms_pending *p)
 {
     if (p)
         p->outstanding++;
     for (;;) {
-        rd_kafka_headers_t *h = hdrs ? rd_kafka_headers_copy(hdrs) : NULL;
+        rd_kafka_headers_t *h = hdrs && !take ? rd_kafka_headers_copy(hdrs) : hdrs;
         rd_kafka_resp_err_t e = rd_kafka_producev(
             w->producer, RD_KAFKA_V_RKT(w->topic[topic]), RD_KAFKA_V_KEY(key, keylen),
             RD_KAFKA_V_VALUE((void *)val, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
             RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(p), RD_KAFKA_V_END);
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
             return;
-        if (h)
-            rd_kafka_headers_destroy(h);
         if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            if (h && !take)
+                rd_kafka_headers_destroy(h);
             rd_kafka_poll(w->producer, 50); /* back-pressure: wait for acks */
             continue;
         }
+        if (h)
+            rd_kafka_headers_destroy(h);
         atomic_fetch_add_explicit(&w->m->produce_errors, 1, memory_order_relaxed);
         ms_log(MS_LOG_ERROR, w->name, "produce failed", "topic", w->s->routes.names[topic],
                "error", rd_kafka_err2name(e), "reason", rd_kafka_err2str(e), NULL);
@@ -450,8 +456,7 @@ static void dead_letter_upto(ms_worker *w, const rd_kafka_message_t *msg, ms_pen
         rd_kafka_header_add(h, "mentionsift-payload-dropped", -1, dropped, -1);
     }
     produce(w, w->s->routes.route[MS_ROUTE_DEADLETTER], msg->key, msg->key_len,
-            fits ? msg->payload : "", fits ? msg->len : 0, h, p);
-    rd_kafka_headers_destroy(h);
+            fits ? msg->payload : "", fits ? msg->len : 0, h, true, p);
     atomic_fetch_add_explicit(&w->m->deadletter, 1, memory_order_relaxed);
     ms_log(MS_LOG_WARN, w->name, "event dead-lettered", "topic", topic, "partition", part,
            "offset", off, "reason", reason, NULL);
@@ -464,7 +469,6 @@ static void dead_letter(ms_worker *w, const rd_kafka_message_t *msg, ms_pending 
     dead_letter_upto(w, msg, p, reason, SIZE_MAX);
 }
 
-/** @brief Headers every output of one event carries. */
 /** @brief Append `item` to the comma-separated list in buf (truncated at cap - 1 bytes). */
 static void list_append(char *buf, size_t cap, size_t *len, const char *item)
 {
@@ -478,6 +482,7 @@ static void list_append(char *buf, size_t cap, size_t *len, const char *item)
     buf[*len] = '\0';
 }
 
+/** @brief Headers every output of one event carries. */
 static rd_kafka_headers_t *event_headers(ms_worker *w, const ms_mention *m, const ms_verdict *v)
 {
     char cats[512], rules[1024];
@@ -551,7 +556,7 @@ static void process(ms_worker *w, rd_kafka_message_t *msg)
     if (cfg->passthrough) {
         /* the benchmark baseline: the same loop with classification removed */
         produce(w, w->s->routes.category[MS_CAT_OTHER], msg->key, msg->key_len, msg->payload,
-                msg->len, NULL, p);
+                msg->len, NULL, false, p);
     } else if (p && p->pt->refused_offset == msg->offset) {
         /* read again after the broker refused its output: it would be
          * refused again, and its partition would never move on */
@@ -596,8 +601,9 @@ static void process(ms_worker *w, rd_kafka_message_t *msg)
             rd_kafka_headers_t *h = event_headers(w, &m, v);
             for (size_t i = 0; i < n; i++)
                 produce(w, topics[i], m.author.id.ptr, m.author.id.len, w->out.data, w->out.len,
-                        h, p);
-            rd_kafka_headers_destroy(h);
+                        h, i + 1 == n, p);
+            if (n == 0)
+                rd_kafka_headers_destroy(h);
         }
     }
     if (p)
