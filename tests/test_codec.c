@@ -449,6 +449,9 @@ static void test_json_errors(void **state)
         {"{\"a\"::1}", "byte 5: expected a value"},
         {"{\"id\":\"a\x01" "b\"}", "byte 8: control character 0x01 in string"},
         {"{\"a\x1f\":1}", "byte 3: control character 0x1f in string"},
+        /* found by the eight-bytes-at-a-time scan, then in the tail after it */
+        {"{\"id\":\"0123456789\x01" "abcdefghij\"}", "byte 17: control character 0x01 in string"},
+        {"{\"id\":\"0123456789abcd\x7f\x80\xff\x09\"}", "byte 24: control character 0x09 in string"},
         {"{\"id\":\"\\q\"}", "byte 6: invalid JSON (bad escape in string)"},
         {"{\"id\":\"\\u12G4\"}", "byte 6: invalid JSON (bad escape in string)"},
         {"{\"a\":1} x", "byte 8: invalid JSON (unexpected character)"},
