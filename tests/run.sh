@@ -73,6 +73,12 @@ for broker in kafka mock; do
   result "service [$broker]" $?
 done
 
+# Outputs failing while the workers sit at their in-flight limit: rewinds
+# served there, and nothing lost once the missing output topic exists.
+step "integration: stall.sh on kafka"
+MS_BIN="$ROOT/build-asan/mentionsift" bash tests/integration/stall.sh
+result "outputs failing at the in-flight limit [kafka]" $?
+
 # The client's error paths under faults librdkafka's mock injects (request
 # errors, a broker down, added round-trip time), in both delivery modes.
 for mode in at_least_once exactly_once; do

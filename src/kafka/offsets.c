@@ -145,6 +145,7 @@ void ms_offsets_reset_partition(ms_offsets *o, ms_ptrack *pt)
     while (pt->head)
         release(o, pt);
     pt->rewinding = false;
+    pt->resets++;
 }
 
 void ms_offsets_assigned(ms_offsets *o, ms_ptrack *pt)

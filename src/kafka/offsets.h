@@ -49,6 +49,11 @@ struct ms_ptrack {
     int refused_error;      /* the broker's error for it (rd_kafka_resp_err_t) */
     size_t refused_len;     /* the size of its refused output */
     bool dirty;             /* commit_next moved since last stored */
+    /* Counts resets (a rewind's seek, or letting an unassigned partition
+     * go). A message read before a reset is from before the seek: a caller
+     * holding one across a wait compares this and drops the message, which
+     * is read again from the new position (or by the next owner). */
+    uint32_t resets;
     ms_pending *head, *tail;
     uint32_t in_flight;
 };
@@ -84,7 +89,7 @@ uint32_t ms_offsets_in_flight(const ms_offsets *o);
 uint32_t ms_offsets_count(const ms_offsets *o);
 ms_ptrack *ms_offsets_at(ms_offsets *o, uint32_t i);
 
-/** @brief Forget a partition's in-flight list after a seek (pendings freed). */
+/** @brief Forget a partition's in-flight list after a seek (pendings freed; resets + 1). */
 void ms_offsets_reset_partition(ms_offsets *o, ms_ptrack *pt);
 
 /**

@@ -536,15 +536,20 @@ static void process(ms_worker *w, rd_kafka_message_t *msg)
             return; /* it will be read again after the rewind's seek */
         rd_kafka_timestamp_type_t tstype;
         int64_t ts = rd_kafka_message_timestamp(msg, &tstype);
+        uint32_t resets = pt->resets;
         while (!(p = ms_offsets_begin(w->offsets, pt, msg->offset, ts))) {
             /* max in-flight reached: wait for acknowledgements. A failed
              * output holds its partition's pendings until the rewind, so
-             * rewinds are served here too; this message is read again
-             * after its own partition's rewind, or by the next owner. */
+             * rewinds are served here too. Once this message's own
+             * partition is rewinding, or was rewound (its seek done here:
+             * the message in hand was read before it), the message is
+             * dropped: it is read again from the rewound position, or by
+             * the next owner. Processing it would put it before the events
+             * the seek brings back, and its rewind would skip them. */
             rd_kafka_poll(w->producer, 10);
             ms_offsets_advance(w->offsets, on_complete, w);
             handle_rewinds(w);
-            if (pt->rewinding || !*w->s->run || w->s->failed)
+            if (pt->rewinding || pt->resets != resets || !*w->s->run || w->s->failed)
                 return;
         }
     }
