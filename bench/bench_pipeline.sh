@@ -39,7 +39,9 @@
 #               no partition was trimmed.
 #      The output topics are created beforehand (one message each, by an
 #      idempotent producer) so topic creation and the loading of Kafka's
-#      transaction coordinator never land inside a measurement. The firehose's own rate is
+#      transaction coordinator never land inside a measurement; the
+#      moderation topic is one per run, since the offenders stage replays it
+#      from the start of its window when the service starts. The firehose's own rate is
 #      printed: with pre-produced input it is not part of the measurement.
 #   2. For workers in {1, 2} and mode in {passthrough, classify}: start the
 #      service on the same input with a fresh consumer group (it reads from
@@ -247,11 +249,11 @@ offsets_at() { # ts topic...
   timeout 30 kcat -Q -b "$BOOT" "${args[@]}" 2>/dev/null | sed -n 's/^\(.*\) \[\([0-9]*\)\] offset \(-\{0,1\}[0-9]*\)$/\1 \2 \3/p'
 }
 
-OUT_NAMES="complaint repair misinformation positive question consent moderation other urgent deadletter"
+OUT_NAMES="complaint repair misinformation positive question consent other urgent deadletter repeat_offender"
 
-write_config() { # file group workers passthrough port topics...
-  local f=$1 g=$2 w=$3 pt=$4 port=$5 o=$RUN.$BROKER.out
-  shift 5
+write_config() { # file group workers passthrough port run topics...
+  local f=$1 g=$2 w=$3 pt=$4 port=$5 o=$RUN.$BROKER.out mod=$RUN.$BROKER.out.moderation.r$6
+  shift 6
   local topics
   topics=$(IFS=,; echo "$*")
   cat >"$f" <<EOF
@@ -272,22 +274,23 @@ output:
     positive: $o.positive
     question: $o.question
     consent_withdrawal: $o.consent
-    profanity: $o.moderation
-    hate: $o.moderation
-    religion_politics: $o.moderation
-    colleague: $o.moderation
-    sexual_graphic: $o.moderation
-    malicious_link: $o.moderation
-    detrimental: $o.moderation
-    advertising: $o.moderation
-    personal_info: $o.moderation
+    profanity: $mod
+    hate: $mod
+    religion_politics: $mod
+    colleague: $mod
+    sexual_graphic: $mod
+    malicious_link: $mod
+    detrimental: $mod
+    advertising: $mod
+    personal_info: $mod
     negative: $o.other
     external: $o.other
     vip: $o.other
     other: $o.other
-    moderation: $o.moderation
+    moderation: $mod
     urgent: $o.urgent
     deadletter: $o.deadletter
+    repeat_offender: $o.repeat_offender
 rules: $W/rules
 workers: $w
 processing:
@@ -399,7 +402,12 @@ prepare_topics() {
   # written by an idempotent producer so that a fresh Kafka loads its
   # transaction coordinator (which the service's idempotent producers need
   # for their producer id, 1-3 s the first time) before the first run.
-  for i in $OUT_NAMES; do
+  # The moderation topic is one per run: the offenders stage reads it from
+  # the start of its window when the service starts, and a topic shared by
+  # the runs would make each classify run replay the runs before it.
+  local names=$OUT_NAMES
+  for ((i = 1; i <= nruns; i++)); do names="$names moderation.r$i"; done
+  for i in $names; do
     echo "create" | timeout 30 kcat -P -b "$BOOT" -t "$RUN.$BROKER.out.$i" -X enable.idempotence=true 2>/dev/null ||
       { say "creating output topic $RUN.$BROKER.out.$i failed"; return 1; }
   done
@@ -438,7 +446,7 @@ run_one() { # workers mode
     topics+=("${EXTRA_TOPICS[@]}")
     want=$((want + PT_EXTRA))
   fi
-  write_config "$d/cfg.yaml" "$RUN.$BROKER.g$k" "$w" "$pt" "$port" "${topics[@]}" "$lat_topic"
+  write_config "$d/cfg.yaml" "$RUN.$BROKER.g$k" "$w" "$pt" "$port" "$k_broker" "${topics[@]}" "$lat_topic"
   say "[$BROKER w=$w $mode] service on $url, draining $want events ..."
   "$BIN" run --config "$d/cfg.yaml" 2>"$d/service.log" &
   local svc=$!
