@@ -3,16 +3,20 @@
 # apt-get; skipped when everything is already there) and builds the release
 # binary into build/. Used by the README's first command and by tests/run.sh.
 #
-#   bash tests/bootstrap.sh            install + release build in build/
-#   bash tests/bootstrap.sh --deps     install only
+#   bash tests/bootstrap.sh            install what building and running need + release build in build/
+#   bash tests/bootstrap.sh --deps     install that and what the tests need too; no build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
+PKGS=(build-essential cmake ninja-build pkg-config
       libhyperscan-dev librdkafka-dev libprotobuf-c-dev protobuf-c-compiler
       libjemalloc-dev libcmocka-dev libutf8proc-dev libyaml-dev libmicrohttpd-dev
-      libjsmn-dev libxxhash-dev kcat jq curl
-      openjdk-17-jre-headless maven)
+      libjsmn-dev libxxhash-dev jq curl)
+# The tests' own tools: clang for the fuzz targets, kcat as the Kafka client
+# that is not the service, Java and Maven for Apache Kafka's broker,
+# promtool (package prometheus) for the alerting rules.
+[ "${1:-}" = "--deps" ] &&
+  PKGS+=(clang libclang-rt-14-dev kcat openjdk-17-jre-headless maven prometheus)
 
 missing=()
 for p in "${PKGS[@]}"; do

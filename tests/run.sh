@@ -6,7 +6,10 @@
 #   2. builds with AddressSanitizer + UndefinedBehaviorSanitizer and runs
 #      the cmocka unit tests with ctest;
 #   3. runs the service integration tests against a real Apache Kafka broker
-#      (KRaft, loopback) and against librdkafka's embedded mock cluster;
+#      (KRaft, loopback) and against librdkafka's embedded mock cluster; checks
+#      the Prometheus alerting rules (promtool, and the metrics they use
+#      against a running service); fails outputs while the workers sit at
+#      their in-flight limit on Kafka (stall.sh);
 #   4. streams events through the service on the mock cluster while it injects
 #      request errors, a broker outage and latency: nothing may be lost;
 #   5. runs the service against a broker with SASL/SCRAM and ACLs: right,
@@ -72,6 +75,10 @@ for broker in kafka mock; do
   MS_BIN="$ROOT/build-asan/mentionsift" MS_BROKER="$broker" bash tests/integration/service.sh
   result "service [$broker]" $?
 done
+
+step "alerting rules: promtool, and the metrics they use against a running service"
+MS_BIN="$ROOT/build-asan/mentionsift" bash tests/integration/alerts.sh
+result "Prometheus alerting rules" $?
 
 # Outputs failing while the workers sit at their in-flight limit: rewinds
 # served there, and nothing lost once the missing output topic exists.
