@@ -78,6 +78,40 @@ static void test_failure_stops_commit_until_rewind(void **state)
     ms_offsets_free(o);
 }
 
+/* A rewind that waits (paced retries) frees its settled pendings for the
+ * other partitions but stays rewinding: nothing is committed past the
+ * failure, and the later seek still resets it. */
+static void test_release_held_keeps_rewinding(void **state)
+{
+    (void)state;
+    ms_offsets *o = ms_offsets_new(4);
+    ms_ptrack *pt = ms_offsets_partition(o, "in", 1);
+    ms_pending *a = consume(o, pt, 10, 1), *b = consume(o, pt, 11, 1), *c = consume(o, pt, 12, 1);
+    ms_offsets_ack(o, a, true);
+    ms_offsets_ack(o, b, false);
+    ms_offsets_ack(o, c, true);
+    ms_offsets_advance(o, NULL, NULL);
+    assert_int_equal(pt->commit_next, 11);
+    assert_int_equal(ms_offsets_in_flight(o), 2);
+    uint32_t resets = pt->resets;
+    ms_offsets_release_held(o, pt);
+    assert_int_equal(ms_offsets_in_flight(o), 0);
+    assert_true(pt->rewinding);
+    assert_int_equal(pt->rewind_to, 11);
+    assert_int_equal(pt->resets, resets); /* no seek yet */
+    /* the pool's room is usable by another partition meanwhile */
+    ms_ptrack *other = ms_offsets_partition(o, "in", 2);
+    for (int i = 0; i < 4; i++)
+        assert_non_null(ms_offsets_begin(o, other, 100 + i, 0));
+    assert_null(ms_offsets_begin(o, other, 104, 0));
+    ms_offsets_advance(o, NULL, NULL);
+    assert_int_equal(pt->commit_next, 11); /* still not past the failure */
+    ms_offsets_reset_partition(o, pt); /* the seek to 11 */
+    assert_false(pt->rewinding);
+    assert_int_equal(pt->resets, resets + 1);
+    ms_offsets_free(o);
+}
+
 /* A failure, then a revoke before the rewind ran, then the same partition
  * assigned again: the completed pendings behind the failed one must not
  * move the commit position past it. */
@@ -185,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_commit_waits_for_earlier_offsets),
         cmocka_unit_test(test_failure_stops_commit_until_rewind),
         cmocka_unit_test(test_reassigned_partition_is_rewound),
+        cmocka_unit_test(test_release_held_keeps_rewinding),
         cmocka_unit_test(test_reassigned_with_leftovers_or_not),
         cmocka_unit_test(test_pool_is_bounded),
         cmocka_unit_test(test_pool_recycles),

@@ -72,6 +72,7 @@ ms_ptrack *ms_offsets_partition(ms_offsets *o, const char *topic, int32_t partit
     pt->partition = partition;
     pt->commit_next = -1;
     pt->refused_offset = -1;
+    pt->last_rewound_to = -1;
     o->parts[o->n_parts++] = pt;
     return o->last = pt;
 }
@@ -140,10 +141,15 @@ void ms_offsets_advance(ms_offsets *o, ms_offsets_done_fn done, void *ctx)
     }
 }
 
-void ms_offsets_reset_partition(ms_offsets *o, ms_ptrack *pt)
+void ms_offsets_release_held(ms_offsets *o, ms_ptrack *pt)
 {
     while (pt->head)
         release(o, pt);
+}
+
+void ms_offsets_reset_partition(ms_offsets *o, ms_ptrack *pt)
+{
+    ms_offsets_release_held(o, pt);
     pt->rewinding = false;
     pt->resets++;
 }

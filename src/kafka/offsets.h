@@ -48,6 +48,14 @@ struct ms_ptrack {
     int64_t refused_offset;
     int refused_error;      /* the broker's error for it (rd_kafka_resp_err_t) */
     size_t refused_len;     /* the size of its refused output */
+    /* Pacing of rewinds that meet the same failure again (an output topic
+     * missing, a broker down): worker's, the tracker only initialises them.
+     * No seek before retry_at_ms (monotonic); the partition is paused while
+     * it waits, so that it is not fetched only to be dropped. */
+    int64_t retry_at_ms;
+    uint32_t retry_backoff_ms;
+    int64_t last_rewound_to; /* offset of the previous rewind; -1: none */
+    bool paused;
     bool dirty;             /* commit_next moved since last stored */
     /* Counts resets (a rewind's seek, or letting an unassigned partition
      * go). A message read before a reset is from before the seek: a caller
@@ -88,6 +96,14 @@ uint32_t ms_offsets_in_flight(const ms_offsets *o);
 /** Iteration over partitions (for storing offsets, rewinds, lag). */
 uint32_t ms_offsets_count(const ms_offsets *o);
 ms_ptrack *ms_offsets_at(ms_offsets *o, uint32_t i);
+
+/**
+ * @brief Free the pendings of a rewinding partition whose outputs have all
+ * settled, before its seek: it stays rewinding (nothing is committed past
+ * the failure, its messages are dropped), and the pool's room goes to the
+ * other partitions while the rewind waits.
+ */
+void ms_offsets_release_held(ms_offsets *o, ms_ptrack *pt);
 
 /** @brief Forget a partition's in-flight list after a seek (pendings freed; resets + 1). */
 void ms_offsets_reset_partition(ms_offsets *o, ms_ptrack *pt);

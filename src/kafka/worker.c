@@ -249,19 +249,51 @@ static void drain_and_commit(ms_worker *w, int timeout_ms)
     }
 }
 
+/* Rewinds that meet the same failure again wait longer each time: from
+ * RETRY_FIRST_MS, doubling, up to RETRY_MAX_MS. An output topic that is
+ * missing or a broker that is down would otherwise have a partition read,
+ * fail and rewind several times a second, with a log line each time. */
+#define RETRY_FIRST_MS 250u
+#define RETRY_MAX_MS 10000u
+
+/** @brief Pause or resume fetching one partition; on failure it is tried again later. */
+static void set_paused(ms_worker *w, ms_ptrack *pt, bool pause)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, pt->topic, pt->partition);
+    rd_kafka_resp_err_t e = pause ? rd_kafka_pause_partitions(w->consumer, l)
+                                  : rd_kafka_resume_partitions(w->consumer, l);
+    if (!e)
+        e = l->elems[0].err;
+    if (e) {
+        char part[16];
+        snprintf(part, sizeof part, "%" PRId32, pt->partition);
+        ms_log(MS_LOG_WARN, w->name, pause ? "pausing a partition failed" : "resuming a partition failed",
+               "topic", pt->topic, "partition", part, "error", rd_kafka_err2name(e), NULL);
+    } else {
+        pt->paused = pause;
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
 /**
  * @brief Rewind partitions whose outputs failed, once their in-flight
  * settled. Until the seek has succeeded the partition stays rewinding (its
  * new messages are dropped, nothing past the failure is committed) and the
  * seek is tried again on the next call; a partition no longer assigned is
- * only reset, its next owner starting from the committed offset.
+ * only reset, its next owner starting from the committed offset. A rewind
+ * to where the previous one went (no progress since) waits, paused, for a
+ * backoff first.
  */
 static void handle_rewinds(ms_worker *w)
 {
     for (uint32_t i = 0; i < ms_offsets_count(w->offsets); i++) {
         ms_ptrack *pt = ms_offsets_at(w->offsets, i);
-        if (!pt->rewinding)
+        if (!pt->rewinding) {
+            if (pt->paused && pt->assigned)
+                set_paused(w, pt, false); /* a resume that failed before */
             continue;
+        }
         bool settled = true;
         for (ms_pending *p = pt->head; p; p = p->next)
             if (p->outstanding)
@@ -272,6 +304,15 @@ static void handle_rewinds(ms_worker *w)
             ms_offsets_reset_partition(w->offsets, pt);
             continue;
         }
+        int64_t now = ms_clock_mono_ms();
+        if (now < pt->retry_at_ms) {
+            /* its held events are all read again after the seek: their
+             * room in the pool is for the other partitions meanwhile */
+            ms_offsets_release_held(w->offsets, pt);
+            if (!pt->paused)
+                set_paused(w, pt, true);
+            continue;
+        }
         rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(l, pt->topic, pt->partition)->offset = pt->rewind_to;
         rd_kafka_error_t *err = rd_kafka_seek_partitions(w->consumer, l, 5000);
@@ -280,7 +321,6 @@ static void handle_rewinds(ms_worker *w)
         snprintf(part, sizeof part, "%" PRId32, pt->partition);
         snprintf(off, sizeof off, "%" PRId64, pt->rewind_to);
         if (code) {
-            int64_t now = ms_clock_mono_ms();
             if (now - w->last_seek_error_log_ms >= 1000) {
                 ms_log(MS_LOG_ERROR, w->name, "seek for reprocessing failed; retrying",
                        "topic", pt->topic, "partition", part, "offset", off, "error",
@@ -288,9 +328,23 @@ static void handle_rewinds(ms_worker *w)
                 w->last_seek_error_log_ms = now;
             }
         } else {
+            /* the same failure again: the next rewind waits longer */
+            if (pt->rewind_to == pt->last_rewound_to) {
+                uint32_t b = pt->retry_backoff_ms ? pt->retry_backoff_ms * 2 : RETRY_FIRST_MS;
+                pt->retry_backoff_ms = b < RETRY_MAX_MS ? b : RETRY_MAX_MS;
+            } else {
+                pt->retry_backoff_ms = 0;
+            }
+            pt->last_rewound_to = pt->rewind_to;
+            pt->retry_at_ms = now + pt->retry_backoff_ms;
+            char next[16];
+            snprintf(next, sizeof next, "%" PRIu32, pt->retry_backoff_ms);
             ms_log(MS_LOG_WARN, w->name, "reprocessing from the first undelivered event",
-                   "topic", pt->topic, "partition", part, "offset", off, NULL);
+                   "topic", pt->topic, "partition", part, "offset", off,
+                   "next_retry_after_ms", next, NULL);
             ms_offsets_reset_partition(w->offsets, pt);
+            if (pt->paused)
+                set_paused(w, pt, false);
         }
         if (err)
             rd_kafka_error_destroy(err);
@@ -368,6 +422,14 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             }
         }
         assign(w, rk, parts);
+        /* a partition paused for a retry when it was revoked is fetched
+         * again: its rewind, if one is still due, pauses it anew */
+        for (int i = 0; i < parts->cnt; i++) {
+            ms_ptrack *pt =
+                ms_offsets_partition(w->offsets, parts->elems[i].topic, parts->elems[i].partition);
+            if (pt && pt->paused)
+                set_paused(w, pt, false);
+        }
         atomic_store_explicit(&w->m->assigned, true, memory_order_relaxed);
         ms_log(MS_LOG_INFO, w->name, "partitions assigned", "count", n, NULL);
     } else {

@@ -17,9 +17,13 @@
 #      and the service rewound to the first undelivered event ("reprocessing
 #      from the first undelivered event" logged) - otherwise the test proved
 #      nothing and fails;
-#   2. once the topic exists, without a restart, every input event comes out
+#   2. the retries are paced: rewinds that meet the same failure again wait
+#      longer each time (250 ms, doubling, at most 10 s; the partition is
+#      paused meanwhile) - seen in the log as next_retry_after_ms reaching
+#      1000 and as at least that long between that rewind and the next;
+#   3. once the topic exists, without a restart, every input event comes out
 #      on its primary topic: lost 0 (duplicates allowed: at least once);
-#   3. SIGTERM afterwards drains and exits 0 promptly.
+#   4. SIGTERM afterwards drains and exits 0 promptly.
 # Usage: MS_BIN=build/mentionsift bash tests/integration/stall.sh
 # (MS_EVENTS sets the backlog, default 4000).
 set -uo pipefail
@@ -95,7 +99,13 @@ svc=$!
 until=$((SECONDS + 90))
 while [ $SECONDS -lt $until ]; do
   kill -0 "$svc" 2>/dev/null || { bad "the service died: $(tail -2 "$WORK/service.log")"; exit 1; }
-  [ "$(grep -c 'reprocessing from the first undelivered event' "$WORK/service.log")" -ge 2 ] && break
+  # wait for a rewind announcing a 1 s wait, and for the rewind after it
+  n=$(grep -n '"next_retry_after_ms":"1000"' "$WORK/service.log" | head -1 | cut -d: -f1)
+  if [ -n "$n" ]; then
+    p=$(sed -n "${n}p" "$WORK/service.log" | jq -r '.component + " " + .partition')
+    tail -n +"$((n + 1))" "$WORK/service.log" | grep 'reprocessing from the first' |
+      jq -r '.component + " " + .partition' | grep -qx "$p" && break
+  fi
   sleep 0.5
 done
 errors=$(metric mentionsift_produce_errors_total)
@@ -108,6 +118,21 @@ if grep -q 'reprocessing from the first undelivered event' "$WORK/service.log"; 
   ok "the workers rewound to the first undelivered event while at their in-flight limit"
 else
   bad "no rewind was logged within 90 s"
+fi
+# Pacing: the gap between the rewind that announced 1000 ms and the next
+# rewind of the same worker's same partition.
+ms_of() { jq -r '.ts | (.[0:19] + "Z" | fromdate) * 1000 + (.[20:23] | tonumber)'; }
+gap=$(jq -c 'select(.msg == "reprocessing from the first undelivered event")' "$WORK/service.log" 2>/dev/null |
+  awk -v want=1000 '
+    { match($0, /"component":"[^"]*"/); c = substr($0, RSTART, RLENGTH)
+      match($0, /"partition":"[^"]*"/); k = c substr($0, RSTART, RLENGTH)
+      if (k in armed) { print armed[k] "\t" $0; exit }
+      if (index($0, "\"next_retry_after_ms\":\"" want "\"")) armed[k] = $0 }' |
+  { IFS=$'\t' read -r a b && echo $(( $(echo "$b" | ms_of) - $(echo "$a" | ms_of) )); })
+if [ -n "$gap" ] && [ "$gap" -ge 950 ]; then
+  ok "retries are paced: $gap ms between the rewind that announced a 1000 ms wait and the next"
+else
+  bad "no paced retry seen (gap '${gap:-none}' ms after a rewind announcing 1000 ms)"
 fi
 in_before=$(metric mentionsift_events_in_total)
 bash tests/kafka/broker.sh create-topic "$RUN.out" 3 1 >/dev/null 2>&1 || bad "could not create $RUN.out"
