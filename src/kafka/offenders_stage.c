@@ -47,8 +47,13 @@ struct ms_offenders_stage {
     int64_t *replay_until;         /* per partition: first offset that may write; -1 none */
     int32_t n_replay;
     atomic_uint_fast64_t undelivered; /* RepeatOffender records not yet acknowledged */
-    atomic_bool delivery_failed;   /* sticky: no commit after a record was lost */
+    atomic_bool delivery_failed;   /* a record was lost: no commit until the rebuild */
     bool dirty;                    /* offsets stored since the last commit */
+    /* Rebuilds after a loss are paced (1 s, doubling to 60 s, reset by a
+     * commit): a record refused for good would otherwise be replayed and
+     * refused again in a tight loop. */
+    int64_t rebuild_at_ms;
+    uint32_t rebuild_backoff_ms;
     ms_buf out;
 };
 
@@ -89,8 +94,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
         atomic_store(&st->delivery_failed, true);
         atomic_fetch_add(&st->m->errors, 1);
         ms_log(MS_LOG_ERROR, stage_name,
-               "repeat_offender record not delivered; this stage commits nothing more, so the "
-               "next owner of its partitions (after a restart or rebalance) writes it again",
+               "repeat_offender record not delivered; nothing is committed past it, and the "
+               "stage replays from the last commit to write it again",
                "topic", rd_kafka_topic_name(msg->rkt), "error", rd_kafka_err2name(msg->err),
                "reason", rd_kafka_err2str(msg->err), NULL);
         if (ms_kafka_err_is_permanent(msg->err))
@@ -105,10 +110,9 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
  * @brief Commit the stored offsets once every record written before them
  * is acknowledged; otherwise keep them for a later try. A record that was
  * not delivered (librdkafka gave up on it) stops all further commits of
- * this stage: the offsets stored since include its moderation record, so
- * committing them would lose the alert for good. The next owner of the
- * partitions (after a restart or a rebalance) replays from the last commit
- * and writes it again.
+ * this stage until rebuild_after_loss() has started over from the last
+ * commit: the offsets stored since include its moderation record, so
+ * committing them would lose the alert for good.
  */
 static void commit_delivered(ms_offenders_stage *st, int timeout_ms)
 {
@@ -120,8 +124,10 @@ static void commit_delivered(ms_offenders_stage *st, int timeout_ms)
     if (atomic_load(&st->undelivered) > 0 || atomic_load(&st->delivery_failed))
         return;
     rd_kafka_resp_err_t e = rd_kafka_commit(st->consumer, NULL, 0);
-    if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR__NO_OFFSET)
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR__NO_OFFSET) {
         st->dirty = false;
+        st->rebuild_backoff_ms = 0; /* progress since the last loss */
+    }
     else
         ms_log(MS_LOG_WARN, stage_name, "commit failed (retried)", "error", rd_kafka_err2name(e),
                "reason", rd_kafka_err2str(e), NULL);
@@ -147,19 +153,12 @@ static bool set_replay_until(ms_offenders_stage *st, int32_t partition, int64_t 
 }
 
 /**
- * @brief On assignment, start each partition at the first record within
- * the window and replay up to its committed offset; on revocation, commit
- * what is delivered first.
+ * @brief Assign `parts`, each starting at the first record within the
+ * window, replaying up to its committed offset.
  */
-static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+static void assign_replaying(ms_offenders_stage *st, rd_kafka_t *rk,
+                             rd_kafka_topic_partition_list_t *parts)
 {
-    ms_offenders_stage *st = opaque;
-    if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        commit_delivered(st, (int)st->s->cfg->shutdown_timeout_ms);
-        rd_kafka_assign(rk, NULL);
-        return;
-    }
     rd_kafka_topic_partition_list_t *committed = rd_kafka_topic_partition_list_copy(parts);
     rd_kafka_topic_partition_list_t *start = rd_kafka_topic_partition_list_copy(parts);
     rd_kafka_resp_err_t ce = rd_kafka_committed(rk, committed, CLIENT_TIMEOUT_MS);
@@ -233,6 +232,60 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     snprintf(b, sizeof b, "%d", from_beginning);
     ms_log(MS_LOG_INFO, stage_name, "partitions assigned", "count", n, "replaying", r,
            "replaying_from_beginning", b, NULL);
+}
+
+/**
+ * @brief On assignment, replay the window (assign_replaying); on
+ * revocation, commit what is delivered first.
+ */
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    ms_offenders_stage *st = opaque;
+    if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        commit_delivered(st, (int)st->s->cfg->shutdown_timeout_ms);
+        rd_kafka_assign(rk, NULL);
+        return;
+    }
+    assign_replaying(st, rk, parts);
+}
+
+/**
+ * @brief After a record was lost (not delivered, or not even produced):
+ * start over from the last commit, which is before its moderation record
+ * (nothing was committed since). The ledger is rebuilt from the window and
+ * the partitions assigned again (which also drops the offsets stored since
+ * the commit), so the author's record is written again when its
+ * moderation record is read. Without this the ledger already counts those
+ * violations, the record is never written, and nothing is committed again.
+ */
+static void rebuild_after_loss(ms_offenders_stage *st)
+{
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_assignment(st->consumer, &parts);
+    ms_offenders *fresh = e ? NULL : ms_offenders_new(&st->opt);
+    if (!fresh) {
+        ms_log(MS_LOG_ERROR, stage_name,
+               "cannot rebuild the ledger after a lost record; stopping the service so that a "
+               "restart writes it again",
+               "error", e ? rd_kafka_err2name(e) : "out of memory", NULL);
+        atomic_store(&st->s->failed, 1);
+        if (parts)
+            rd_kafka_topic_partition_list_destroy(parts);
+        return;
+    }
+    ms_log(MS_LOG_WARN, stage_name,
+           "a repeat_offender record was lost: replaying the window from the last commit to "
+           "write it again",
+           NULL);
+    ms_offenders_free(st->ledger);
+    st->ledger = fresh;
+    atomic_store(&st->delivery_failed, false);
+    st->dirty = false;
+    rd_kafka_assign(st->consumer, NULL);
+    if (parts->cnt)
+        assign_replaying(st, st->consumer, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
 }
 
 /** @brief A header's value as a string view; empty when absent. */
@@ -401,6 +454,11 @@ static void process(ms_offenders_stage *st, rd_kafka_message_t *msg)
         }
         atomic_store(&st->m->authors, ms_offenders_count(st->ledger));
     }
+    /* a replayed record is behind the committed offset: storing its offset
+     * would move the commit back, and the next owner would replay less and
+     * alert again on what it then reads as new */
+    if (replaying)
+        return;
     rd_kafka_resp_err_t e = rd_kafka_offset_store(msg->rkt, msg->partition, msg->offset);
     if (e)
         ms_log(MS_LOG_WARN, stage_name, "offset store failed", "error", rd_kafka_err2name(e),
@@ -523,6 +581,17 @@ void *ms_offenders_stage_main(void *arg)
             rd_kafka_message_destroy(msg);
         }
         rd_kafka_poll(st->producer, 0);
+        if (atomic_load(&st->delivery_failed) && atomic_load(&st->undelivered) == 0) {
+            int64_t now = ms_clock_mono_ms();
+            if (st->rebuild_at_ms == 0) {
+                uint32_t b = st->rebuild_backoff_ms ? st->rebuild_backoff_ms * 2 : 1000;
+                st->rebuild_backoff_ms = b < 60000 ? b : 60000;
+                st->rebuild_at_ms = now + st->rebuild_backoff_ms;
+            } else if (now >= st->rebuild_at_ms) {
+                st->rebuild_at_ms = 0;
+                rebuild_after_loss(st);
+            }
+        }
         if (ms_clock_mono_ms() - last_commit >= COMMIT_INTERVAL_MS) {
             commit_delivered(st, (int)st->s->cfg->shutdown_timeout_ms);
             last_commit = ms_clock_mono_ms();

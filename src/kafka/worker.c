@@ -948,12 +948,24 @@ static void eos_fatal(ms_worker *w)
     eos_rewind(w);
 }
 
+/**
+ * @brief Whether to call a timed-out commit or abort again. librdkafka keeps
+ * such a call in progress in the background until the same call is made
+ * again, and refuses every other transactional call meanwhile (begin_
+ * transaction answers _CONFLICT): so it is repeated for as long as the
+ * service runs, and only a few times once it is stopping (the next start
+ * fences the transaction).
+ */
+static bool txn_call_again(const ms_worker *w, const rd_kafka_error_t *e, int attempt)
+{
+    return e && rd_kafka_error_is_retriable(e) && (*w->s->run || attempt < 3);
+}
+
 static void eos_abort(ms_worker *w, const char *why)
 {
     ms_log(MS_LOG_WARN, w->name, why, "transactional_id", w->txn_id, NULL);
     rd_kafka_error_t *e = rd_kafka_abort_transaction(w->producer, EOS_TIMEOUT_MS);
-    /* a timed-out abort goes on in the background: the call is repeated */
-    for (int attempt = 0; e && rd_kafka_error_is_retriable(e) && attempt < 3; attempt++) {
+    for (int attempt = 0; txn_call_again(w, e, attempt); attempt++) {
         log_txn_error(w, "abort_transaction: retrying", e);
         rd_kafka_error_destroy(e);
         e = rd_kafka_abort_transaction(w->producer, EOS_TIMEOUT_MS);
@@ -962,13 +974,13 @@ static void eos_abort(ms_worker *w, const char *why)
     w->txn_failed = false;
     txn_offsets_clear(w);
     if (e) {
-        bool fatal = rd_kafka_error_is_fatal(e);
         log_txn_error(w, "abort_transaction failed", e);
         rd_kafka_error_destroy(e);
-        if (fatal) {
+        /* the producer's transaction is in no known state: a new producer
+         * (which fences it) unless the service is stopping anyway */
+        if (*w->s->run)
             eos_fatal(w);
-            return;
-        }
+        return;
     }
     eos_rewind(w);
 }
@@ -985,7 +997,7 @@ static void eos_commit(ms_worker *w)
         rd_kafka_send_offsets_to_transaction(w->producer, w->txn_offsets, gm, EOS_TIMEOUT_MS);
     /* a retriable error is retried with the same arguments: committing
      * without the offsets would commit the outputs alone */
-    for (int attempt = 0; e && rd_kafka_error_is_retriable(e) && attempt < 3; attempt++) {
+    for (int attempt = 0; txn_call_again(w, e, attempt); attempt++) {
         log_txn_error(w, "send_offsets_to_transaction: retrying", e);
         rd_kafka_error_destroy(e);
         e = rd_kafka_send_offsets_to_transaction(w->producer, w->txn_offsets, gm,
@@ -996,7 +1008,7 @@ static void eos_commit(ms_worker *w)
     if (!e) {
         step = "commit_transaction failed";
         e = rd_kafka_commit_transaction(w->producer, EOS_TIMEOUT_MS);
-        for (int attempt = 0; e && rd_kafka_error_is_retriable(e) && attempt < 3; attempt++) {
+        for (int attempt = 0; txn_call_again(w, e, attempt); attempt++) {
             log_txn_error(w, "commit_transaction: retrying", e);
             rd_kafka_error_destroy(e);
             e = rd_kafka_commit_transaction(w->producer, EOS_TIMEOUT_MS);
@@ -1037,14 +1049,13 @@ static void eos_main(ms_worker *w)
         if (msg && !msg->err) {
             if (!w->in_txn) {
                 if ((e = rd_kafka_begin_transaction(w->producer))) {
+                    /* only a producer in a wrong state refuses to begin
+                     * (a call still in progress: _CONFLICT): retrying the
+                     * same producer could go on forever, a new one cannot */
                     log_txn_error(w, "begin_transaction failed", e);
-                    bool fatal = rd_kafka_error_is_fatal(e);
                     rd_kafka_error_destroy(e);
                     rd_kafka_message_destroy(msg);
-                    if (fatal)
-                        eos_fatal(w);
-                    else
-                        eos_rewind(w);
+                    eos_fatal(w);
                     continue;
                 }
                 w->in_txn = true;
