@@ -465,12 +465,15 @@ static void produce(ms_worker *w, int topic, const void *key, size_t keylen, con
             RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(p), RD_KAFKA_V_END);
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
             return;
-        if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL && *w->s->run && !w->s->failed) {
             if (h && !take)
                 rd_kafka_headers_destroy(h);
             rd_kafka_poll(w->producer, 50); /* back-pressure: wait for acks */
             continue;
         }
+        /* a full queue while stopping fails the output like any other
+         * error: the event stays uncommitted, and a stop is not held up
+         * for the producer's message.timeout.ms */
         if (h)
             rd_kafka_headers_destroy(h);
         atomic_fetch_add_explicit(&w->m->produce_errors, 1, memory_order_relaxed);
@@ -594,7 +597,14 @@ static void process(ms_worker *w, rd_kafka_message_t *msg)
     ms_pending *p = NULL;
     if (!w->eos) {
         ms_ptrack *pt = ms_offsets_partition(w->offsets, topic, msg->partition);
-        if (!pt || pt->rewinding)
+        if (!pt) {
+            /* untracked, a later event of the partition could be committed
+             * past it: stop, and a restart reads it again */
+            worker_fail(w, "tracking a partition", RD_KAFKA_RESP_ERR__CRIT_SYS_RESOURCE,
+                        "out of memory", topic);
+            return;
+        }
+        if (pt->rewinding)
             return; /* it will be read again after the rewind's seek */
         rd_kafka_timestamp_type_t tstype;
         int64_t ts = rd_kafka_message_timestamp(msg, &tstype);
@@ -1046,6 +1056,13 @@ static void eos_main(ms_worker *w)
         if (!w->in_txn)
             follow_rules(w); /* one rule set per transaction */
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(w->consumer, 20);
+        if (!w->producer) {
+            /* a fatal error in the rebalance callback and no new producer
+             * (failed is set): the message is read again after a restart */
+            if (msg)
+                rd_kafka_message_destroy(msg);
+            break;
+        }
         if (msg && !msg->err) {
             if (!w->in_txn) {
                 if ((e = rd_kafka_begin_transaction(w->producer))) {
