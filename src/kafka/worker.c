@@ -268,8 +268,9 @@ static void set_paused(ms_worker *w, ms_ptrack *pt, bool pause)
     if (e) {
         char part[16];
         snprintf(part, sizeof part, "%" PRId32, pt->partition);
-        ms_log(MS_LOG_WARN, w->name, pause ? "pausing a partition failed" : "resuming a partition failed",
-               "topic", pt->topic, "partition", part, "error", rd_kafka_err2name(e), NULL);
+        ms_log(MS_LOG_WARN, w->name,
+               pause ? "pausing a partition failed" : "resuming a partition failed", "topic",
+               pt->topic, "partition", part, "error", rd_kafka_err2name(e), NULL);
     } else {
         pt->paused = pause;
     }
