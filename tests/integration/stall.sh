@@ -23,7 +23,12 @@
 #      1000 and as at least that long between that rewind and the next;
 #   3. once the topic exists, without a restart, every input event comes out
 #      on its primary topic: lost 0 (duplicates allowed: at least once);
-#   4. SIGTERM afterwards drains and exits 0 promptly.
+#   4. the repeat-offenders stage (2.24) loses no record the broker refuses:
+#      its output topic starts with max.message.bytes too small for any
+#      record; an author's third violation is refused, the stage starts over
+#      from its last commit (paced) and, once the limit is raised, the
+#      record is written;
+#   5. SIGTERM afterwards drains and exits 0 promptly.
 # Usage: MS_BIN=build/mentionsift bash tests/integration/stall.sh
 # (MS_EVENTS sets the backlog, default 4000).
 set -uo pipefail
@@ -57,10 +62,13 @@ bash tests/kafka/broker.sh stop >/dev/null 2>&1
 BOOT=$(MS_KAFKA_EXTRA_PROPS="auto.create.topics.enable=false" bash tests/kafka/broker.sh start 1) ||
   { echo "FAIL: broker did not start"; exit 1; }
 # every topic but $RUN.out, the primary topic of every category
-for t in $RUN.in $RUN.mod $RUN.urg $RUN.dlq $RUN.offenders; do
+for t in $RUN.in $RUN.mod $RUN.urg $RUN.dlq; do
   bash tests/kafka/broker.sh create-topic "$t" 3 1 >/dev/null 2>&1 ||
     { echo "FAIL: could not create topic $t"; exit 1; }
 done
+# every repeat_offender record is refused until check 4 raises the limit
+bash tests/kafka/broker.sh create-topic "$RUN.offenders" 3 1 --config max.message.bytes=100 \
+  >/dev/null 2>&1 || { echo "FAIL: could not create topic $RUN.offenders"; exit 1; }
 "$BIN" firehose -b "$BOOT" -t "$RUN.in" -n "$N" -s 31 -l 150 >/dev/null 2>"$WORK/fh.log" ||
   { echo "FAIL: firehose: $(tail -1 "$WORK/fh.log")"; exit 1; }
 
@@ -156,6 +164,30 @@ if [ "$lost" = 0 ]; then
   ok "every one of the $N events came out once the topic existed, without a restart (duplicated $dup)"
 else
   bad "$lost of $N events never came out within 150 s of creating the topic, e.g. $(head -3 "$WORK/lost.ids" | tr '\n' ' ')"
+fi
+
+# Repeat offenders: three violations of one author on the moderation topic
+# (as the workers write them: keyed by author, categories in a header).
+printf 'stall-x1:a\nstall-x1:b\nstall-x1:c\n' |
+  kcat -P -b "$BOOT" -t "$RUN.mod" -p 0 -K: -H mentionsift-categories=hate 2>/dev/null
+until=$((SECONDS + 60))
+while [ "$(metric mentionsift_repeat_offender_errors_total)" -lt 1 ] && [ $SECONDS -lt $until ]; do sleep 0.5; done
+refused=$(metric mentionsift_repeat_offender_errors_total)
+bash tests/kafka/broker.sh tool kafka.admin.ConfigCommand --bootstrap-server "$BOOT" --alter \
+  --entity-type topics --entity-name "$RUN.offenders" --add-config max.message.bytes=1000000 \
+  >/dev/null 2>&1 || bad "could not raise max.message.bytes of $RUN.offenders"
+until=$((SECONDS + 120)) written=0
+while [ $SECONDS -lt $until ]; do
+  written=$(timeout 20 kcat -C -b "$BOOT" -t "$RUN.offenders" -o beginning -e -q -f '%k\n' 2>/dev/null |
+    grep -c '^stall-x1$')
+  [ "$written" -ge 1 ] && break
+  sleep 2
+done
+if [ "$refused" -ge 1 ] && [ "$written" -ge 1 ] &&
+  grep -q 'repeat_offender record was lost: replaying' "$WORK/service.log"; then
+  ok "a repeat_offender record the broker refused ($refused refusals) was written once the topic took it"
+else
+  bad "repeat offender: refused $refused, written $written, rebuild logged: $(grep -c 'record was lost: replaying' "$WORK/service.log")"
 fi
 
 # A stop after it all is prompt and clean.
