@@ -34,10 +34,8 @@ cleanup() {
   echo "logs: $W"
 }
 trap cleanup EXIT
-metric() {
-  curl -s --max-time 2 "http://127.0.0.1:$PORT/metrics" |
-    awk -v n="$1" '$1 == n || index($1, n "{") == 1 { s += $2 } END { print s + 0 }'
-}
+. tests/integration/lib.sh
+metric() { ms_metric "$PORT" "$1"; }
 
 BOOT=$(bash tests/kafka/broker.sh start 1 2>"$W/broker.log") || { echo "FAIL: broker did not start"; exit 1; }
 for t in eo.in eo.out eo.mod eo.urg eo.dlq eo.offenders; do

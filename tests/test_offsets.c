@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "core/clock.h"
 #include "kafka/offsets.h"
 
 static int completed;
@@ -110,6 +111,18 @@ static void test_release_held_keeps_rewinding(void **state)
     assert_false(pt->rewinding);
     assert_int_equal(pt->resets, resets + 1);
     ms_offsets_free(o);
+}
+
+/* The paced retries' step (core/clock.h): first wait, doubling, capped,
+ * and no overflow past the cap. */
+static void test_backoff_steps(void **state)
+{
+    (void)state;
+    assert_int_equal(ms_backoff_next(0, 250, 10000), 250);
+    assert_int_equal(ms_backoff_next(250, 250, 10000), 500);
+    assert_int_equal(ms_backoff_next(8000, 250, 10000), 10000);
+    assert_int_equal(ms_backoff_next(10000, 250, 10000), 10000);
+    assert_int_equal(ms_backoff_next(3000000000u, 1, 4000000000u), 4000000000u);
 }
 
 /* A failure, then a revoke before the rewind ran, then the same partition
@@ -220,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_failure_stops_commit_until_rewind),
         cmocka_unit_test(test_reassigned_partition_is_rewound),
         cmocka_unit_test(test_release_held_keeps_rewinding),
+        cmocka_unit_test(test_backoff_steps),
         cmocka_unit_test(test_reassigned_with_leftovers_or_not),
         cmocka_unit_test(test_pool_is_bounded),
         cmocka_unit_test(test_pool_recycles),

@@ -584,8 +584,7 @@ void *ms_offenders_stage_main(void *arg)
         if (atomic_load(&st->delivery_failed) && atomic_load(&st->undelivered) == 0) {
             int64_t now = ms_clock_mono_ms();
             if (st->rebuild_at_ms == 0) {
-                uint32_t b = st->rebuild_backoff_ms ? st->rebuild_backoff_ms * 2 : 1000;
-                st->rebuild_backoff_ms = b < 60000 ? b : 60000;
+                st->rebuild_backoff_ms = ms_backoff_next(st->rebuild_backoff_ms, 1000, 60000);
                 st->rebuild_at_ms = now + st->rebuild_backoff_ms;
             } else if (now >= st->rebuild_at_ms) {
                 st->rebuild_at_ms = 0;

@@ -330,12 +330,10 @@ static void handle_rewinds(ms_worker *w)
             }
         } else {
             /* the same failure again: the next rewind waits longer */
-            if (pt->rewind_to == pt->last_rewound_to) {
-                uint32_t b = pt->retry_backoff_ms ? pt->retry_backoff_ms * 2 : RETRY_FIRST_MS;
-                pt->retry_backoff_ms = b < RETRY_MAX_MS ? b : RETRY_MAX_MS;
-            } else {
-                pt->retry_backoff_ms = 0;
-            }
+            pt->retry_backoff_ms =
+                pt->rewind_to == pt->last_rewound_to
+                    ? ms_backoff_next(pt->retry_backoff_ms, RETRY_FIRST_MS, RETRY_MAX_MS)
+                    : 0;
             pt->last_rewound_to = pt->rewind_to;
             pt->retry_at_ms = now + pt->retry_backoff_ms;
             char next[16];
@@ -413,22 +411,18 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         return;
     }
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        for (int i = 0; i < parts->cnt; i++) {
-            ms_ptrack *pt =
-                ms_offsets_partition(w->offsets, parts->elems[i].topic, parts->elems[i].partition);
-            if (pt) {
-                ms_offsets_assigned(w->offsets, pt);
-                pt->refused_offset = -1; /* a new assignment tries every event again */
-                pt->refused_len = 0;
-            }
-        }
         assign(w, rk, parts);
-        /* a partition paused for a retry when it was revoked is fetched
-         * again: its rewind, if one is still due, pauses it anew */
         for (int i = 0; i < parts->cnt; i++) {
             ms_ptrack *pt =
                 ms_offsets_partition(w->offsets, parts->elems[i].topic, parts->elems[i].partition);
-            if (pt && pt->paused)
+            if (!pt)
+                continue;
+            ms_offsets_assigned(w->offsets, pt);
+            pt->refused_offset = -1; /* a new assignment tries every event again */
+            pt->refused_len = 0;
+            /* paused for a retry when it was revoked: fetched again, and
+             * paused anew if its rewind is still due */
+            if (pt->paused)
                 set_paused(w, pt, false);
         }
         atomic_store_explicit(&w->m->assigned, true, memory_order_relaxed);

@@ -26,6 +26,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+. tests/integration/lib.sh
 ok() { echo "PASS: $*"; }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
@@ -46,11 +47,7 @@ for a in $(grep -o 'alert: [A-Za-z]*' "$RULES" | cut -d' ' -f2); do
   grep -q "alertname: $a\$" docker/prometheus/alerts_test.yaml || bad "alert $a has no test in alerts_test.yaml"
 done
 
-"$BIN" mock-cluster 1 >"$WORK/mock.out" 2>"$WORK/mock.err" &
-pids+=($!)
-for _ in $(seq 50); do [ -s "$WORK/mock.out" ] && break; sleep 0.1; done
-BOOT=$(head -1 "$WORK/mock.out")
-[ -n "$BOOT" ] || { echo "FAIL: mock cluster did not start"; exit 1; }
+ms_start_mock "$BIN" "$WORK/mock.out" 1 || { echo "FAIL: mock cluster did not start"; exit 1; }
 cat >"$WORK/c.yaml" <<EOF
 kafka:
   bootstrap.servers: "$BOOT"

@@ -41,10 +41,8 @@ WORK=$(mktemp -d /tmp/ms-mockf-XXXXXX)
 pids=()
 trap 'for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done; sleep 0.5; for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done; [ "${fail:-1}" = 0 ] && rm -rf "$WORK" || echo "logs kept in $WORK"' EXIT
 
-"$BIN" mock-cluster 3 --faults 30 >"$WORK/boot" 2>"$WORK/mock.err" & pids+=($!)
-for _ in $(seq 50); do [ -s "$WORK/boot" ] && break; sleep 0.1; done
-BOOT=$(head -1 "$WORK/boot")
-[ -n "$BOOT" ] || { echo "FAIL: mock cluster did not start"; exit 1; }
+. tests/integration/lib.sh
+ms_start_mock "$BIN" "$WORK/mock" 3 --faults 30 || { echo "FAIL: mock cluster did not start"; exit 1; }
 cat >"$WORK/c.yaml" <<EOF2
 kafka:
   bootstrap.servers: "$BOOT"

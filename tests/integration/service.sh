@@ -67,11 +67,8 @@ bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 if [ "$BROKER" = kafka ]; then
   BOOT=$(bash tests/kafka/broker.sh start 1) || { echo "FAIL: broker did not start"; exit 1; }
 else
-  "$BIN" mock-cluster 3 > "$WORK/mock.out" 2>"$WORK/mock.err" &
-  pids+=($!)
-  for _ in $(seq 50); do [ -s "$WORK/mock.out" ] && break; sleep 0.1; done
-  BOOT=$(head -1 "$WORK/mock.out")
-  [ -n "$BOOT" ] || { echo "FAIL: mock cluster did not start"; exit 1; }
+  . tests/integration/lib.sh
+  ms_start_mock "$BIN" "$WORK/mock.out" 3 || { echo "FAIL: mock cluster did not start"; exit 1; }
 fi
 echo "broker: $BROKER at $BOOT"
 

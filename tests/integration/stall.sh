@@ -53,10 +53,8 @@ trap cleanup EXIT
 
 ok() { echo "PASS: $*"; }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-metric() { # name: the sum of its samples, 0 when absent or unreachable
-  curl -s --max-time 2 "http://127.0.0.1:$PORT/metrics" 2>/dev/null |
-    awk -v n="$1" '$1 == n || index($1, n "{") == 1 { s += $2 } END { print s + 0 }'
-}
+. tests/integration/lib.sh
+metric() { ms_metric "$PORT" "$1"; }
 
 bash tests/kafka/broker.sh stop >/dev/null 2>&1
 BOOT=$(MS_KAFKA_EXTRA_PROPS="auto.create.topics.enable=false" bash tests/kafka/broker.sh start 1) ||
