@@ -528,6 +528,25 @@ static void test_secrets_redacted(void **state)
     assert_non_null(strstr(d.data, "output.topics.deadletter = whg.deadletter\n"));
     ms_buf_free(&d);
     unload(&l);
+
+    /* A value holding a newline cannot forge a line that shows a secret (a
+     * case the config fuzzer found): control bytes are dumped escaped. */
+    load(&l,
+         "kafka:\n"
+         "  producer: {sasl.password: tok-abc, client.id: \"a\\nkafka.producer.sasl.password = "
+         "tok-abc\\tb\\\\c\"}\n",
+         no_env);
+    if (!l.ok)
+        fail_msg("errors:\n%s", l.errors);
+    ms_buf_init(&d);
+    ms_config_dump(&l.c, &d);
+    ms_buf_terminate(&d);
+    assert_null(strstr(d.data, "\nkafka.producer.sasl.password = tok-abc"));
+    assert_non_null(strstr(d.data, "kafka.producer.sasl.password = [redacted]\n"));
+    assert_non_null(strstr(
+        d.data, "kafka.producer.client.id = a\\nkafka.producer.sasl.password = tok-abc\\tb\\\\c\n"));
+    ms_buf_free(&d);
+    unload(&l);
 }
 
 /* docker/mentionsift.yaml documents every key with its default. */

@@ -1065,24 +1065,61 @@ const char *ms_route_name(ms_route r)
     return (unsigned)r < MS_ROUTE_COUNT ? ms_route_names[r] : "unknown";
 }
 
+/**
+ * @brief Append s with backslash and control bytes as C escapes (\n, \t,
+ * \xNN), so a value holding a newline cannot forge a line of the dump
+ * (e.g. a fake "kafka.x.password = ..." that looks like an unredacted secret).
+ */
+static void dump_str(ms_buf *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\\')
+            ms_buf_puts(out, "\\\\");
+        else if (*p == '\n')
+            ms_buf_puts(out, "\\n");
+        else if (*p == '\t')
+            ms_buf_puts(out, "\\t");
+        else if (*p < 0x20 || *p == 0x7f)
+            ms_buf_printf(out, "\\x%02x", *p);
+        else
+            ms_buf_putc(out, (char)*p);
+    }
+}
+
+/** @brief Append "name = value\n" with the value escaped (dump_str). */
+static void dump_line(ms_buf *out, const char *name, const char *value)
+{
+    ms_buf_printf(out, "%s = ", name);
+    dump_str(out, value);
+    ms_buf_putc(out, '\n');
+}
+
 static void dump_kv(ms_buf *out, const char *section, const ms_kv_list *l)
 {
-    for (size_t i = 0; i < l->n; i++)
-        ms_buf_printf(out, "kafka.%s.%s = %s\n", section, l->v[i].key,
-                      ms_config_is_secret(l->v[i].key) ? "[redacted]" : l->v[i].value);
+    for (size_t i = 0; i < l->n; i++) {
+        ms_buf_printf(out, "kafka.%s.", section);
+        dump_str(out, l->v[i].key);
+        ms_buf_puts(out, " = ");
+        dump_str(out, ms_config_is_secret(l->v[i].key) ? "[redacted]" : l->v[i].value);
+        ms_buf_putc(out, '\n');
+    }
 }
 
 void ms_config_dump(const ms_config *c, ms_buf *out)
 {
-    ms_buf_printf(out, "# configuration: %s\n", c->path ? c->path : "(defaults)");
-    ms_buf_printf(out, "kafka.bootstrap.servers = %s\n", c->bootstrap_servers);
-    ms_buf_printf(out, "kafka.group.id = %s\n", c->group_id);
+    ms_buf_puts(out, "# configuration: ");
+    dump_str(out, c->path ? c->path : "(defaults)");
+    ms_buf_putc(out, '\n');
+    dump_line(out, "kafka.bootstrap.servers", c->bootstrap_servers);
+    dump_line(out, "kafka.group.id", c->group_id);
     dump_kv(out, "common", &c->common);
     dump_kv(out, "consumer", &c->consumer);
     dump_kv(out, "producer", &c->producer);
     ms_buf_puts(out, "input.topics = ");
-    for (size_t i = 0; i < c->n_input_topics; i++)
-        ms_buf_printf(out, "%s%s", i ? ", " : "", c->input_topics[i]);
+    for (size_t i = 0; i < c->n_input_topics; i++) {
+        ms_buf_puts(out, i ? ", " : "");
+        dump_str(out, c->input_topics[i]);
+    }
     ms_buf_putc(out, '\n');
     ms_buf_printf(out, "input.encoding = %s\n",
                   (unsigned)c->input_encoding <= MS_ENC_AUTO ? ms_encoding_names[c->input_encoding]
@@ -1092,13 +1129,16 @@ void ms_config_dump(const ms_config *c, ms_buf *out)
                       ? ms_encoding_names[c->output_encoding]
                       : "?");
     ms_buf_printf(out, "output.redact = %s\n", c->redact ? "true" : "false");
-    for (int i = 0; i < MS_CAT_COUNT; i++)
-        ms_buf_printf(out, "output.topics.%s = %s\n", ms_category_name((ms_category)i),
-                      c->category_topic[i] ? c->category_topic[i] : "");
-    for (int i = 0; i < MS_ROUTE_COUNT; i++)
-        ms_buf_printf(out, "output.topics.%s = %s\n", ms_route_names[i],
-                      c->route_topic[i] ? c->route_topic[i] : "");
-    ms_buf_printf(out, "rules = %s\n", c->rules_dir ? c->rules_dir : "(built-in default)");
+    char name[64];
+    for (int i = 0; i < MS_CAT_COUNT; i++) {
+        snprintf(name, sizeof name, "output.topics.%s", ms_category_name((ms_category)i));
+        dump_line(out, name, c->category_topic[i] ? c->category_topic[i] : "");
+    }
+    for (int i = 0; i < MS_ROUTE_COUNT; i++) {
+        snprintf(name, sizeof name, "output.topics.%s", ms_route_names[i]);
+        dump_line(out, name, c->route_topic[i] ? c->route_topic[i] : "");
+    }
+    dump_line(out, "rules", c->rules_dir ? c->rules_dir : "(built-in default)");
     ms_buf_printf(out, "workers = %d\n", c->workers);
     ms_buf_printf(out, "processing.guarantee = %s\n",
                   (unsigned)c->guarantee <= MS_EXACTLY_ONCE ? ms_guarantee_names[c->guarantee]
@@ -1108,12 +1148,12 @@ void ms_config_dump(const ms_config *c, ms_buf *out)
     ms_buf_printf(out, "processing.max_in_flight = %u\n", c->max_in_flight);
     ms_buf_printf(out, "processing.shutdown_timeout_ms = %u\n", c->shutdown_timeout_ms);
     ms_buf_printf(out, "processing.passthrough = %s\n", c->passthrough ? "true" : "false");
-    ms_buf_printf(out, "processing.instance_id = %s\n", c->instance_id ? c->instance_id : "(host-pid)");
+    dump_line(out, "processing.instance_id", c->instance_id ? c->instance_id : "(host-pid)");
     ms_buf_printf(out, "offenders.enabled = %s\n", c->offenders_enabled ? "true" : "false");
     ms_buf_printf(out, "offenders.threshold = %u\n", c->offenders_threshold);
     ms_buf_printf(out, "offenders.window_hours = %u\n", c->offenders_window_hours);
     ms_buf_printf(out, "offenders.max_authors = %u\n", c->offenders_max_authors);
-    ms_buf_printf(out, "http.listen = %s\n", c->http_listen ? c->http_listen : "off");
+    dump_line(out, "http.listen", c->http_listen ? c->http_listen : "off");
     ms_buf_printf(out, "log.level = %s\n",
                   (unsigned)c->log_level <= MS_LOG_ERROR ? ms_level_names[c->log_level] : "?");
 }

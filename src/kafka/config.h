@@ -135,7 +135,11 @@ typedef struct ms_config {
 bool ms_config_load(ms_config *c, const char *path, char *const *envp, ms_buf *errors);
 void ms_config_free(ms_config *c);
 
-/** @brief A human-readable dump with secrets redacted (for logs). */
+/**
+ * @brief A human-readable dump, one "key = value" line per setting, secrets
+ * redacted; backslash and control bytes in keys and values are shown as C
+ * escapes, so no value can forge a line.
+ */
 void ms_config_dump(const ms_config *c, ms_buf *out);
 
 /** @brief True if a property name looks secret (password, secret, key, token). */
