@@ -27,6 +27,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "kafka/kafka_conf.h"
 #include "kafka/offenders_stage.h"
 #include "kafka/worker.h"
 #include "match/ruleset.h"
@@ -39,6 +40,42 @@ typedef struct worker_thread {
 } worker_thread;
 
 /** @brief A worker's (or the offenders stage's) thread: its loop, then a count of those that ended. */
+/**
+ * @brief Learn the output topics' max.message.bytes before the workers'
+ * producers are made, so their batches fit (topic_limits.h). A cluster
+ * that does not answer within the timeout leaves the limits unknown.
+ */
+static void fetch_topic_limits(ms_service_shared *sh)
+{
+    ms_topic_limits_init(&sh->limits, sh->routes.names, sh->routes.n);
+    sh->worker_topics = 0;
+    for (int c = 0; c < MS_CAT_COUNT; c++)
+        sh->worker_topics |= 1ull << sh->routes.category[c];
+    for (int r = 0; r < MS_ROUTE_COUNT; r++)
+        if (r != MS_ROUTE_REPEAT_OFFENDER) /* written by the offenders stage */
+            sh->worker_topics |= 1ull << sh->routes.route[r];
+    char err[512];
+    rd_kafka_conf_t *conf =
+        ms_kafka_conf_new(sh->cfg, MS_CLIENT_PRODUCER, "mentionsift-limits", err, sizeof err);
+    if (!conf) {
+        ms_log(MS_LOG_WARN, "service", "output topic limits not asked", "reason", err, NULL);
+        return;
+    }
+    char rd_err[512];
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, rd_err, sizeof rd_err);
+    if (!rk) {
+        ms_log(MS_LOG_WARN, "service", "output topic limits not asked", "reason", rd_err, NULL);
+        rd_kafka_conf_destroy(conf);
+        return;
+    }
+    size_t known = ms_topic_limits_fetch(&sh->limits, rk, 1000);
+    char n[16], of[16];
+    snprintf(n, sizeof n, "%zu", known);
+    snprintf(of, sizeof of, "%zu", sh->routes.n);
+    ms_log(MS_LOG_INFO, "service", "output topic limits", "known", n, "topics", of, NULL);
+    rd_kafka_destroy(rk);
+}
+
 static void *worker_thread_main(void *arg)
 {
     worker_thread *t = arg;
@@ -153,6 +190,7 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run,
         ms_log(MS_LOG_ERROR, "service", "too many distinct output topics", NULL);
         goto out;
     }
+    fetch_topic_limits(sh);
     ms_metrics_info info = {.ruleset_version = version,
                             .topic_names = sh->routes.names,
                             .n_topics = sh->routes.n,

@@ -4,8 +4,10 @@
  * For each input message, top to bottom:
  *   1. track it: a pending entry holds its offset until its outputs are
  *      acknowledged (offsets.h);
- *   2. check its size, decode it, classify it; anything that fails goes to
- *      the dead-letter topic with the original bytes and the reason;
+ *   2. check its size, decode it, classify it, encode it; anything that
+ *      fails, or whose output is larger than an output topic takes
+ *      (topic_limits.h), goes to the dead-letter topic with the original
+ *      bytes and the reason;
  *   3. encode the classified event once and produce it to each routed topic,
  *      keyed by author id, with headers carrying categories, rule ids,
  *      content type and rule-set version;
@@ -52,6 +54,12 @@
  * same limit that refused it, and a refused dead letter would jam again. */
 #define MS_REFUSED_PAYLOAD_MAX (64u << 10)
 
+/* How often a worker may ask for the output topics' limits again: every
+ * LIMITS_RETRY_MS after an answer, backing off to LIMITS_RETRY_MAX_MS while
+ * the cluster does not answer (the mock cluster never does). */
+#define LIMITS_RETRY_MS 5000u
+#define LIMITS_RETRY_MAX_MS 300000u
+
 struct ms_worker {
     ms_service_shared *s;
     int id;
@@ -60,6 +68,15 @@ struct ms_worker {
     rd_kafka_topic_t *topic[MS_MAX_TOPICS];
     ms_engine *engine;
     size_t max_message_bytes; /* the producer's message.max.bytes */
+    size_t batch_bytes;       /* the producer's batch.size (capped: topic_limits.h) */
+    bool compressed;          /* the producer compresses: sizes are upper bounds */
+    /* a refused batch whose records all fit their topics' limits: the
+     * limits are asked again (on limits_q), and a producer whose batches
+     * no longer fit is replaced */
+    rd_kafka_queue_t *limits_q;
+    bool limits_stale, limits_asked, producer_stale;
+    int64_t limits_next_ms;
+    uint32_t limits_wait_ms; /* backoff while the cluster does not answer */
     int64_t last_seek_error_log_ms;
     const ms_ruleset *rs;    /* the engine's; a reference held in s->rules */
     uint64_t rules_gen;
@@ -142,6 +159,18 @@ static bool record_refused(rd_kafka_resp_err_t e)
            e == RD_KAFKA_RESP_ERR_POLICY_VIOLATION;
 }
 
+/** @brief Whether a produced record is known to fit its topic's max.message.bytes. */
+static bool fits_topic(const ms_worker *w, const rd_kafka_message_t *msg)
+{
+    intptr_t t = (intptr_t)rd_kafka_topic_opaque(msg->rkt);
+    uint32_t limit = t >= 0 && t < MS_MAX_TOPICS ? ms_topic_limits_get(&w->s->limits, (size_t)t)
+                                                 : 0;
+    rd_kafka_headers_t *h = NULL;
+    if (!limit || rd_kafka_message_headers(msg, &h) == RD_KAFKA_RESP_ERR__STATE)
+        return false;
+    return ms_record_bytes(msg->key_len, msg->len, h) <= limit;
+}
+
 /** @brief Producer delivery report: one output of a pending event settled. */
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
 {
@@ -165,7 +194,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
         ms_ptrack *pt = p ? p->pt : NULL;
         bool size = msg->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
                     msg->err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
-        if (pt && record_refused(msg->err) &&
+        if (size && fits_topic(w, msg)) {
+            /* refused with a batch, not for itself: the limits (or the
+             * batch size) are out of date; it is produced again */
+            w->limits_stale = true;
+        } else if (pt && record_refused(msg->err) &&
             (pt->refused_offset < 0 || (size ? msg->len > pt->refused_len
                                              : p->offset < pt->refused_offset))) {
             pt->refused_offset = p->offset;
@@ -443,6 +476,29 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 /* ---- producing ------------------------------------------------------ */
 
 /**
+ * @brief The first of `topics` whose known max.message.bytes the encoded
+ * output (w->out) with headers `h` exceeds, or -1. A compressing producer's
+ * records may shrink below the limit, so then nothing is judged here.
+ */
+static int over_topic_limit(const ms_worker *w, const uint8_t *topics, size_t n, size_t key_len,
+                            const rd_kafka_headers_t *h)
+{
+    if (w->compressed)
+        return -1;
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t limit = ms_topic_limits_get(&w->s->limits, topics[i]);
+        if (!limit)
+            continue;
+        if (!bytes)
+            bytes = ms_record_bytes(key_len, w->out.len, h);
+        if (bytes > limit)
+            return topics[i];
+    }
+    return -1;
+}
+
+/**
  * @brief Produce one output for pending event `p`; failures are acked as
  * failed. The headers are copied, or with `take` handed over (to the
  * producer, or destroyed on failure): the last output of an event takes them.
@@ -504,10 +560,18 @@ static void dead_letter_upto(ms_worker *w, const rd_kafka_message_t *msg, ms_pen
     /* bytes the producer would refuse would fail here again on every
      * reprocessing: then the dead letter names the input and carries no
      * payload (the original stays on its topic, at the offset named) */
-    bool fits = msg->len + MS_HEADER_ROOM <= w->max_message_bytes && msg->len <= payload_max;
+    int dlq = w->s->routes.route[MS_ROUTE_DEADLETTER];
+    uint32_t dlq_limit = ms_topic_limits_get(&w->s->limits, (size_t)dlq);
+    bool over_topic = dlq_limit && !w->compressed &&
+                      ms_record_bytes(msg->key_len, msg->len, h) > dlq_limit;
+    bool fits = msg->len + MS_HEADER_ROOM <= w->max_message_bytes && msg->len <= payload_max &&
+                !over_topic;
     if (!fits) {
-        char dropped[96];
-        if (msg->len > payload_max)
+        char dropped[128];
+        if (over_topic)
+            snprintf(dropped, sizeof dropped, "%zu bytes, over the max.message.bytes %" PRIu32
+                     " of topic %s", msg->len, dlq_limit, w->s->routes.names[dlq]);
+        else if (msg->len > payload_max)
             snprintf(dropped, sizeof dropped, "%zu bytes, over %zu for an event the broker "
                      "refused", msg->len, payload_max);
         else
@@ -515,8 +579,8 @@ static void dead_letter_upto(ms_worker *w, const rd_kafka_message_t *msg, ms_pen
                      "%zu", msg->len, w->max_message_bytes);
         rd_kafka_header_add(h, "mentionsift-payload-dropped", -1, dropped, -1);
     }
-    produce(w, w->s->routes.route[MS_ROUTE_DEADLETTER], msg->key, msg->key_len,
-            fits ? msg->payload : "", fits ? msg->len : 0, h, true, p);
+    produce(w, dlq, msg->key, msg->key_len, fits ? msg->payload : "", fits ? msg->len : 0, h,
+            true, p);
     atomic_fetch_add_explicit(&w->m->deadletter, 1, memory_order_relaxed);
     ms_log(MS_LOG_WARN, w->name, "event dead-lettered", "topic", topic, "partition", part,
            "offset", off, "reason", reason, NULL);
@@ -671,15 +735,64 @@ static void process(ms_worker *w, rd_kafka_message_t *msg)
             uint8_t topics[MS_MAX_TOPICS];
             size_t n = ms_routes_for(&w->s->routes, v, topics);
             rd_kafka_headers_t *h = event_headers(w, &m, v);
+            int over = over_topic_limit(w, topics, n, m.author.id.len, h);
+            if (over >= 0) {
+                /* all or nothing: no topic gets an event another refuses */
+                snprintf(reason, sizeof reason,
+                         "classified event of %zu bytes exceeds the max.message.bytes %" PRIu32
+                         " of output topic %s",
+                         w->out.len, ms_topic_limits_get(&w->s->limits, (size_t)over),
+                         w->s->routes.names[over]);
+                rd_kafka_headers_destroy(h);
+                dead_letter(w, msg, p, reason);
+                n = 0;
+                h = NULL;
+            }
             for (size_t i = 0; i < n; i++)
                 produce(w, topics[i], m.author.id.ptr, m.author.id.len, w->out.data, w->out.len,
                         h, i + 1 == n, p);
-            if (n == 0)
+            if (n == 0 && h)
                 rd_kafka_headers_destroy(h);
         }
     }
     if (p)
         ms_offsets_ack(w->offsets, p, true); /* the guard taken in ms_offsets_begin */
+}
+
+/** @brief A size property of `conf` (0 if unreadable). */
+static size_t conf_size(rd_kafka_conf_t *conf, const char *key)
+{
+    char v[32];
+    size_t n = sizeof v;
+    return rd_kafka_conf_get(conf, key, v, &n) == RD_KAFKA_CONF_OK ? strtoull(v, NULL, 10) : 0;
+}
+
+/**
+ * @brief Keep the producer's batches within the smallest known limit of the
+ * topics a worker writes (topic_limits.h), and note its batch.size and
+ * whether it compresses.
+ */
+static bool cap_batch_size(ms_worker *w, rd_kafka_conf_t *conf, char *err, size_t errlen)
+{
+    char codec[32];
+    size_t n = sizeof codec;
+    w->compressed = rd_kafka_conf_get(conf, "compression.codec", codec, &n) == RD_KAFKA_CONF_OK &&
+                    strcmp(codec, "none") != 0;
+    w->batch_bytes = conf_size(conf, "batch.size");
+    uint32_t cap = ms_topic_limits_min(&w->s->limits, w->s->worker_topics);
+    if (!cap || (w->batch_bytes && w->batch_bytes <= cap))
+        return true;
+    char v[16], was[32];
+    snprintf(v, sizeof v, "%" PRIu32, cap);
+    snprintf(was, sizeof was, "%zu", w->batch_bytes);
+    if (!ms_kafka_conf_set(conf, "batch.size", v, err, errlen))
+        return false;
+    if (w->id == 0)
+        ms_log(MS_LOG_INFO, w->name, "producer batch.size lowered to the smallest output topic "
+               "max.message.bytes, so that no batch is refused for its size", "batch_size", v,
+               "was", was, NULL);
+    w->batch_bytes = cap;
+    return true;
 }
 
 static rd_kafka_t *make_client(ms_worker *w, ms_client_role role, char *err, size_t errlen)
@@ -689,6 +802,10 @@ static rd_kafka_t *make_client(ms_worker *w, ms_client_role role, char *err, siz
     rd_kafka_conf_t *conf = ms_kafka_conf_new(w->s->cfg, role, id, err, errlen);
     if (!conf)
         return NULL;
+    if (role == MS_CLIENT_PRODUCER && !cap_batch_size(w, conf, err, errlen)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
     if (w->eos) {
         bool ok = role == MS_CLIENT_PRODUCER
                       ? ms_kafka_conf_set(conf, "transactional.id", w->txn_id, err, errlen)
@@ -794,6 +911,13 @@ ms_worker *ms_worker_new(ms_service_shared *s, int id, char *err, size_t errlen)
     if (!producer_open(w, err, errlen) ||
         !(w->consumer = make_client(w, MS_CLIENT_CONSUMER, err, errlen)))
         goto fail;
+    if (!(w->limits_q = rd_kafka_queue_new(w->consumer))) {
+        snprintf(err, errlen, "worker %d: out of memory", id);
+        goto fail;
+    }
+    /* not answered at start (the cluster was slow or lacks the API): ask later */
+    w->limits_stale = !ms_topic_limits_answered(&s->limits);
+    w->limits_next_ms = ms_clock_mono_ms() + LIMITS_RETRY_MS;
     rd_kafka_resp_err_t pe = rd_kafka_poll_set_consumer(w->consumer);
     if (pe) {
         snprintf(err, errlen, "worker %d: poll_set_consumer: %s", id, rd_kafka_err2str(pe));
@@ -813,6 +937,61 @@ ms_worker *ms_worker_new(ms_service_shared *s, int id, char *err, size_t errlen)
 fail:
     ms_worker_free(w);
     return NULL;
+}
+
+/**
+ * @brief Ask for the output topics' limits when they are stale (never
+ * answered at start, or a batch was refused although its records fit), and
+ * once answered, mark the producer for replacement if its batch.size is
+ * now above the smallest of them.
+ */
+static void follow_limits(ms_worker *w)
+{
+    int64_t now = ms_clock_mono_ms();
+    ms_limits_poll r = w->limits_asked ? ms_topic_limits_poll(&w->s->limits, w->limits_q, 0)
+                                       : MS_LIMITS_NONE;
+    if (r == MS_LIMITS_APPLIED) {
+        w->limits_asked = false;
+        w->limits_wait_ms = 0;
+        uint32_t cap = ms_topic_limits_min(&w->s->limits, w->s->worker_topics);
+        if (cap && w->batch_bytes > cap)
+            w->producer_stale = true;
+    } else if (r == MS_LIMITS_FAILED) {
+        w->limits_asked = false;
+        w->limits_stale = true;
+        w->limits_wait_ms = ms_backoff_next(w->limits_wait_ms, LIMITS_RETRY_MS,
+                                            LIMITS_RETRY_MAX_MS);
+        w->limits_next_ms = now + w->limits_wait_ms;
+    }
+    if (w->limits_stale && !w->limits_asked && now >= w->limits_next_ms) {
+        ms_topic_limits_request(&w->s->limits, w->consumer, w->limits_q, (int)LIMITS_RETRY_MS);
+        w->limits_asked = true;
+        w->limits_stale = false;
+        w->limits_next_ms = now + LIMITS_RETRY_MS;
+    }
+}
+
+/**
+ * @brief at_least_once: a new producer with batches within the topics'
+ * limits. Outputs not yet sent are purged; their failed deliveries rewind
+ * their partitions, and the new producer sends them. If outputs in flight
+ * do not settle in time it is tried again on a later turn.
+ */
+static void producer_replace(ms_worker *w)
+{
+    rd_kafka_purge(w->producer, RD_KAFKA_PURGE_F_QUEUE);
+    rd_kafka_flush(w->producer, 5000);
+    if (rd_kafka_outq_len(w->producer) > 0)
+        return;
+    char err[512];
+    producer_close(w);
+    if (!producer_open(w, err, sizeof err)) {
+        ms_log(MS_LOG_ERROR, w->name, "cannot recreate the producer", "reason", err, NULL);
+        w->s->failed = 1;
+        return;
+    }
+    w->producer_stale = false;
+    ms_log(MS_LOG_INFO, w->name, "producer replaced to fit the output topics' limits", NULL);
 }
 
 /**
@@ -1048,8 +1227,18 @@ static void eos_main(ms_worker *w)
     int batch = 0;
     int64_t batch_start = 0;
     while (*w->s->run && !w->s->failed) {
-        if (!w->in_txn)
+        follow_limits(w);
+        if (!w->in_txn) {
             follow_rules(w); /* one rule set per transaction */
+            if (w->producer_stale) {
+                if (eos_reset_producer(w))
+                    ms_log(MS_LOG_INFO, w->name,
+                           "producer replaced to fit the output topics' limits", NULL);
+                else
+                    w->s->failed = 1;
+                w->producer_stale = false;
+            }
+        }
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(w->consumer, 20);
         if (!w->producer) {
             /* a fatal error in the rebalance callback and no new producer
@@ -1120,6 +1309,9 @@ void *ms_worker_main(void *arg)
             rd_kafka_message_destroy(msg);
         }
         rd_kafka_poll(w->producer, 0);
+        follow_limits(w);
+        if (w->producer_stale)
+            producer_replace(w);
         int64_t now = ms_clock_mono_ms();
         if (now - w->last_store_ms >= 50) {
             store_offsets(w);
@@ -1147,6 +1339,8 @@ void ms_worker_free(ms_worker *w)
     producer_close(w);
     if (w->txn_offsets)
         rd_kafka_topic_partition_list_destroy(w->txn_offsets);
+    if (w->limits_q)
+        rd_kafka_queue_destroy(w->limits_q);
     if (w->consumer)
         rd_kafka_destroy(w->consumer);
     ms_offsets_free(w->offsets);

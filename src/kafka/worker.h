@@ -19,6 +19,7 @@
 #include "kafka/config.h"
 #include "kafka/metrics.h"
 #include "kafka/route.h"
+#include "kafka/topic_limits.h"
 #include "match/ruleset_live.h"
 
 /** What every worker shares, read-only once workers start (the rule set
@@ -27,6 +28,8 @@ typedef struct ms_service_shared {
     const ms_config *cfg;
     ms_ruleset_live *rules;
     ms_routes routes;
+    ms_topic_limits limits;         /* the output topics' max.message.bytes */
+    uint64_t worker_topics;         /* topics a worker writes (bit = topic index) */
     ms_metrics *metrics;
     volatile sig_atomic_t *run;     /* 0 asks every worker to drain and stop */
     atomic_int failed;              /* set by a worker that hit a fatal error */

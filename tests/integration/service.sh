@@ -35,11 +35,15 @@
 #   9. redrive: a dry run lists every dead letter with its reason and source
 #      topic; the oversized one, sent on with --match and --to, arrives
 #      with its original bytes; a second run in the same group sends nothing;
-#  10. (real Kafka only: the mock has no topic configs) an output the broker
-#      refuses (larger than its topic's max.message.bytes, 20000 here, which
-#      a batch of the small ones stays under) gets its input
-#      dead-lettered with the broker's reason, and the events after it on
-#      the same partition still come out: no partition jams on it.
+#  10. (real Kafka only: the mock has no topic configs) output topic limits:
+#      with the output topic's max.message.bytes at 20000, an event whose
+#      output is larger is dead-lettered with the limit named, and 400 small
+#      events on another partition, which librdkafka would batch far beyond
+#      20000 bytes, all come out (batch.size is lowered to the limit); then
+#      the limit is lowered to 8000 while the service runs: only the event
+#      whose output is over 8000 is dead-lettered, 400 more come out.
+#      Both with at_least_once and with exactly_once (where a refused
+#      output would abort its transaction on every try).
 # Every wait is bounded. Prints one PASS/FAIL line per check and exits
 # non-zero if any failed.
 set -uo pipefail
@@ -581,51 +585,111 @@ if [ $rc = 0 ] && grep -q ': 0 read' "$WORK/rd2.err" && [ "$n_to" = "$n_big" ]; 
   ok "redrive again in the same group resumes after its commit: nothing sent twice"
 else bad "redrive again: exit $rc, $n_to records, $(cat "$WORK/rd2.err")"; fi
 
-# ---- 10: an output the broker refuses is dead-lettered, not retried forever -----------
-if [ "$BROKER" = kafka ]; then
-  RF_IN=$RUN.rf.in RF_OUT=$RUN.rf.out RF_DLQ=$RUN.rf.dlq
-  bash tests/kafka/broker.sh create-topic "$RF_IN" 1 1 >/dev/null 2>&1
+# ---- 10: outputs larger than the topic takes; batches the topic would refuse ----------
+topic_limits_check() { # guarantee
+  local g=$1
+  RF_IN=$RUN.rf$g.in RF_OUT=$RUN.rf$g.out RF_DLQ=$RUN.rf$g.dlq
+  bash tests/kafka/broker.sh create-topic "$RF_IN" 2 1 >/dev/null 2>&1
   bash tests/kafka/broker.sh create-topic "$RF_OUT" 1 1 --config max.message.bytes=20000 >/dev/null 2>&1
   bash tests/kafka/broker.sh create-topic "$RF_DLQ" 1 1 >/dev/null 2>&1
-  one_topic_config "$WORK/rf.yaml" "$RUN-rf" "$RF_IN" "$RF_OUT" "$RF_DLQ" json <<EOF
+  one_topic_config "$WORK/rf.yaml" "$RUN-rf$g" "$RF_IN" "$RF_OUT" "$RF_DLQ" json <<EOF
 workers: 1
+processing:
+  guarantee: $g
 http:
   listen: "off"
 log:
   level: info
 EOF
-  python3 - "$WORK/rf.jsonl" <<'EOF'
+  # rf_events FILE FIRST TEXT...: events rf-FIRST... by one author;
+  # small_events FILE PREFIX: 400 short ones by 37 authors
+  rf_events() {
+    python3 - "$@" <<'EOF'
 import json, sys
-with open(sys.argv[1], "w") as f:
-    for i, text in enumerate(["Still waiting for the boiler to be fixed", "Thanks for the new fence",
-                              "Still waiting for repairs, " * 1000,  # its output is over 20000 bytes
-                              "When is the office open?", "The lift is broken again",
-                              "Lovely job on the gardens"]):
+path, first, texts = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+with open(path, "w") as f:
+    for i, text in enumerate(texts, first):
         f.write(json.dumps({"id": f"rf-{i}", "kind": "public_comment", "page_owned": True,
                             "author": {"id": "rf-author"}, "text": text}) + "\n")
 EOF
-  kcat -P -b "$BOOT" -t "$RF_IN" -p 0 -l "$WORK/rf.jsonl" 2>/dev/null
-  start_service "$WORK/rf.yaml" "$WORK/rf.log"
-  until=$((SECONDS + 90)) got_out="" got_dlq=""
-  while [ $SECONDS -lt $until ]; do
-    got_out=$(timeout 20 "$BIN" tail -b "$BOOT" -o beginning -e "$RF_OUT" 2>/dev/null |
-              python3 -c 'import json,sys; print(" ".join(sorted({json.loads(l)["mention"]["id"] for l in sys.stdin})))')
-    got_dlq=$(timeout 20 "$BIN" tail -b "$BOOT" -o beginning -e -k "$RF_DLQ" 2>/dev/null)
-    [ "$got_out" = "rf-0 rf-1 rf-3 rf-4 rf-5" ] && [ -n "$got_dlq" ] && break
-    sleep 2
-  done
-  if [ "$got_out" = "rf-0 rf-1 rf-3 rf-4 rf-5" ] && python3 - "$got_dlq" <<'EOF'
+  }
+  small_events() {
+    python3 - "$@" <<'EOF'
 import json, sys
-recs = [json.loads(l) for l in sys.argv[1].splitlines() if l.strip()]
-dl = [r["value"]["deadletter"] for r in recs]
-ok = dl and all(json.loads(d["payload"])["id"] == "rf-2" and "refused" in d["error"]
-                and "MSG_SIZE_TOO_LARGE" in d["error"] for d in dl)
-sys.exit(0 if ok else 1)
+path, prefix = sys.argv[1], sys.argv[2]
+with open(path, "w") as f:
+    for i in range(400):
+        f.write(json.dumps({"id": f"{prefix}-{i}", "kind": "public_comment", "page_owned": True,
+                            "author": {"id": f"a-{i % 37}"},
+                            "text": f"The lift in block {i} is broken again, please send someone"}) + "\n")
 EOF
-  then ok "an output the broker refuses: its input is dead-lettered with the reason, later events still come out"
-  else bad "refused output: out '$got_out', dead letters: $(printf '%s' "$got_dlq" | cut -c1-300) $(grep -c 'not delivered' "$WORK/rf.log") failed deliveries"; fi
+  }
+  # check_rf WANT_OUT WANT_DEAD: WANT_OUT distinct ids out, the ids WANT_DEAD
+  # (comma-separated) and no other dead-lettered, each with the limit named
+  check_rf() {
+    local until=$((SECONDS + 90)) verdict=""
+    while [ $SECONDS -lt $until ]; do
+      timeout 20 "$BIN" tail -b "$BOOT" -o beginning -e "$RF_OUT" >"$WORK/rf.out" 2>/dev/null
+      timeout 20 "$BIN" tail -b "$BOOT" -o beginning -e -k "$RF_DLQ" >"$WORK/rf.dlq" 2>/dev/null
+      verdict=$(python3 - "$WORK" "$1" "$2" <<'EOF'
+import json, sys
+work, want_out, want_dead = sys.argv[1], int(sys.argv[2]), set(sys.argv[3].split(","))
+out = {json.loads(l)["mention"]["id"] for l in open(f"{work}/rf.out") if l.strip()}
+dead, reasons = set(), []
+for l in open(f"{work}/rf.dlq"):
+    if l.strip():
+        d = json.loads(l)["value"]["deadletter"]
+        dead.add(json.loads(d["payload"])["id"] if d.get("payload") else "?")
+        reasons.append(d["error"])
+ok = (len(out) == want_out and dead == want_dead and not out & dead and
+      all("exceeds the max.message.bytes" in r for r in reasons))
+print(("ok " if ok else "no ") + f"out {len(out)} (want {want_out}), dead letters "
+      f"{sorted(dead)[:8]} (want {sorted(want_dead)}), reasons {sorted(set(reasons))[:2]}")
+EOF
+)
+      case $verdict in ok*) break ;; esac
+      sleep 2
+    done
+    echo "$verdict"
+  }
+  # partition 0: six events, rf-2's output over 20000 bytes; partition 1: 400
+  # small ones, read in bursts and batched far beyond 20000 bytes by default
+  rf_events "$WORK/rf.jsonl" 0 "Still waiting for the boiler to be fixed" "Thanks for the new fence" \
+    "$(python3 -c 'print("Still waiting for repairs, " * 1000)')" "When is the office open?" \
+    "The lift is broken again" "Lovely job on the gardens"
+  small_events "$WORK/rs.jsonl" rs
+  kcat -P -b "$BOOT" -t "$RF_IN" -p 0 -l "$WORK/rf.jsonl" 2>/dev/null
+  kcat -P -b "$BOOT" -t "$RF_IN" -p 1 -l "$WORK/rs.jsonl" 2>/dev/null
+  start_service "$WORK/rf.yaml" "$WORK/rf.log"
+  v=$(check_rf 405 rf-2)
+  case $v in
+    ok*) ok "$g: an output over its topic's max.message.bytes (20000): only its input is dead-lettered, with the limit named; the 404 others, 400 of them batched, come out (${v#ok })" ;;
+    *) bad "$g: topic limit 20000: ${v#no }; $(grep -c 'not delivered' "$WORK/rf.log") failed deliveries" ;;
+  esac
+  grep -q '"batch_size":"20000"' "$WORK/rf.log" &&
+    ok "$g: the producer's batch.size is lowered to the topic's limit, and the log says so" ||
+    bad "$g: no batch.size log line: $(grep -m2 'limit' "$WORK/rf.log" | cut -c1-300)"
+
+  # the limit lowered while the service runs: a refused batch of records that
+  # fit the old limit makes the worker ask again and replace its producer
+  bash tests/kafka/broker.sh tool kafka.admin.ConfigCommand --bootstrap-server "$BOOT" --alter \
+    --entity-type topics --entity-name "$RF_OUT" --add-config max.message.bytes=8000 >/dev/null 2>&1
+  sleep 2
+  rf_events "$WORK/rf6.jsonl" 6 "$(python3 -c 'print("Still waiting for repairs, " * 400)')"
+  small_events "$WORK/rt.jsonl" rt
+  kcat -P -b "$BOOT" -t "$RF_IN" -p 1 -l "$WORK/rt.jsonl" 2>/dev/null
+  kcat -P -b "$BOOT" -t "$RF_IN" -p 0 -l "$WORK/rf6.jsonl" 2>/dev/null
+  v=$(check_rf 805 rf-2,rf-6)
+  case $v in
+    ok*) ok "$g: the limit lowered to 8000 at run time: only the event over it is dead-lettered, 400 more batched ones come out (${v#ok }; producer replaced $(grep -c 'producer replaced' "$WORK/rf.log") time(s))" ;;
+    *) bad "$g: topic limit lowered to 8000: ${v#no }; $(grep -c 'not delivered' "$WORK/rf.log") failed deliveries, producer replaced $(grep -c 'producer replaced' "$WORK/rf.log") time(s)" ;;
+  esac
   kill -TERM "$svc"
-  wait "$svc" && ok "refused output: the service stops cleanly" || bad "refused output: exit status $?"
+  wait "$svc" && ok "$g: topic limits: the service stops cleanly" || bad "$g: topic limits: exit status $?"
+}
+if [ "$BROKER" = kafka ]; then
+  topic_limits_check at_least_once
+  topic_limits_check exactly_once
 fi
 
 echo "service integration on $BROKER: $fails failed"
