@@ -52,8 +52,9 @@ cleanup() {
   [ "$fails" = 0 ] && rm -rf "$WORK" || echo "logs kept in $WORK"
 }
 trap cleanup EXIT
-ok() { echo "PASS: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+checks=0
+ok() { echo "PASS: $*"; checks=$((checks + 1)); }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); checks=$((checks + 1)); }
 
 # One retry: a JVM that dies during start-up is the harness's problem, not
 # the service's (broker.sh prints the node's log when it happens).
@@ -74,7 +75,8 @@ acl() { kafka_tool kafka.admin.AclCommand --bootstrap-server "$BOOT" --add \
           --allow-principal User:svc "$@" >/dev/null || { echo "FAIL: acl $*"; exit 1; }; }
 acl --operation Read --operation Describe --topic $IN
 acl --operation Read --group $GROUP
-for t in $OUT $MOD $URG $DLQ $REP; do acl --operation Write --operation Describe --topic "$t"; done
+for t in $OUT $MOD $URG $DLQ $REP; do
+  acl --operation Write --operation Describe --operation DescribeConfigs --topic "$t"; done
 # the offenders stage (2.24) reads the moderation topic in its own group
 acl --operation Read --topic $MOD
 acl --operation Read --group $GROUP.offenders
@@ -159,6 +161,14 @@ if [ "$got" -ge "$N" ] && [ "$rc" = 0 ] && [ "$dlq" -ge 2 ]; then
 else
   bad "with its credentials: $got/$N classified, $dlq dead-lettered, exit $rc (log: $(grep -m1 '"level":"error"' "$WORK/good.log"))"
 fi
+# the README's ACLs include DESCRIBE_CONFIGS on the output topics: the
+# service learns their max.message.bytes (topic_limits.h)
+known=$(grep -o '"msg":"output topic limits","known":"[0-9]*"' "$WORK/good.log" | grep -o '[0-9]*"$' | tr -d '"')
+if [ "${known:-0}" -ge 4 ]; then
+  ok "with DESCRIBE_CONFIGS on the output topics the service knows their limits ($known topics)"
+else
+  bad "output topic limits under ACLs: known '${known:-}' ($(grep -m1 'topic-limits' "$WORK/good.log" | cut -c1-200))"
+fi
 if [ -s "$WORK/metrics" ] && grep -q mentionsift_events_in "$WORK/metrics" &&
    ! grep -q -- "$PW" "$WORK/good.log" "$WORK/metrics" "$WORK/dlq" "$WORK/out"; then
   ok "the password appears in no log line, no /metrics output, no output or dead-letter record"
@@ -240,5 +250,5 @@ expect_acl_stop private $GROUP $PRIVATE TOPIC_AUTHORIZATION_FAILED "an input top
 # ---- 7. a group it may not use ---------------------------------------------
 expect_acl_stop group sec-other $IN GROUP_AUTHORIZATION_FAILED "a consumer group without a READ ACL"
 
-echo "security: $((7 - fails)) of 7 checks passed"
+echo "security: $((checks - fails)) of $checks checks passed"
 [ "$fails" = 0 ]
