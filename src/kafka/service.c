@@ -55,14 +55,16 @@ static void fetch_topic_limits(ms_service_shared *sh)
         if (r != MS_ROUTE_REPEAT_OFFENDER) /* written by the offenders stage */
             sh->worker_topics |= 1ull << sh->routes.route[r];
     char err[512];
+    /* a consumer's configuration (same credentials), so that no producer
+     * id is asked for; it joins no group */
     rd_kafka_conf_t *conf =
-        ms_kafka_conf_new(sh->cfg, MS_CLIENT_PRODUCER, "mentionsift-limits", err, sizeof err);
+        ms_kafka_conf_new(sh->cfg, MS_CLIENT_CONSUMER, "mentionsift-limits", err, sizeof err);
     if (!conf) {
         ms_log(MS_LOG_WARN, "service", "output topic limits not asked", "reason", err, NULL);
         return;
     }
     char rd_err[512];
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, rd_err, sizeof rd_err);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, rd_err, sizeof rd_err);
     if (!rk) {
         ms_log(MS_LOG_WARN, "service", "output topic limits not asked", "reason", rd_err, NULL);
         rd_kafka_conf_destroy(conf);

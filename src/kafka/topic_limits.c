@@ -103,6 +103,8 @@ static ms_limits_poll apply_answer(ms_topic_limits *l, rd_kafka_event_t *ev)
             continue;
         }
         uint32_t limit = resource_limit(res[i]);
+        if (!limit) /* no usable max.message.bytes in the answer: keep what was known */
+            continue;
         uint32_t old = atomic_exchange_explicit(&l->max_bytes[t], limit, memory_order_relaxed);
         if (limit != old) {
             char was[16], now[16];

@@ -59,6 +59,14 @@
  * the cluster does not answer (the mock cluster never does). */
 #define LIMITS_RETRY_MS 5000u
 #define LIMITS_RETRY_MAX_MS 300000u
+/* Limits once known are asked again this often anyway: a limit raised
+ * while the service runs would otherwise never be learnt (nothing is
+ * refused), and outputs under it would go on being dead-lettered. */
+#define LIMITS_REFRESH_MS 60000
+/* How long a worker waits for the limits before dead-lettering an output
+ * for one (limits_confirm). */
+#define LIMITS_CONFIRM_MS 2000
+#define NO_DOUBT UINT64_MAX
 
 struct ms_worker {
     ms_service_shared *s;
@@ -74,9 +82,16 @@ struct ms_worker {
      * limits are asked again (on limits_q), and a producer whose batches
      * no longer fit is replaced */
     rd_kafka_queue_t *limits_q;
-    bool limits_stale, limits_asked, producer_stale;
-    int64_t limits_next_ms;
+    bool limits_stale, limits_asked, producer_stale, replace_purged;
+    int64_t limits_next_ms, limits_refresh_ms, limits_confirm_ms;
     uint32_t limits_wait_ms; /* backoff while the cluster does not answer */
+    /* a refused record that fits its topic's known limit is put down to its
+     * batch only until the limits have been asked again without a new
+     * producer coming of it: then the limits are wrong in a way asking
+     * does not mend (or the broker refused it for another reason), and the
+     * record is judged as without limits. doubt_answers is limits_answers
+     * at the first such refusal, NO_DOUBT when there is none. */
+    uint64_t limits_answers, doubt_answers;
     int64_t last_seek_error_log_ms;
     const ms_ruleset *rs;    /* the engine's; a reference held in s->rules */
     uint64_t rules_gen;
@@ -176,7 +191,10 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
 {
     ms_worker *w = opaque;
     ms_pending *p = msg->_private;
-    if (msg->err) {
+    if (msg->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE && w->producer_stale) {
+        /* not sent: the producer is being replaced (producer_replace),
+         * and the event is produced again by the new one */
+    } else if (msg->err) {
         atomic_fetch_add_explicit(&w->m->produce_errors, 1, memory_order_relaxed);
         char part[16], off[32];
         snprintf(part, sizeof part, "%" PRId32, p ? p->pt->partition : -1);
@@ -194,9 +212,14 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
         ms_ptrack *pt = p ? p->pt : NULL;
         bool size = msg->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
                     msg->err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
-        if (size && fits_topic(w, msg)) {
-            /* refused with a batch, not for itself: the limits (or the
-             * batch size) are out of date; it is produced again */
+        if (msg->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE && fits_topic(w, msg) &&
+            (w->producer_stale || w->doubt_answers == NO_DOUBT ||
+             w->limits_answers == w->doubt_answers)) {
+            /* refused with its batch, not for itself: the limits (or the
+             * batch size) are out of date, or a producer that fits them is
+             * on its way; it is produced again */
+            if (w->doubt_answers == NO_DOUBT)
+                w->doubt_answers = w->limits_answers;
             w->limits_stale = true;
         } else if (pt && record_refused(msg->err) &&
             (pt->refused_offset < 0 || (size ? msg->len > pt->refused_len
@@ -257,7 +280,8 @@ static void drain_and_commit(ms_worker *w, int timeout_ms)
     int64_t until = ms_clock_mono_ms() + timeout_ms;
     /* pendings held behind a failed output stay in flight until a rewind
      * that will not come now: wait only while outputs are still queued */
-    while (ms_offsets_in_flight(w->offsets) > 0 && rd_kafka_outq_len(w->producer) > 0 &&
+    while (w->producer && ms_offsets_in_flight(w->offsets) > 0 &&
+           rd_kafka_outq_len(w->producer) > 0 &&
            ms_clock_mono_ms() < until) {
         rd_kafka_flush(w->producer, 100);
         ms_offsets_advance(w->offsets, on_complete, w);
@@ -473,15 +497,91 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
 }
 
+/* ---- output topic limits (topic_limits.h) -------------------------- */
+
+/** @brief Take an answer to a limits request (r is not MS_LIMITS_NONE). */
+static void limits_answered(ms_worker *w, ms_limits_poll r, int64_t now)
+{
+    w->limits_asked = false;
+    w->limits_answers++;
+    if (r == MS_LIMITS_APPLIED) {
+        w->limits_wait_ms = 0;
+        w->limits_refresh_ms = now + LIMITS_REFRESH_MS;
+        uint32_t cap = ms_topic_limits_min(&w->s->limits, w->s->worker_topics);
+        if (cap && w->batch_bytes > cap)
+            w->producer_stale = true;
+    } else {
+        w->limits_stale = true;
+        w->limits_wait_ms = ms_backoff_next(w->limits_wait_ms, LIMITS_RETRY_MS,
+                                            LIMITS_RETRY_MAX_MS);
+        w->limits_next_ms = now + w->limits_wait_ms;
+    }
+}
+
+/** @brief Send a limits request (the answer arrives on limits_q). */
+static void limits_ask(ms_worker *w, int64_t now)
+{
+    ms_topic_limits_request(&w->s->limits, w->consumer, w->limits_q, (int)LIMITS_RETRY_MS);
+    w->limits_asked = true;
+    w->limits_stale = false;
+    w->limits_next_ms = now + LIMITS_RETRY_MS;
+}
+
+/**
+ * @brief Ask for the output topics' limits when they are stale (never
+ * answered at start, a batch refused although its records fit, an output
+ * dead-lettered for a limit, or LIMITS_REFRESH_MS since the last answer), and
+ * once answered, mark the producer for replacement if its batch.size is
+ * now above the smallest of them.
+ */
+static void follow_limits(ms_worker *w)
+{
+    int64_t now = ms_clock_mono_ms();
+    ms_limits_poll r = w->limits_asked ? ms_topic_limits_poll(&w->s->limits, w->limits_q, 0)
+                                       : MS_LIMITS_NONE;
+    if (r != MS_LIMITS_NONE)
+        limits_answered(w, r, now);
+    if (!w->limits_asked && w->limits_refresh_ms && now >= w->limits_refresh_ms) {
+        w->limits_stale = true;
+        w->limits_refresh_ms = 0;
+    }
+    if (w->limits_stale && !w->limits_asked && now >= w->limits_next_ms)
+        limits_ask(w, now);
+}
+
+/**
+ * @brief Before an output is dead-lettered for a topic's limit: ask the
+ * limits again and wait for the answer (up to LIMITS_CONFIRM_MS; after a
+ * request that was not answered, not again for LIMITS_RETRY_MS), so that a
+ * limit raised since the last answer does not cost an event. True when an
+ * answer was applied.
+ */
+static bool limits_confirm(ms_worker *w)
+{
+    int64_t now = ms_clock_mono_ms();
+    if (now < w->limits_confirm_ms)
+        return false;
+    if (!w->limits_asked)
+        limits_ask(w, now);
+    ms_limits_poll r = ms_topic_limits_poll(&w->s->limits, w->limits_q, LIMITS_CONFIRM_MS);
+    if (r != MS_LIMITS_APPLIED) /* a cluster that does not answer is not waited for again soon */
+        w->limits_confirm_ms = ms_clock_mono_ms() + LIMITS_RETRY_MS;
+    if (r == MS_LIMITS_NONE)
+        return false; /* follow_limits takes the answer when it comes */
+    limits_answered(w, r, ms_clock_mono_ms());
+    return r == MS_LIMITS_APPLIED;
+}
+
 /* ---- producing ------------------------------------------------------ */
 
 /**
  * @brief The first of `topics` whose known max.message.bytes the encoded
- * output (w->out) with headers `h` exceeds, or -1. A compressing producer's
- * records may shrink below the limit, so then nothing is judged here.
+ * output (w->out) with headers `h` exceeds (its record size bound in
+ * `*record_bytes`), or -1. A compressing producer's records may shrink
+ * below the limit, so then nothing is judged here.
  */
 static int over_topic_limit(const ms_worker *w, const uint8_t *topics, size_t n, size_t key_len,
-                            const rd_kafka_headers_t *h)
+                            const rd_kafka_headers_t *h, size_t *record_bytes)
 {
     if (w->compressed)
         return -1;
@@ -492,8 +592,10 @@ static int over_topic_limit(const ms_worker *w, const uint8_t *topics, size_t n,
             continue;
         if (!bytes)
             bytes = ms_record_bytes(key_len, w->out.len, h);
-        if (bytes > limit)
+        if (bytes > limit) {
+            *record_bytes = bytes;
             return topics[i];
+        }
     }
     return -1;
 }
@@ -700,6 +802,7 @@ static void process(ms_worker *w, rd_kafka_message_t *msg)
                  rd_kafka_err2str(p->pt->refused_error), rd_kafka_err2name(p->pt->refused_error));
         p->pt->refused_offset = -1;
         p->pt->refused_len = 0;
+        w->doubt_answers = NO_DOUBT; /* the refusal in doubt is settled */
         dead_letter_upto(w, msg, p, reason, MS_REFUSED_PAYLOAD_MAX);
     } else if (msg->len > cfg->max_event_bytes) {
         snprintf(reason, sizeof reason, "event of %zu bytes exceeds max_event_bytes %u",
@@ -735,14 +838,19 @@ static void process(ms_worker *w, rd_kafka_message_t *msg)
             uint8_t topics[MS_MAX_TOPICS];
             size_t n = ms_routes_for(&w->s->routes, v, topics);
             rd_kafka_headers_t *h = event_headers(w, &m, v);
-            int over = over_topic_limit(w, topics, n, m.author.id.len, h);
+            size_t record = 0;
+            int over = over_topic_limit(w, topics, n, m.author.id.len, h, &record);
+            if (over >= 0 && limits_confirm(w))
+                over = over_topic_limit(w, topics, n, m.author.id.len, h, &record);
             if (over >= 0) {
-                /* all or nothing: no topic gets an event another refuses */
+                /* all or nothing: no topic gets an event another refuses;
+                 * and a limit raised since is learnt before the next one */
                 snprintf(reason, sizeof reason,
-                         "classified event of %zu bytes exceeds the max.message.bytes %" PRIu32
-                         " of output topic %s",
-                         w->out.len, ms_topic_limits_get(&w->s->limits, (size_t)over),
+                         "classified event of %zu bytes (a record of up to %zu) exceeds the "
+                         "max.message.bytes %" PRIu32 " of output topic %s",
+                         w->out.len, record, ms_topic_limits_get(&w->s->limits, (size_t)over),
                          w->s->routes.names[over]);
+                w->limits_stale = true;
                 rd_kafka_headers_destroy(h);
                 dead_letter(w, msg, p, reason);
                 n = 0;
@@ -918,6 +1026,8 @@ ms_worker *ms_worker_new(ms_service_shared *s, int id, char *err, size_t errlen)
     /* not answered at start (the cluster was slow or lacks the API): ask later */
     w->limits_stale = !ms_topic_limits_answered(&s->limits);
     w->limits_next_ms = ms_clock_mono_ms() + LIMITS_RETRY_MS;
+    w->limits_refresh_ms = w->limits_stale ? 0 : ms_clock_mono_ms() + LIMITS_REFRESH_MS;
+    w->doubt_answers = NO_DOUBT;
     rd_kafka_resp_err_t pe = rd_kafka_poll_set_consumer(w->consumer);
     if (pe) {
         snprintf(err, errlen, "worker %d: poll_set_consumer: %s", id, rd_kafka_err2str(pe));
@@ -940,57 +1050,51 @@ fail:
 }
 
 /**
- * @brief Ask for the output topics' limits when they are stale (never
- * answered at start, or a batch was refused although its records fit), and
- * once answered, mark the producer for replacement if its batch.size is
- * now above the smallest of them.
- */
-static void follow_limits(ms_worker *w)
-{
-    int64_t now = ms_clock_mono_ms();
-    ms_limits_poll r = w->limits_asked ? ms_topic_limits_poll(&w->s->limits, w->limits_q, 0)
-                                       : MS_LIMITS_NONE;
-    if (r == MS_LIMITS_APPLIED) {
-        w->limits_asked = false;
-        w->limits_wait_ms = 0;
-        uint32_t cap = ms_topic_limits_min(&w->s->limits, w->s->worker_topics);
-        if (cap && w->batch_bytes > cap)
-            w->producer_stale = true;
-    } else if (r == MS_LIMITS_FAILED) {
-        w->limits_asked = false;
-        w->limits_stale = true;
-        w->limits_wait_ms = ms_backoff_next(w->limits_wait_ms, LIMITS_RETRY_MS,
-                                            LIMITS_RETRY_MAX_MS);
-        w->limits_next_ms = now + w->limits_wait_ms;
-    }
-    if (w->limits_stale && !w->limits_asked && now >= w->limits_next_ms) {
-        ms_topic_limits_request(&w->s->limits, w->consumer, w->limits_q, (int)LIMITS_RETRY_MS);
-        w->limits_asked = true;
-        w->limits_stale = false;
-        w->limits_next_ms = now + LIMITS_RETRY_MS;
-    }
-}
-
-/**
  * @brief at_least_once: a new producer with batches within the topics'
- * limits. Outputs not yet sent are purged; their failed deliveries rewind
- * their partitions, and the new producer sends them. If outputs in flight
- * do not settle in time it is tried again on a later turn.
+ * limits. Outputs not yet sent are purged (once); their deliveries rewind
+ * their partitions, and the new producer sends them. Until the outputs in
+ * flight have settled, each turn only serves deliveries for a moment.
  */
 static void producer_replace(ms_worker *w)
 {
-    rd_kafka_purge(w->producer, RD_KAFKA_PURGE_F_QUEUE);
-    rd_kafka_flush(w->producer, 5000);
+    if (!w->replace_purged) {
+        rd_kafka_purge(w->producer, RD_KAFKA_PURGE_F_QUEUE);
+        w->replace_purged = true;
+    }
+    rd_kafka_flush(w->producer, 100); /* serves the purged and settled deliveries */
     if (rd_kafka_outq_len(w->producer) > 0)
         return;
+    /* the new producer is made before the old one goes: if it cannot be,
+     * the worker goes on with the old one */
+    rd_kafka_t *old = w->producer;
+    rd_kafka_topic_t *old_topic[MS_MAX_TOPICS];
+    memcpy(old_topic, w->topic, sizeof old_topic);
+    size_t old_max = w->max_message_bytes, old_batch = w->batch_bytes;
+    bool old_compressed = w->compressed;
+    memset(w->topic, 0, sizeof w->topic);
+    w->producer = NULL;
     char err[512];
-    producer_close(w);
-    if (!producer_open(w, err, sizeof err)) {
-        ms_log(MS_LOG_ERROR, w->name, "cannot recreate the producer", "reason", err, NULL);
-        w->s->failed = 1;
+    bool made = producer_open(w, err, sizeof err);
+    rd_kafka_t *gone = made ? old : w->producer;
+    rd_kafka_topic_t **gone_topic = made ? old_topic : w->topic;
+    for (size_t t = 0; t < MS_MAX_TOPICS; t++)
+        if (gone_topic[t])
+            rd_kafka_topic_destroy(gone_topic[t]);
+    if (gone)
+        rd_kafka_destroy(gone);
+    w->replace_purged = false;
+    w->producer_stale = false;
+    if (!made) {
+        w->producer = old;
+        memcpy(w->topic, old_topic, sizeof old_topic);
+        w->max_message_bytes = old_max;
+        w->batch_bytes = old_batch;
+        w->compressed = old_compressed;
+        ms_log(MS_LOG_ERROR, w->name, "cannot make a producer that fits the output topics' "
+               "limits; going on with the old one", "reason", err, NULL);
         return;
     }
-    w->producer_stale = false;
+    w->doubt_answers = NO_DOUBT; /* batches are judged afresh under the new producer */
     ms_log(MS_LOG_INFO, w->name, "producer replaced to fit the output topics' limits", NULL);
 }
 
@@ -1231,11 +1335,13 @@ static void eos_main(ms_worker *w)
         if (!w->in_txn) {
             follow_rules(w); /* one rule set per transaction */
             if (w->producer_stale) {
-                if (eos_reset_producer(w))
+                if (eos_reset_producer(w)) {
+                    w->doubt_answers = NO_DOUBT;
                     ms_log(MS_LOG_INFO, w->name,
                            "producer replaced to fit the output topics' limits", NULL);
-                else
+                } else {
                     w->s->failed = 1;
+                }
                 w->producer_stale = false;
             }
         }

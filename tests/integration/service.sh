@@ -41,7 +41,8 @@
 #      events on another partition, which librdkafka would batch far beyond
 #      20000 bytes, all come out (batch.size is lowered to the limit); then
 #      the limit is lowered to 8000 while the service runs: only the event
-#      whose output is over 8000 is dead-lettered, 400 more come out.
+#      whose output is over 8000 is dead-lettered, 400 more come out; then
+#      it is raised to 200000: an output over 8000 comes out.
 #      Both with at_least_once and with exactly_once (where a refused
 #      output would abort its transaction on every try).
 # Every wait is bounded. Prints one PASS/FAIL line per check and exits
@@ -683,6 +684,18 @@ EOF
   case $v in
     ok*) ok "$g: the limit lowered to 8000 at run time: only the event over it is dead-lettered, 400 more batched ones come out (${v#ok }; producer replaced $(grep -c 'producer replaced' "$WORK/rf.log") time(s))" ;;
     *) bad "$g: topic limit lowered to 8000: ${v#no }; $(grep -c 'not delivered' "$WORK/rf.log") failed deliveries, producer replaced $(grep -c 'producer replaced' "$WORK/rf.log") time(s)" ;;
+  esac
+  # the limit raised while the service runs: an output over the old limit
+  # is not dead-lettered, the worker asks before it does
+  bash tests/kafka/broker.sh tool kafka.admin.ConfigCommand --bootstrap-server "$BOOT" --alter \
+    --entity-type topics --entity-name "$RF_OUT" --add-config max.message.bytes=200000 >/dev/null 2>&1
+  sleep 2
+  rf_events "$WORK/rf7.jsonl" 7 "$(python3 -c 'print("Still waiting for repairs, " * 400)')"
+  kcat -P -b "$BOOT" -t "$RF_IN" -p 0 -l "$WORK/rf7.jsonl" 2>/dev/null
+  v=$(check_rf 806 rf-2,rf-6)
+  case $v in
+    ok*) ok "$g: the limit raised to 200000 at run time: an output over the old limit comes out (${v#ok })" ;;
+    *) bad "$g: topic limit raised to 200000: ${v#no }" ;;
   esac
   kill -TERM "$svc"
   wait "$svc" && ok "$g: topic limits: the service stops cleanly" || bad "$g: topic limits: exit status $?"
