@@ -43,6 +43,10 @@
 #      the limit is lowered to 8000 while the service runs: only the event
 #      whose output is over 8000 is dead-lettered, 400 more come out; then
 #      it is raised to 200000: an output over 8000 comes out.
+#  11. (real Kafka only) a record refused for another reason than its size
+#      limit (RECORD_LIST_TOO_LARGE: larger than the topic's segment.bytes,
+#      though within its max.message.bytes) is dead-lettered at once; the
+#      event after it is not written again and again.
 #      Both with at_least_once and with exactly_once (where a refused
 #      output would abort its transaction on every try).
 # Every wait is bounded. Prints one PASS/FAIL line per check and exits
@@ -703,6 +707,69 @@ EOF
 if [ "$BROKER" = kafka ]; then
   topic_limits_check at_least_once
   topic_limits_check exactly_once
+fi
+
+# ---- 11: a record the broker refuses for another reason than max.message.bytes ----------
+# (real Kafka only) the output topic takes 3 MB records but its segments are
+# 1 MB, so a 1.4 MB output is refused as RECORD_LIST_TOO_LARGE although it
+# fits the topic's max.message.bytes: it must be dead-lettered, not retried
+# forever with the events after it written again on every retry.
+if [ "$BROKER" = kafka ]; then
+  SG_IN=$RUN.sg.in SG_OUT=$RUN.sg.out SG_DLQ=$RUN.sg.dlq
+  bash tests/kafka/broker.sh create-topic "$SG_IN" 1 1 --config max.message.bytes=3000000 >/dev/null 2>&1
+  bash tests/kafka/broker.sh create-topic "$SG_OUT" 1 1 --config max.message.bytes=3000000 \
+    --config segment.bytes=1048576 >/dev/null 2>&1
+  bash tests/kafka/broker.sh create-topic "$SG_DLQ" 1 1 >/dev/null 2>&1
+  one_topic_config "$WORK/sg.yaml" "$RUN-sg" "$SG_IN" "$SG_OUT" "$SG_DLQ" json <<EOF
+workers: 1
+processing:
+  max_event_bytes: 4000000
+  max_text_bytes: 2000000
+http:
+  listen: "off"
+log:
+  level: info
+EOF
+  python3 - "$WORK" <<'EOF'
+import json, sys
+ev = lambda i, t: json.dumps({"id": i, "kind": "public_comment", "page_owned": True,
+                              "author": {"id": "sg-author"}, "text": t}) + "\n"
+open(f"{sys.argv[1]}/sg1.jsonl", "w").write(ev("sg-0", "The lift is broken again"))
+open(f"{sys.argv[1]}/sg2.jsonl", "w").write(ev("sg-1", "Still waiting for repairs, " * 50000))
+open(f"{sys.argv[1]}/sg3.jsonl", "w").write(ev("sg-2", "Thanks for the new fence"))
+EOF
+  for i in 1 2 3; do
+    kcat -X message.max.bytes=4000000 -P -b "$BOOT" -t "$SG_IN" -p 0 -l "$WORK/sg$i.jsonl" 2>/dev/null
+  done
+  MENTIONSIFT_KAFKA_PRODUCER_MESSAGE_MAX_BYTES=4000000 start_service "$WORK/sg.yaml" "$WORK/sg.log"
+  until=$((SECONDS + 60)) v=""
+  while [ $SECONDS -lt $until ]; do
+    timeout 20 "$BIN" tail -b "$BOOT" -o beginning -e "$SG_OUT" >"$WORK/sg.out" 2>/dev/null
+    timeout 20 "$BIN" tail -b "$BOOT" -o beginning -e "$SG_DLQ" >"$WORK/sg.dlq" 2>/dev/null
+    v=$(python3 - "$WORK" <<'EOF'
+import json, sys
+w = sys.argv[1]
+out = [json.loads(l)["mention"]["id"] for l in open(f"{w}/sg.out") if l.strip()]
+dl = [json.loads(l)["deadletter"] for l in open(f"{w}/sg.dlq") if l.strip()]
+ok = (sorted(set(out)) == ["sg-0", "sg-2"] and len(dl) == 1 and dl[0]["source_offset"] == "1"
+      and "RECORD_LIST_TOO_LARGE" in dl[0]["error"])
+print(("ok " if ok else "no ") + f"out {out}, dead letters {[(d['source_offset'], d['error']) for d in dl]}")
+EOF
+)
+    case $v in ok*) break ;; esac
+    sleep 2
+  done
+  # the event after it is written again once per retry of the refused one
+  sleep 3
+  n2=$(timeout 20 "$BIN" tail -b "$BOOT" -o beginning -e "$SG_OUT" 2>/dev/null | grep -c '"sg-2"')
+  case $v in
+    ok*) if [ "$n2" -le 2 ]; then
+           ok "a record refused for the topic's segment.bytes (RECORD_LIST_TOO_LARGE) is dead-lettered at once, the event after it written $n2 time(s) (${v#ok })"
+         else bad "segment.bytes refusal: dead-lettered, but the event after it written $n2 times (retried)"; fi ;;
+    *) bad "segment.bytes refusal: ${v#no }; $(grep -c 'not delivered' "$WORK/sg.log") failed deliveries" ;;
+  esac
+  kill -TERM "$svc"
+  wait "$svc" && ok "segment.bytes refusal: the service stops cleanly" || bad "segment.bytes refusal: exit status $?"
 fi
 
 echo "service integration on $BROKER: $fails failed"
