@@ -162,6 +162,39 @@ static void test_counters(void **state)
     assert_null(ms_metrics_new(-1, NULL));
 }
 
+/* The output topics' limits as the service knows them, read at each scrape;
+ * producer replacements summed over workers; no limits table, no gauge. */
+static void test_topic_limits(void **state)
+{
+    (void)state;
+    _Atomic uint32_t limits[2] = {0, 0};
+    ms_metrics_info info = {.ruleset_version = "v", .topic_names = topics, .n_topics = 2,
+                            .offenders_topic = -1, .topic_max_bytes = limits};
+    ms_metrics *m = ms_metrics_new(2, &info);
+    assert_non_null(m);
+    char *t = render(m);
+    expect(t, "mentionsift_output_topic_max_message_bytes{topic=\"whg.classified.complaint\"} 0\n");
+    expect(t, "mentionsift_producer_replacements_total 0\n");
+    free(t);
+    atomic_store(&limits[0], 20000);
+    atomic_fetch_add(&ms_metrics_worker(m, 0)->producer_replacements, 1);
+    atomic_fetch_add(&ms_metrics_worker(m, 1)->producer_replacements, 2);
+    t = render(m);
+    expect(t, "mentionsift_output_topic_max_message_bytes{topic=\"whg.classified.complaint\"} 20000\n");
+    expect(t, "mentionsift_output_topic_max_message_bytes{topic=\"odd\\\"topic\\\\name\"} 0\n");
+    expect(t, "mentionsift_producer_replacements_total 3\n");
+    free(t);
+    ms_metrics_free(m);
+
+    info.topic_max_bytes = NULL;
+    m = ms_metrics_new(1, &info);
+    assert_non_null(m);
+    t = render(m);
+    assert_null(strstr(t, "max_message_bytes"));
+    free(t);
+    ms_metrics_free(m);
+}
+
 /* During a reload worker 0 is on the new rule set (reordered, one rule
  * gone, one new) while worker 1 is still on the old one. */
 static void test_rules_reload(void **state)
@@ -477,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_http),
         cmocka_unit_test(test_http_bad_address),
         cmocka_unit_test(test_rules_reload),
+        cmocka_unit_test(test_topic_limits),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -63,6 +63,7 @@ struct ms_metrics {
     char **topics;
     size_t n_topics;
     int offenders_topic;
+    const _Atomic uint32_t *topic_max_bytes; /* see ms_metrics_info */
     ms_offenders_metrics offenders;
     /* under rules_mu: */
     pthread_mutex_t rules_mu;
@@ -128,6 +129,7 @@ ms_metrics *ms_metrics_new(int n_workers, const ms_metrics_info *info)
     if (info) {
         m->n_topics = info->n_topics < MS_MAX_TOPICS ? info->n_topics : MS_MAX_TOPICS;
         m->offenders_topic = info->offenders_topic;
+        m->topic_max_bytes = info->topic_max_bytes;
         if (!(m->topics = dup_strings(info->topic_names, m->n_topics)))
             goto fail;
     }
@@ -355,6 +357,17 @@ void ms_metrics_render(ms_metrics *m, ms_buf *out)
                   "Events sent to the dead-letter topic.", (long long)SUM(m, deadletter), false);
     scalar_metric(out, "mentionsift_produce_errors_total", "counter",
                   "Outputs the broker did not accept.", (long long)SUM(m, produce_errors), false);
+    scalar_metric(out, "mentionsift_producer_replacements_total", "counter",
+                  "Producers replaced so that their batches fit a lowered output topic limit.",
+                  (long long)SUM(m, producer_replacements), false);
+    if (m->topic_max_bytes) {
+        head(out, "mentionsift_output_topic_max_message_bytes", "gauge",
+             "An output topic's max.message.bytes as the service knows it (0: not known; "
+             "outputs over it are dead-lettered).");
+        for (size_t t = 0; t < m->n_topics; t++)
+            labelled(out, "mentionsift_output_topic_max_message_bytes", "topic", m->topics[t],
+                     atomic_load_explicit(&m->topic_max_bytes[t], memory_order_relaxed));
+    }
     scalar_metric(out, "mentionsift_commits_total", "counter", "Offset commits that succeeded.",
                   (long long)SUM(m, commits), false);
     scalar_metric(out, "mentionsift_commit_errors_total", "counter", "Offset commits that failed.",

@@ -33,6 +33,7 @@ typedef struct ms_worker_metrics {
     atomic_uint_fast64_t primary_category[MS_CAT_COUNT];
     atomic_uint_fast64_t deadletter;
     atomic_uint_fast64_t produce_errors;
+    atomic_uint_fast64_t producer_replacements;              /* to fit topic limits */
     atomic_uint_fast64_t commits, commit_errors;
     atomic_uint_fast64_t latency_bucket[MS_LATENCY_BUCKETS + 1]; /* last: +Inf */
     atomic_uint_fast64_t latency_sum_us;
@@ -57,6 +58,9 @@ typedef struct ms_metrics_info {
     const char *const *topic_names;   /* index -> output topic name */
     size_t n_topics;
     int offenders_topic;              /* index written by the offenders stage, or -1 */
+    /* index -> the topic's max.message.bytes, 0 while not known (topic_limits.h);
+     * read at each scrape, so it must outlive the metrics; may be NULL */
+    const _Atomic uint32_t *topic_max_bytes;
 } ms_metrics_info;
 
 /** @brief Metrics for `n_workers` workers; NULL on ENOMEM. */

@@ -198,7 +198,8 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run,
                             .n_topics = sh->routes.n,
                             .offenders_topic = cfg->offenders_enabled && !cfg->passthrough
                                                    ? sh->routes.route[MS_ROUTE_REPEAT_OFFENDER]
-                                                   : -1};
+                                                   : -1,
+                            .topic_max_bytes = sh->limits.max_bytes};
     sh->metrics = ms_metrics_new(cfg->workers, &info);
     if (!sh->metrics) {
         ms_log(MS_LOG_ERROR, "service", "out of memory", NULL);

@@ -1095,6 +1095,7 @@ static void producer_replace(ms_worker *w)
         return;
     }
     w->doubt_answers = NO_DOUBT; /* batches are judged afresh under the new producer */
+    atomic_fetch_add_explicit(&w->m->producer_replacements, 1, memory_order_relaxed);
     ms_log(MS_LOG_INFO, w->name, "producer replaced to fit the output topics' limits", NULL);
 }
 
@@ -1337,6 +1338,8 @@ static void eos_main(ms_worker *w)
             if (w->producer_stale) {
                 if (eos_reset_producer(w)) {
                     w->doubt_answers = NO_DOUBT;
+                    atomic_fetch_add_explicit(&w->m->producer_replacements, 1,
+                                              memory_order_relaxed);
                     ms_log(MS_LOG_INFO, w->name,
                            "producer replaced to fit the output topics' limits", NULL);
                 } else {
