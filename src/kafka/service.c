@@ -39,11 +39,11 @@ typedef struct worker_thread {
     atomic_int *done;
 } worker_thread;
 
-/** @brief A worker's (or the offenders stage's) thread: its loop, then a count of those that ended. */
 /**
  * @brief Learn the output topics' max.message.bytes before the workers'
  * producers are made, so their batches fit (topic_limits.h). A cluster
- * that does not answer within the timeout leaves the limits unknown.
+ * that does not answer within 2 s leaves the limits unknown (the workers
+ * ask again later); the mock cluster never answers, so this is its cost.
  */
 static void fetch_topic_limits(ms_service_shared *sh)
 {
@@ -70,7 +70,7 @@ static void fetch_topic_limits(ms_service_shared *sh)
         rd_kafka_conf_destroy(conf);
         return;
     }
-    size_t known = ms_topic_limits_fetch(&sh->limits, rk, 1000);
+    size_t known = ms_topic_limits_fetch(&sh->limits, rk, 2000);
     char n[16], of[16];
     snprintf(n, sizeof n, "%zu", known);
     snprintf(of, sizeof of, "%zu", sh->routes.n);
@@ -78,6 +78,7 @@ static void fetch_topic_limits(ms_service_shared *sh)
     rd_kafka_destroy(rk);
 }
 
+/** @brief A worker's (or the offenders stage's) thread: its loop, then a count of those that ended. */
 static void *worker_thread_main(void *arg)
 {
     worker_thread *t = arg;
