@@ -57,16 +57,23 @@ static void test_commit_waits_for_earlier_offsets(void **state)
     ms_offsets_free(o);
 }
 
+/** @brief Events first, first+1, first+2 on pt, the middle one's output failed. */
+static void fail_the_middle(ms_offsets *o, ms_ptrack *pt, int64_t first)
+{
+    ms_pending *a = consume(o, pt, first, 1), *b = consume(o, pt, first + 1, 1),
+               *c = consume(o, pt, first + 2, 1);
+    ms_offsets_ack(o, a, true);
+    ms_offsets_ack(o, b, false);
+    ms_offsets_ack(o, c, true);
+    ms_offsets_advance(o, NULL, NULL);
+}
+
 static void test_failure_stops_commit_until_rewind(void **state)
 {
     (void)state;
     ms_offsets *o = ms_offsets_new(16);
     ms_ptrack *pt = ms_offsets_partition(o, "in", 0);
-    ms_pending *a = consume(o, pt, 5, 1), *b = consume(o, pt, 6, 1), *c = consume(o, pt, 7, 1);
-    ms_offsets_ack(o, a, true);
-    ms_offsets_ack(o, b, false);
-    ms_offsets_ack(o, c, true);
-    ms_offsets_advance(o, NULL, NULL);
+    fail_the_middle(o, pt, 5);
     assert_int_equal(pt->commit_next, 6); /* 5 done, 6 failed: not past it */
     assert_true(pt->rewinding);
     assert_int_equal(pt->rewind_to, 6);
@@ -87,11 +94,7 @@ static void test_release_held_keeps_rewinding(void **state)
     (void)state;
     ms_offsets *o = ms_offsets_new(4);
     ms_ptrack *pt = ms_offsets_partition(o, "in", 1);
-    ms_pending *a = consume(o, pt, 10, 1), *b = consume(o, pt, 11, 1), *c = consume(o, pt, 12, 1);
-    ms_offsets_ack(o, a, true);
-    ms_offsets_ack(o, b, false);
-    ms_offsets_ack(o, c, true);
-    ms_offsets_advance(o, NULL, NULL);
+    fail_the_middle(o, pt, 10);
     assert_int_equal(pt->commit_next, 11);
     assert_int_equal(ms_offsets_in_flight(o), 2);
     uint32_t resets = pt->resets;

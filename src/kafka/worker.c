@@ -45,8 +45,9 @@
 #include "kafka/kafka_errors.h"
 #include "kafka/offsets.h"
 
-/* Room kept in a produced message for its key, headers and framing, so an
- * output whose value fits message.max.bytes minus this is never refused. */
+/* Room kept in a produced message for its headers and framing (event_headers
+ * writes under 2 KB of them), so an output whose value fits a limit minus
+ * this is never refused. */
 #define MS_HEADER_ROOM 4096
 
 /* A dead letter for an event whose output the broker refused keeps the
@@ -588,7 +589,8 @@ static int over_topic_limit(const ms_worker *w, const uint8_t *topics, size_t n,
     size_t bytes = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t limit = ms_topic_limits_get(&w->s->limits, topics[i]);
-        if (!limit)
+        /* the usual case fits with room for any headers: no header walk */
+        if (!limit || w->out.len + key_len + MS_HEADER_ROOM <= limit)
             continue;
         if (!bytes)
             bytes = ms_record_bytes(key_len, w->out.len, h);
