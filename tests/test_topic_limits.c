@@ -1,7 +1,8 @@
 /*
  * test_topic_limits.c - src/kafka/topic_limits.c: the record size bound the
  * worker compares with a topic's max.message.bytes, the smallest limit of a
- * worker's topics, and a cluster that does not answer.
+ * worker's topics, a cluster that does not answer and one that names no
+ * controller it has.
  *
  * The bound is checked against the size of a batch holding the one record
  * in Kafka's record format v2 (KIP-98), computed here from the format, for
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 
 #include "kafka/topic_limits.h"
+#include <librdkafka/rdkafka_mock.h>
 
 #define BATCH_HEADER 61 /* base offset .. record count, record format v2 */
 
@@ -130,12 +132,50 @@ static void test_no_answer_leaves_limits_unknown(void **state)
     rd_kafka_destroy(rk);
 }
 
+/* librdkafka's mock cluster names a controller that is none of its brokers
+ * and has no DescribeConfigs: the lookup says so and does not wait for a
+ * controller that will never come (the demo's start-up). */
+static void test_cluster_without_controller_is_not_asked(void **state)
+{
+    (void)state;
+    char err[256];
+    rd_kafka_conf_t *mconf = rd_kafka_conf_new();
+    assert_int_equal(rd_kafka_conf_set(mconf, "log_level", "0", err, sizeof err),
+                     RD_KAFKA_CONF_OK);
+    rd_kafka_t *mrk = rd_kafka_new(RD_KAFKA_PRODUCER, mconf, err, sizeof err);
+    assert_non_null(mrk);
+    rd_kafka_mock_cluster_t *mc = rd_kafka_mock_cluster_new(mrk, 3);
+    assert_non_null(mc);
+    assert_int_equal(rd_kafka_mock_topic_create(mc, "out.a", 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers",
+                                       rd_kafka_mock_cluster_bootstraps(mc), err, sizeof err),
+                     RD_KAFKA_CONF_OK);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    assert_non_null(rk);
+    char why[256] = "";
+    assert_false(ms_topic_limits_controller_known(rk, 5000, why, sizeof why));
+    assert_non_null(strstr(why, "none of its 3 brokers"));
+
+    static const char *const names[] = {"out.a"};
+    ms_topic_limits l;
+    ms_topic_limits_init(&l, names, 1);
+    assert_int_equal(ms_topic_limits_fetch(&l, rk, 5000), 0);
+    assert_int_equal(atomic_load(&l.failures), 1);
+    assert_false(ms_topic_limits_answered(&l));
+    rd_kafka_destroy(rk);
+    rd_kafka_mock_cluster_destroy(mc);
+    rd_kafka_destroy(mrk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_record_bound_covers_kafka_format),
         cmocka_unit_test(test_min_over_a_workers_topics),
         cmocka_unit_test(test_no_answer_leaves_limits_unknown),
+        cmocka_unit_test(test_cluster_without_controller_is_not_asked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,17 +74,23 @@ static uint32_t resource_limit(const rd_kafka_ConfigResource_t *r)
     return 0;
 }
 
-/** @brief Apply one DescribeConfigs answer; logs what it learnt or why not
- *  (a failure only the first time: a cluster without the API fails every time). */
+/** @brief Count a lookup that failed; logged only the first time: a cluster
+ *  without the API fails every time. */
+static void count_failure(ms_topic_limits *l, const char *error, const char *reason)
+{
+    bool first = atomic_fetch_add(&l->failures, 1) == 0;
+    ms_log(first ? MS_LOG_INFO : MS_LOG_DEBUG, "topic-limits",
+           "output topic limits not known (asked again later): a refused batch is judged "
+           "without them",
+           "error", error, "reason", reason, NULL);
+}
+
+/** @brief Apply one DescribeConfigs answer; logs what it learnt or why not. */
 static ms_limits_poll apply_answer(ms_topic_limits *l, rd_kafka_event_t *ev)
 {
     rd_kafka_resp_err_t e = rd_kafka_event_error(ev);
     if (e) {
-        bool first = atomic_fetch_add(&l->failures, 1) == 0;
-        ms_log(first ? MS_LOG_INFO : MS_LOG_DEBUG, "topic-limits",
-               "output topic limits not known (asked again later): a refused batch is judged "
-               "without them",
-               "error", rd_kafka_err2name(e), "reason", rd_kafka_event_error_string(ev), NULL);
+        count_failure(l, rd_kafka_err2name(e), rd_kafka_event_error_string(ev));
         return MS_LIMITS_FAILED;
     }
     atomic_store(&l->answered, true);
@@ -129,8 +135,36 @@ ms_limits_poll ms_topic_limits_poll(ms_topic_limits *l, rd_kafka_queue_t *q, int
     return r;
 }
 
+bool ms_topic_limits_controller_known(rd_kafka_t *rk, int timeout_ms, char *why, size_t whylen)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, NULL, &md, timeout_ms);
+    if (e) {
+        snprintf(why, whylen, "no cluster metadata: %s: %s", rd_kafka_err2name(e),
+                 rd_kafka_err2str(e));
+        return false;
+    }
+    /* cached by the metadata answer just read: no wait */
+    int32_t controller = rd_kafka_controllerid(rk, 0);
+    bool found = false;
+    for (int b = 0; b < md->broker_cnt && !found; b++)
+        found = md->brokers[b].id == controller;
+    if (!found)
+        snprintf(why, whylen,
+                 "the cluster names controller %d, which is none of its %d brokers "
+                 "(DescribeConfigs goes to the controller)",
+                 (int)controller, md->broker_cnt);
+    rd_kafka_metadata_destroy(md);
+    return found;
+}
+
 size_t ms_topic_limits_fetch(ms_topic_limits *l, rd_kafka_t *rk, int timeout_ms)
 {
+    char why[256];
+    if (!ms_topic_limits_controller_known(rk, timeout_ms, why, sizeof why)) {
+        count_failure(l, "controller unknown", why);
+        return ms_topic_limits_known(l);
+    }
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     if (!q)
         return 0;
@@ -138,6 +172,11 @@ size_t ms_topic_limits_fetch(ms_topic_limits *l, rd_kafka_t *rk, int timeout_ms)
     /* the request's own timeout answers it; the margin covers the queueing */
     ms_topic_limits_poll(l, q, timeout_ms + 1000);
     rd_kafka_queue_destroy(q);
+    return ms_topic_limits_known(l);
+}
+
+size_t ms_topic_limits_known(const ms_topic_limits *l)
+{
     size_t known = 0;
     for (size_t t = 0; t < l->n; t++)
         known += ms_topic_limits_get(l, t) != 0;

@@ -65,6 +65,20 @@ void ms_topic_limits_init(ms_topic_limits *l, const char *const *names, size_t n
  */
 size_t ms_topic_limits_fetch(ms_topic_limits *l, rd_kafka_t *rk, int timeout_ms);
 
+/**
+ * @brief Whether the cluster's metadata (waited for up to `timeout_ms`)
+ * names a controller among its brokers. librdkafka sends DescribeConfigs to
+ * the controller and waits for it until the request times out; a cluster
+ * that names none it can reach (librdkafka's mock cluster names broker 0 of
+ * brokers 1..n) would hold start-up for the whole timeout, so
+ * ms_topic_limits_fetch asks only when this is true. When false, `why` says
+ * what was found.
+ */
+bool ms_topic_limits_controller_known(rd_kafka_t *rk, int timeout_ms, char *why, size_t whylen);
+
+/** @brief How many of the table's limits are known. */
+size_t ms_topic_limits_known(const ms_topic_limits *l);
+
 /** @brief Whether any request has been answered (limits may still be 0). */
 bool ms_topic_limits_answered(const ms_topic_limits *l);
 
