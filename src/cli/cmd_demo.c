@@ -146,10 +146,15 @@ static void observe(summary *s, const rd_kafka_message_t *m)
     }
 }
 
+/** @brief The progress line; with `final`, the whole summary of what came out. */
 static void print_summary(const summary *s, unsigned long produced, double secs, bool final)
 {
-    printf("%s[%5.1fs] in %lu  classified %lu  (%.0f events/s)\n", final ? "\n" : "", secs,
-           produced, s->events, secs > 0 ? (double)s->events / secs : 0.0);
+    /* a newcomer's first seconds: say why nothing comes out yet */
+    const char *why = !final && produced && !s->events
+                          ? "  (the consumer group is forming: Kafka waits 3 s for members)"
+                          : "";
+    printf("%s[%5.1fs] in %lu  classified %lu  (%.0f events/s)%s\n", final ? "\n" : "", secs,
+           produced, s->events, secs > 0 ? (double)s->events / secs : 0.0, why);
     if (!final)
         return;
     printf("\nby primary category:\n");

@@ -22,9 +22,9 @@
  * @brief Run until *run becomes 0 (set it from a signal handler), then
  * drain, commit and return. Setting *reload to 1 (SIGHUP; `reload` may be
  * NULL) loads the rule directory again and, if it loads, moves every worker
- * to it; if it does not, the errors are logged and the running rules stay. Returns 0 on a clean stop, 1 if a worker
- * failed, 2 if start-up failed (the reason is logged), or
- * MS_SERVICE_ABANDONED (see above).
+ * to it; if it does not, the errors are logged and the running rules stay.
+ * Returns 0 on a clean stop, 1 if a worker failed, 2 if start-up failed (the
+ * reason is logged), or MS_SERVICE_ABANDONED (see above).
  * If `http_port_out` is not NULL it receives the bound metrics port (or 0).
  */
 int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run,
