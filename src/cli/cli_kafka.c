@@ -12,6 +12,7 @@
 
 volatile sig_atomic_t ms_cli_run = 1;
 
+/** @brief SIGINT/SIGTERM handler: clear ms_cli_run to end the loop (async-signal-safe). */
 static void on_stop_signal(int sig)
 {
     (void)sig;

@@ -34,6 +34,7 @@ typedef struct classify_run {
     unsigned long ok, rejected;
 } classify_run;
 
+/** @brief Print the classify command's help to `f` (stdout for --help, stderr on a usage error). */
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -75,6 +76,8 @@ static void json_escape_bytes(ms_buf *b, const char *s, size_t n)
     ms_buf_putc(b, '"');
 }
 
+/** @brief Count a rejected record: a line on stderr and a JSON line (source, position, error, input
+ *  cut to 64 KiB) to the reject file; write errors there are ignored. */
 static void reject(classify_run *r, unsigned long recno, const char *what, const char *reason,
                    const char *data, size_t len)
 {
@@ -139,6 +142,8 @@ static bool one(classify_run *r, ms_encoding enc, const char *data, size_t len,
     return fwrite(r->out.data, 1, r->out.len, stdout) == r->out.len;
 }
 
+/** @brief Read a varint length prefix from `in`; false on EOF or a truncated or over-long varint,
+ *  with `*eof` true only for a clean end before its first byte. */
 static bool read_varint(FILE *in, uint64_t *v, bool *eof)
 {
     *v = 0;

@@ -29,6 +29,8 @@ typedef struct fh_dr {
     unsigned long long delivered, failed;
 } fh_dr;
 
+/** @brief Delivery report (served by rd_kafka_poll/flush on this thread): count acknowledged and
+ *  failed events, printing only the first 10 failures. */
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
 {
     (void)rk;
@@ -45,6 +47,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
                     : "not persisted");
 }
 
+/** @brief Print the firehose command's help to `f` (stdout for --help, stderr on a usage error). */
 static void firehose_usage(FILE *f)
 {
     fprintf(f,

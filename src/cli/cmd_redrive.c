@@ -31,6 +31,7 @@
 #define REDRIVE_BATCH 10000
 #define REDRIVE_FLUSH_MS 60000
 
+/** @brief Print the redrive command's help, with its exit statuses, to `f`. */
 static void redrive_usage(FILE *f)
 {
     fprintf(f,
@@ -68,6 +69,8 @@ typedef struct redrive_counts {
     atomic_ullong failed; /* delivery reports with an error */
 } redrive_counts;
 
+/** @brief Delivery report: count a failed delivery (atomically) and print the first 10; any failure
+ *  stops the run with the positions left uncommitted. */
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
 {
     (void)rk;

@@ -13,6 +13,7 @@
 #include "core/rule_examples.h"
 #include "match/ruleset.h"
 
+/** @brief Print the rules command's help to `f`, naming the default rule directory. */
 static void usage(FILE *f)
 {
     fprintf(f, "usage: mentionsift rules check [DIR]\n"

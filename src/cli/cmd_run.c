@@ -22,6 +22,8 @@ extern char **environ;
 
 static volatile sig_atomic_t run = 1, reload = 0;
 
+/** @brief Signal handler: SIGHUP asks for a rule reload, SIGINT/SIGTERM for a drain and exit; it
+ *  only sets flags, which the main loop acts on. */
 static void on_signal(int sig)
 {
     if (sig == SIGHUP)
@@ -30,6 +32,7 @@ static void on_signal(int sig)
         run = 0;
 }
 
+/** @brief Print the run command's help (options, signals) to `f`. */
 static void usage(FILE *f)
 {
     fprintf(f,

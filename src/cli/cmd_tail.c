@@ -27,6 +27,7 @@
 #include "encode/pb_json.h"
 #include "mention.pb-c.h"
 
+/** @brief Print the tail command's help, with an example, to `f`. */
 static void tail_usage(FILE *f)
 {
     fprintf(f,

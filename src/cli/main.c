@@ -22,6 +22,7 @@ const char *ms_cli_default_rules_dir(void)
     return env && *env ? env : MS_DEFAULT_RULES_DIR;
 }
 
+/** @brief Print the top-level help, with the version and the list of commands, to `f`. */
 static void usage(FILE *f)
 {
     fprintf(f,

@@ -33,6 +33,8 @@ const ms_category ms_decide_precedence[MS_CAT_COUNT] = {
     MS_CAT_OTHER,
 };
 
+/** @brief The action for primary category `c`: fixed for service categories; for a House Rules
+ *  ground, that of the first rule giving evidence, else review for removal. */
 static ms_action action_for(const ms_ruleset *rs, ms_category c, const ms_verdict *v)
 {
     switch (c) {
@@ -71,6 +73,7 @@ static ms_action action_for(const ms_ruleset *rs, ms_category c, const ms_verdic
     return MS_ACTION_REVIEW_FOR_REMOVAL;
 }
 
+/** @brief Whether category `c` calls for a reply: a respond-by deadline and a higher priority. */
 static bool needs_response(ms_category c)
 {
     switch (c) {

@@ -117,6 +117,8 @@ static bool value_json(ms_buf *out, const ProtobufCFieldDescriptor *f, const voi
     return false;
 }
 
+/** @brief Append `msg` as a JSON object of every field by name, repeated ones as arrays; false on a
+ *  field type it cannot print. Buffer errors are for the caller to check (ms_pb_json). */
 static bool message_json(ms_buf *out, const ProtobufCMessage *msg)
 {
     const ProtobufCMessageDescriptor *d = msg->descriptor;

@@ -177,6 +177,8 @@ static void bad_value(cfg_loader *L, const where *w, const char *path, const cha
            shown(path, value, vb, sizeof vb), why);
 }
 
+/** @brief Add setting `path` of `kind`, stored at `field`, numbers limited to [min, max]; L->keys
+ *  is sized for every setting (asserted). */
 static void add_key(cfg_loader *L, const char *path, key_kind kind, void *field, uint32_t min,
                     uint32_t max)
 {
@@ -227,6 +229,7 @@ static void key_table(cfg_loader *L)
     add_key(L, "log.level", K_LEVEL, &c->log_level, 0, 0);
 }
 
+/** @brief The table entry of dotted key `path`, or NULL when no setting has that name. */
 static const key_def *find_key(const cfg_loader *L, const char *path)
 {
     for (size_t i = 0; i < L->n_keys; i++)
@@ -303,6 +306,7 @@ static bool kv_set(ms_kv_list *l, const char *key, const char *value)
     return true;
 }
 
+/** @brief Free every key and value of a passthrough list and leave it empty, ready for reuse. */
 static void kv_free(ms_kv_list *l)
 {
     for (size_t i = 0; i < l->n; i++) {
@@ -313,6 +317,7 @@ static void kv_free(ms_kv_list *l)
     memset(l, 0, sizeof *l);
 }
 
+/** @brief Index of `s` among the `n` `names` (NULL entries skipped), or -1; case-sensitive. */
 static int name_index(const char *const *names, size_t n, const char *s)
 {
     for (size_t i = 0; i < n; i++)
@@ -368,6 +373,7 @@ static bool parse_uint(const char *s, unsigned long long max, unsigned long long
     return true;
 }
 
+/** @brief Parse true/yes/on/1 or false/no/off/0, any case; else false with `*out` untouched. */
 static bool parse_bool(const char *s, bool *out)
 {
     static const char *const yes[] = {"true", "yes", "on", "1", NULL};
@@ -678,6 +684,7 @@ static bool config_defaults(ms_config *c)
 
 static int line_of(const yaml_node_t *n) { return n ? (int)n->start_mark.line + 1 : 0; }
 
+/** @brief A scalar node's text (the document's), or NULL for a missing or non-scalar node. */
 static const char *scalar(const yaml_node_t *n)
 {
     return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
@@ -1094,6 +1101,7 @@ static void dump_line(ms_buf *out, const char *name, const char *value)
     ms_buf_putc(out, '\n');
 }
 
+/** @brief Append each passthrough property as "kafka.SECTION.key = value", secrets redacted. */
 static void dump_kv(ms_buf *out, const char *section, const ms_kv_list *l)
 {
     for (size_t i = 0; i < l->n; i++) {

@@ -140,6 +140,7 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const
     return ok;
 }
 
+/** @brief Answer with static plain-text `msg` (not freed); `allow`, if set, is the Allow header. */
 static enum MHD_Result text(struct MHD_Connection *conn, unsigned status, const char *msg,
                             const char *allow)
 {

@@ -16,6 +16,8 @@
 
 #include "core/log.h"
 
+/** @brief librdkafka's log callback, called from its own threads: log the line at our level with
+ *  the client name and facility (ms_log is thread-safe). */
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     /* syslog levels: 0-3 error, 4 warning, 5-6 info, 7 debug */
@@ -38,6 +40,8 @@ bool ms_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value
     return true;
 }
 
+/** @brief Set every property of passthrough list `l` on `conf`, in order; false at the first one
+ *  refused, with `err` set (secret values left out). */
 static bool apply(rd_kafka_conf_t *conf, const ms_kv_list *l, char *err, size_t errlen)
 {
     for (size_t i = 0; i < l->n; i++)

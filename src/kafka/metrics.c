@@ -94,6 +94,7 @@ static char **dup_strings(const char *const *v, size_t n)
     return out;
 }
 
+/** @brief Free `n` strings and their array, as made by dup_strings; NULL-safe. */
 static void free_strings(char **v, size_t n)
 {
     for (size_t i = 0; v && i < n; i++)
@@ -251,11 +252,14 @@ static void label_value(ms_buf *out, const char *s)
     }
 }
 
+/** @brief Append the # HELP and # TYPE lines of metric `name`; `help` is written unescaped, so it
+ *  must be constant text without backslashes or newlines. */
 static void head(ms_buf *out, const char *name, const char *type, const char *help)
 {
     ms_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/** @brief Append an unlabelled metric, header included; `v` signed or unsigned by `is_signed`. */
 static void scalar_metric(ms_buf *out, const char *name, const char *type, const char *help,
                           long long v, bool is_signed)
 {
@@ -266,6 +270,8 @@ static void scalar_metric(ms_buf *out, const char *name, const char *type, const
         ms_buf_printf(out, "%s %llu\n", name, (unsigned long long)v);
 }
 
+/** @brief Append one sample of `name` with the single label `label` set to `value` (escaped); the
+ *  caller writes the metric's header once first. */
 static void labelled(ms_buf *out, const char *name, const char *label, const char *value,
                      uint64_t v)
 {

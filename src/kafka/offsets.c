@@ -109,6 +109,8 @@ void ms_offsets_ack(ms_offsets *o, ms_pending *p, bool ok)
         p->outstanding--;
 }
 
+/** @brief Return the head pending of `pt` (there must be one) to the free list, committed or not;
+ *  commit_next is left to the caller. */
 static void release(ms_offsets *o, ms_ptrack *pt)
 {
     ms_pending *p = pt->head;

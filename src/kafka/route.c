@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+/** @brief Index of topic `name` in r->names, added if new; -1 once MS_MAX_TOPICS are in use. The
+ *  name is borrowed: the config must outlive `r`. */
 static int intern(ms_routes *r, const char *name)
 {
     for (size_t i = 0; i < r->n; i++)

@@ -439,7 +439,6 @@ static void update_lag(ms_worker *w)
 
 static void eos_abort(ms_worker *w, const char *why);
 
-/** @brief Eager rebalance: flush and commit before giving partitions up. */
 /** @brief Apply an assignment (NULL: none), logging a failure with its cause. */
 static void assign(ms_worker *w, rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *parts)
 {
@@ -449,6 +448,9 @@ static void assign(ms_worker *w, rd_kafka_t *rk, const rd_kafka_topic_partition_
                rd_kafka_err2name(e), "reason", rd_kafka_err2str(e), NULL);
 }
 
+/** @brief Rebalance callback, on the worker's thread (consumer poll or close): exactly-once aborts
+ *  an open transaction on revoke; else an eager rebalance flushes and commits before giving
+ *  partitions up. */
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
@@ -905,6 +907,8 @@ static bool cap_batch_size(ms_worker *w, rd_kafka_conf_t *conf, char *err, size_
     return true;
 }
 
+/** @brief A consumer or producer for `w`, with its callbacks (opaque `w`), batch cap and
+ *  exactly-once settings; NULL with `err` set, the config then destroyed. */
 static rd_kafka_t *make_client(ms_worker *w, ms_client_role role, char *err, size_t errlen)
 {
     char id[64];
@@ -1151,6 +1155,8 @@ static void txn_offsets_clear(ms_worker *w)
     w->txn_offsets = rd_kafka_topic_partition_list_new(16);
 }
 
+/** @brief Log transactional error `e` as a warning with its name, reason, fatality and
+ *  transactional id; `e` stays the caller's to destroy. */
 static void log_txn_error(ms_worker *w, const char *what, const rd_kafka_error_t *e)
 {
     ms_log(MS_LOG_WARN, w->name, what, "error", rd_kafka_error_name(e), "reason",
@@ -1226,6 +1232,8 @@ static bool eos_reset_producer(ms_worker *w)
     return true;
 }
 
+/** @brief After a fatal transactional error: drop the open transaction, recreate the producer (else
+ *  fail the service) and rewind the input to the committed offsets. */
 static void eos_fatal(ms_worker *w)
 {
     ms_log(MS_LOG_ERROR, w->name, "fatal transaction error: restarting the producer", NULL);
@@ -1252,6 +1260,8 @@ static bool txn_call_again(const ms_worker *w, const rd_kafka_error_t *e, int at
     return e && rd_kafka_error_is_retriable(e) && (*w->s->run || attempt < 3);
 }
 
+/** @brief Log `why`, abort the open transaction (repeating timed-out calls) and rewind to the
+ *  committed offsets; if the abort fails, replace the producer unless the service is stopping. */
 static void eos_abort(ms_worker *w, const char *why)
 {
     ms_log(MS_LOG_WARN, w->name, why, "transactional_id", w->txn_id, NULL);

@@ -129,6 +129,8 @@ void ms_matcher_carry_counts(ms_matcher *m, const ms_matcher *from)
     }
 }
 
+/** @brief Redact source bytes [start, end), merged into an overlapping span; past MS_MAX_REDACTIONS
+ *  only counted as dropped. */
 static void add_redaction(ms_verdict *v, ms_pii_kind kind, uint32_t start, uint32_t end)
 {
     /* merge with an overlapping span (two patterns finding one number) */
@@ -148,6 +150,8 @@ static void add_redaction(ms_verdict *v, ms_pii_kind kind, uint32_t start, uint3
         v->dropped_redactions++;
 }
 
+/** @brief Record a hit of rule `ri` at source bytes [start, end) (0, 0: no span): its first hit
+ *  scores the category; each new span is evidence, and for PII rules a redaction. */
 static void record_hit(scan_ctx *c, uint32_t ri, uint32_t start, uint32_t end)
 {
     ms_matcher *m = c->m;
@@ -218,6 +222,8 @@ static void order_som(ms_matcher *m, uint32_t from, uint32_t to)
     }
 }
 
+/** @brief Hyperscan callback on the words view: record a rule hit mapped to source bytes, or the
+ *  sentiment facts of the token it ends in; regexes wait for the start-of-match pass. 0: go on. */
 static int on_words_match(unsigned int id, unsigned long long from, unsigned long long to,
                           unsigned int flags, void *ctx)
 {
@@ -271,11 +277,14 @@ static int on_words_match(unsigned int id, unsigned long long from, unsigned lon
     return 0;
 }
 
+/** @brief An ASCII letter or digit, whatever the locale: the word boundary test of raw patterns. */
 static inline bool is_alnum(unsigned char ch)
 {
     return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
 }
 
+/** @brief Hyperscan callback on the raw text: apply word boundaries and validators, then record a
+ *  rule hit or an emoticon's valence; regexes wait for the start-of-match pass. 0: go on. */
 static int on_raw_match(unsigned int id, unsigned long long from, unsigned long long to,
                         unsigned int flags, void *ctx)
 {
@@ -320,6 +329,7 @@ static int on_raw_match(unsigned int id, unsigned long long from, unsigned long 
     return 0;
 }
 
+/** @brief Hyperscan callback on the author's handle: a VIP-author regex hit, without a span. */
 static int on_author_match(unsigned int id, unsigned long long from, unsigned long long to,
                            unsigned int flags, void *ctx)
 {

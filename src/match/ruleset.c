@@ -70,6 +70,8 @@ typedef struct loader {
     uint32_t lex_seen_cap, lex_seen_n;
 } loader;
 
+/** @brief Count a problem and, when errors are collected, append "file:line: msg" ("file: msg" when
+ *  `line` is 0). */
 static void report(loader *L, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -110,6 +112,8 @@ static char *keep(loader *L, const char *s, size_t n)
     return c;
 }
 
+/** @brief `name` resolved against the rule directory (absolute names as they are), as a string kept
+ *  with the rule set; NULL on ENOMEM. */
 static char *path_join(loader *L, const char *name)
 {
     char tmp[PATH_MAX];
@@ -146,6 +150,8 @@ static char *read_file(loader *L, const char *path, size_t *len, const char *fro
     return b.data;
 }
 
+/** @brief Queue `expr` for a database, taking ownership of it (freed on failure); `source`, the
+ *  author's text for messages, must live as long as the rule set. False, reported, on ENOMEM. */
 static bool push_src(loader *L, pending_vec *pv, char *expr, const char *source,
                      unsigned flags, ms_pattern pat, const char *file, int line)
 {
@@ -164,6 +170,7 @@ static bool push_src(loader *L, pending_vec *pv, char *expr, const char *source,
     return true;
 }
 
+/** @brief push_src() for a generated pattern with no author's text of its own. */
 static bool push(loader *L, pending_vec *pv, char *expr, unsigned flags, ms_pattern pat,
                  const char *file, int line)
 {
@@ -200,6 +207,7 @@ static const char *normalise_entry(loader *L, const char *s, size_t n, size_t *o
 
 static int line_of(yaml_node_t *n) { return n ? (int)n->start_mark.line + 1 : 0; }
 
+/** @brief The value of `key` in `map`, or NULL when absent or when `map` is not a mapping. */
 static yaml_node_t *map_get(yaml_document_t *d, yaml_node_t *map, const char *key)
 {
     if (!map || map->type != YAML_MAPPING_NODE)
@@ -213,11 +221,13 @@ static yaml_node_t *map_get(yaml_document_t *d, yaml_node_t *map, const char *ke
     return NULL;
 }
 
+/** @brief A scalar node's text (the document's), or NULL for a missing or non-scalar node. */
 static const char *scalar(yaml_node_t *n)
 {
     return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
+/** @brief Report each key of mapping `map` not in NULL-terminated `allowed`; false if any. */
 static bool check_keys(loader *L, const char *file, yaml_document_t *d, yaml_node_t *map,
                        const char *const *allowed)
 {
@@ -286,6 +296,8 @@ static ms_rule *new_rule(loader *L)
     return r;
 }
 
+/** @brief Add VIP handle `s` of rule `rule`, '@'s dropped and lower-cased (sorted after loading);
+ *  dropped silently on ENOMEM. */
 static void add_vip(loader *L, uint32_t rule, const char *s, size_t n)
 {
     ms_ruleset *rs = L->rs;
@@ -358,6 +370,8 @@ static void add_list_entry(loader *L, uint32_t ri, const char *s, size_t n, cons
     r->n_patterns++;
 }
 
+/** @brief Add each line of list file `name` as an entry of rule `ri` ('#' starts a comment); a file
+ *  that cannot be read is reported at `file`:`line`, which names it. */
 static void load_list_file(loader *L, uint32_t ri, const char *name, const char *file, int line)
 {
     const char *path = path_join(L, name);
@@ -532,6 +546,8 @@ static bool re_items(const char *re, re_item *it, size_t cap, size_t *n_out)
     return true;
 }
 
+/** @brief The detector for raw regex `re` with its head trimmed (see the comment above re_item);
+ *  malloc'd, or NULL to use `re` itself (nothing to trim, or no memory). */
 static char *relaxed_detector(const char *re)
 {
     re_item it[256];
@@ -608,6 +624,8 @@ static int raw_gate_of(const char *re)
     return gate;
 }
 
+/** @brief Add regex `re` of rule `ri`: a detector in the words, raw or gated database and the exact
+ *  pattern in a start-of-match one; VIP-author regexes only in the author database. */
 static void add_rule_regex(loader *L, uint32_t ri, const char *re, const char *file, int line)
 {
     ms_rule *r = &L->rs->rules[ri];
@@ -708,6 +726,8 @@ static void add_composite(loader *L, yaml_document_t *d, uint32_t ri, yaml_node_
     rs->rules[ri].n_patterns = 0;
 }
 
+/** @brief Turn each all_of part from its id's string index into a rule index (-1, reported, when
+ *  unknown or the rule itself); run once every rule file is loaded. */
 static void resolve_composites(loader *L)
 {
     ms_ruleset *rs = L->rs;
@@ -727,6 +747,8 @@ static void resolve_composites(loader *L)
     }
 }
 
+/** @brief The number in node `n`, or `dflt` when `n` is absent; a non-number is reported, clears
+ *  `*ok` and gives `dflt`. `*ok` is never set to true. */
 static float parse_float(loader *L, yaml_node_t *n, const char *file, const char *what,
                          float dflt, bool *ok)
 {
@@ -805,6 +827,8 @@ static void load_examples(loader *L, yaml_document_t *d, yaml_node_t *ex, uint32
     }
 }
 
+/** @brief Check rule mapping `n` and add it, with its examples and patterns; a rule with a bad
+ *  field is added but gets no patterns. Every problem is reported. */
 static void load_rule(loader *L, yaml_document_t *d, yaml_node_t *n, const char *file)
 {
     if (n->type != YAML_MAPPING_NODE) {
@@ -979,6 +1003,8 @@ static void load_rule(loader *L, yaml_document_t *d, yaml_node_t *n, const char 
     }
 }
 
+/** @brief Load every rule of rule file `name`, reported at `from`:`from_line` if unreadable; stops
+ *  at the first rule with a problem unless check_all. */
 static void load_rule_file(loader *L, const char *name, int from_line, const char *from)
 {
     const char *path = path_join(L, name);
@@ -1083,6 +1109,8 @@ static void add_sentiment_literal(loader *L, const char *s, size_t n, ms_pattern
     push(L, &L->words, e.data, 0, pat, file, line);
 }
 
+/** @brief Queue emoticon `s` (caseless, standing apart from words) with its valence for the raw
+ *  database; dropped silently on ENOMEM. */
 static void add_emoticon(loader *L, const char *s, size_t n, float valence, const char *file,
                          int line)
 {
@@ -1101,6 +1129,9 @@ static void add_emoticon(loader *L, const char *s, size_t n, float valence, cons
 typedef void (*line_fn)(loader *L, char **cols, int ncols, const char *file, int line,
                         void *ctx);
 
+/** @brief Read `path` (hashed into the version; reported at `from`:`from_line` if unreadable) and
+ *  pass `fn` up to 8 tab-separated columns of each non-empty line not starting with '#'; the
+ *  columns are valid only during the call. */
 static void each_tsv_line(loader *L, const char *path, const char *from, int from_line,
                           line_fn fn, void *ctx)
 {
@@ -1151,6 +1182,8 @@ static bool tsv_number(loader *L, char **cols, int nc, const char *file, int lin
     return true;
 }
 
+/** @brief A VADER lexicon line: plain words go to the words view with their valence, ASCII
+ *  emoticons to the raw one; other entries (emoji) are left to the emoji file. */
 static void lexicon_line(loader *L, char **cols, int nc, const char *file, int line, void *ctx)
 {
     float val;
@@ -1185,6 +1218,8 @@ static float lexicon_valence_of(loader *L, const char *word, size_t n)
     return L->lex_seen[j] ? L->lex_val[j] : 0;
 }
 
+/** @brief An emoji line: the emoji takes the summed lexicon valence of its description, clamped to
+ *  [-4, 4], so the lexicon must be loaded first; skipped when the sum is 0. */
 static void emoji_line(loader *L, char **cols, int nc, const char *file, int line, void *ctx)
 {
     (void)ctx;
@@ -1224,6 +1259,8 @@ static void emoji_line(loader *L, char **cols, int nc, const char *file, int lin
     push(L, &L->words, e.data, 0, pat, file, line);
 }
 
+/** @brief A booster line 'word<TAB>scalar': a words-view literal that scales a sentiment word up to
+ *  three words after it. */
 static void booster_line(loader *L, char **cols, int nc, const char *file, int line, void *ctx)
 {
     float val;
@@ -1233,12 +1270,16 @@ static void booster_line(loader *L, char **cols, int nc, const char *file, int l
     add_sentiment_literal(L, cols[0], strlen(cols[0]), pat, file, line);
 }
 
+/** @brief A negator line (first column only): a words-view literal that flips the valence of a
+ *  sentiment word up to three words after it. */
 static void negator_line(loader *L, char **cols, int nc, const char *file, int line, void *ctx)
 {
     ms_pattern pat = {.role = MS_ROLE_NEGATOR};
     add_sentiment_literal(L, cols[0], strlen(cols[0]), pat, file, line);
 }
 
+/** @brief Load the sentiment: section's files, lexicon before emoji (whose scores need it), then
+ *  VADER's special words; without the section (NULL) nothing is added. */
 static void load_sentiment(loader *L, yaml_document_t *d, yaml_node_t *sent, const char *file)
 {
     static const char *const keys[] = {"lexicon", "emoji", "boosters", "negators", NULL};
@@ -1375,6 +1416,8 @@ static void report_bad_patterns(loader *L, pending_vec *pv, hs_compile_error_t *
                ce ? ce->message : "compile failed", ce ? ce->expression : -1);
 }
 
+/** @brief Compile `pv` into one block-mode database whose ids are indexes in `pv`; NULL when `pv`
+ *  is empty or on an error, every bad pattern then reported. */
 static hs_database_t *compile_db(loader *L, pending_vec *pv)
 {
     if (pv->n == 0)
@@ -1428,6 +1471,7 @@ static hs_database_t **compile_each(loader *L, pending_vec *pv)
     return dbs;
 }
 
+/** @brief Free `n` databases (NULL entries allowed) and their array; NULL-safe. */
 static void free_each(hs_database_t **dbs, uint32_t n)
 {
     for (uint32_t i = 0; dbs && i < n; i++)
@@ -1435,6 +1479,8 @@ static void free_each(hs_database_t **dbs, uint32_t n)
     free(dbs);
 }
 
+/** @brief The database cache directory: the option, else $MENTIONSIFT_CACHE_DIR, else
+ *  ~/.cache/mentionsift (in `buf`); NULL, no cache, when set empty or without HOME. */
 static const char *cache_dir(const ms_ruleset_options *opt, char *buf, size_t n)
 {
     if (opt && opt->cache_dir)
@@ -1465,6 +1511,8 @@ static bool cache_file_read(const char *dir, const char *key, const char *which,
     return true;
 }
 
+/** @brief Database `which` cached under key `version` in `dir`, or NULL when absent, unreadable or
+ *  not loadable by this Hyperscan (then it is compiled again). */
 static hs_database_t *cache_read(const char *dir, const char *version, const char *which)
 {
     ms_buf b;
@@ -1478,6 +1526,8 @@ static hs_database_t *cache_read(const char *dir, const char *version, const cha
     return db;
 }
 
+/** @brief Cache `db` as `which` under key `version`, creating `dir`; written to a temporary file
+ *  and renamed into place. Best effort: every failure is ignored. */
 static void cache_write(const char *dir, const char *version, const char *which,
                         const hs_database_t *db)
 {
@@ -1544,6 +1594,8 @@ static void cache_write_each(const char *dir, const char *key, const char *which
     ms_buf_free(&b);
 }
 
+/** @brief The `n` databases of a cache_write_each() file, or NULL when it is absent, truncated, of
+ *  another count or not loadable. */
 static hs_database_t **cache_read_each(const char *dir, const char *key, const char *which,
                                        uint32_t n)
 {
@@ -1575,11 +1627,14 @@ static hs_database_t **cache_read_each(const char *dir, const char *key, const c
     return dbs;
 }
 
+/** @brief qsort order of VIP entries: strcmp of handles, as match_vip's binary search expects. */
 static int vip_cmp(const void *a, const void *b)
 {
     return strcmp(((const struct ms_vip *)a)->handle, ((const struct ms_vip *)b)->handle);
 }
 
+/** @brief Copy the pattern facts of `pv` into `*out`, indexed by Hyperscan id for the match
+ *  callbacks; `*out` is NULL on ENOMEM (`*n` then untouched). */
 static void finish_patterns(ms_ruleset *rs, pending_vec *pv, ms_pattern **out, uint32_t *n)
 {
     *out = calloc(pv->n ? pv->n : 1, sizeof **out);
@@ -1590,6 +1645,7 @@ static void finish_patterns(ms_ruleset *rs, pending_vec *pv, ms_pattern **out, u
     *n = pv->n;
 }
 
+/** @brief Free the queued expressions and the vector's array; sources belong to the rule set. */
 static void free_pending(pending_vec *pv)
 {
     for (uint32_t i = 0; i < pv->n; i++)

@@ -61,6 +61,7 @@ static const struct { uint32_t cp; char to; } confusables[] = {
     {0x0501, 'd'}, {0x051B, 'q'}, {0x051D, 'w'},
 };
 
+/** @brief The Latin letter that look-alike code point `cp` imitates, or 0 if it is not one. */
 static char confusable_of(uint32_t cp)
 {
     size_t lo = 0, hi = sizeof confusables / sizeof confusables[0];
@@ -108,6 +109,8 @@ typedef struct state {
     bool oom;
 } state;
 
+/** @brief Make the view and its source ranges hold `need` bytes; false, with s->oom set, on ENOMEM
+ *  (the buffers stay valid at their old capacity). */
 static bool grow(state *s, size_t need)
 {
     ms_normaliser *n = s->n;
@@ -133,6 +136,7 @@ static bool grow(state *s, size_t need)
     return true;
 }
 
+/** @brief Make the token arrays hold `need` tokens; false, with s->oom set, on ENOMEM. */
 static bool grow_tokens_to(state *s, size_t need)
 {
     ms_normaliser *n = s->n;
@@ -157,6 +161,8 @@ static bool grow_tokens_to(state *s, size_t need)
 
 static bool grow_tokens(state *s) { return grow_tokens_to(s, (size_t)s->n_tok + 1); }
 
+/** @brief Append view byte `c` made from source bytes [from, to); on ENOMEM the byte is dropped and
+ *  s->oom set, which fails the whole ms_normalise() call. */
 static inline void put(state *s, char c, uint32_t from, uint32_t to)
 {
     if (s->len + 2 > s->n->cap && !grow(s, (size_t)s->len + 2))
@@ -167,6 +173,7 @@ static inline void put(state *s, char c, uint32_t from, uint32_t to)
     s->len++;
 }
 
+/** @brief Start a token at the end of the view with fresh counts, unless one is already open. */
 static void open_token(state *s)
 {
     if (s->tok_begin != UINT32_MAX)
@@ -344,6 +351,8 @@ static void rejoin_spelled(state *s, const char *text)
     s->n_tok = out_tok;
 }
 
+/** @brief Decode one UTF-8 sequence of at most `avail` bytes: its length (1-4), or 0 when invalid,
+ *  truncated, overlong, a surrogate or above U+10FFFF (`*cp` then unset). */
 static inline uint32_t decode_utf8(const unsigned char *p, size_t avail, uint32_t *cp)
 {
     unsigned char c = p[0];
@@ -473,6 +482,9 @@ static void put_utf8(state *s, uint32_t cp, uint32_t from, uint32_t to)
         put(s, b[i], from, to);
 }
 
+/** @brief Feed non-ASCII code point `cp`: a look-alike as its Latin letter, else decomposed, folded
+ *  and unmarked; letters and digits join the token, a symbol is a token of its own, marks and curly
+ *  apostrophes are skipped, anything else separates. */
 static void feed_codepoint(state *s, uint32_t cp, uint32_t from, uint32_t to,
                            ms_normalised *out)
 {

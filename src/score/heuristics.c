@@ -17,6 +17,7 @@
  */
 #include "score/heuristics.h"
 
+/** @brief Set label `c` on `v` with `score`; labelling it again replaces the score. */
 static void label(ms_verdict *v, ms_category c, float score)
 {
     v->labels |= 1u << c;

@@ -22,6 +22,8 @@
 
 static inline bool has(const ms_tokinfo *t, uint32_t bit) { return (t->flags & bit) != 0; }
 
+/** @brief VADER's booster effect of word `w` on a later sentiment word of `valence`: the boost with
+ *  that sign, more when shouted among mixed case; 0 if `w` is no booster. */
 static float scalar_inc_dec(const ms_tokinfo *w, uint8_t wflags, float valence, bool cap_diff)
 {
     if (!has(w, MS_TI_BOOSTER))
@@ -34,6 +36,8 @@ static float scalar_inc_dec(const ms_tokinfo *w, uint8_t wflags, float valence, 
     return s;
 }
 
+/** @brief VADER's negation check of token `i`'s valence, `start_i` + 1 tokens back: a negator flips
+ *  it, "never so/this" strengthens it, "without doubt" keeps it. Needs i > start_i. */
 static float negation_check(float valence, const ms_tokinfo *tok, uint32_t start_i, uint32_t i)
 {
     const ms_tokinfo *w1 = &tok[i - 1];
