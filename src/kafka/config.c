@@ -272,6 +272,7 @@ static ms_kv_list *passthrough_root(ms_config *c, const char *path)
 
 /* ---- small helpers -------------------------------------------------- */
 
+/** @brief Replace string `*field` with a copy of `value`; false, `*field` unchanged, on ENOMEM. */
 static bool set_str(char **field, const char *value)
 {
     char *s = strdup(value);
@@ -682,6 +683,7 @@ static bool config_defaults(ms_config *c)
 
 /* ---- the YAML file -------------------------------------------------- */
 
+/** @brief A node's 1-based line for messages; 0 for a missing node. */
 static int line_of(const yaml_node_t *n) { return n ? (int)n->start_mark.line + 1 : 0; }
 
 /** @brief A scalar node's text (the document's), or NULL for a missing or non-scalar node. */

@@ -205,6 +205,7 @@ static const char *normalise_entry(loader *L, const char *s, size_t n, size_t *o
 
 /* ---- YAML helpers --------------------------------------------------- */
 
+/** @brief A node's 1-based line for messages; 0 for a missing node. */
 static int line_of(yaml_node_t *n) { return n ? (int)n->start_mark.line + 1 : 0; }
 
 /** @brief The value of `key` in `map`, or NULL when absent or when `map` is not a mapping. */
@@ -280,6 +281,8 @@ static bool load_yaml(loader *L, const char *path, yaml_document_t *doc, const c
 
 /* ---- rules ---------------------------------------------------------- */
 
+/** @brief A zeroed rule appended to the set; NULL on ENOMEM. Earlier ms_rule pointers are invalid
+ *  after it (the array may move): keep indexes. */
 static ms_rule *new_rule(loader *L)
 {
     ms_ruleset *rs = L->rs;
@@ -1327,6 +1330,8 @@ static void load_sentiment(loader *L, yaml_document_t *d, yaml_node_t *sent, con
 
 /* ---- the index file ------------------------------------------------- */
 
+/** @brief Read the index file (ruleset.yaml): its rule files in order, category thresholds and
+ *  the sentiment section; every problem reported at file:line. */
 static void load_index(loader *L, const char *index_path)
 {
     yaml_document_t doc;
@@ -1389,6 +1394,8 @@ static void load_index(loader *L, const char *index_path)
 
 /* ---- compiling and caching ------------------------------------------ */
 
+/** @brief After a failed hs_compile_multi: report each pattern of `pv` that fails alone, with its
+ *  file:line, or Hyperscan's own message when none does. */
 static void report_bad_patterns(loader *L, pending_vec *pv, hs_compile_error_t *ce)
 {
     /* Hyperscan names one failing expression; compile each on its own to

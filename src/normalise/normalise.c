@@ -159,6 +159,7 @@ static bool grow_tokens_to(state *s, size_t need)
     return true;
 }
 
+/** @brief Room for one more token; false, with s->oom set, on ENOMEM. */
 static bool grow_tokens(state *s) { return grow_tokens_to(s, (size_t)s->n_tok + 1); }
 
 /** @brief Append view byte `c` made from source bytes [from, to); on ENOMEM the byte is dropped and

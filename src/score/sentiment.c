@@ -20,6 +20,7 @@
 #define N_SCALAR -0.74f
 #define ALPHA 15.0f
 
+/** @brief Whether token `t` carries ms_tokinfo flag `bit`. */
 static inline bool has(const ms_tokinfo *t, uint32_t bit) { return (t->flags & bit) != 0; }
 
 /** @brief VADER's booster effect of word `w` on a later sentiment word of `valence`: the boost with
