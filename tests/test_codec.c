@@ -943,6 +943,7 @@ static void test_classified_json_exact(void **state)
         "\"clause\":\"\",\"start\":5,\"end\":10,\"match\":\"burst\"}],\"evidence_dropped\":0}],"
         "\"primary\":\"repair\",\"action\":\"redirect_to_repairs_channel\",\"priority\":\"urgent\","
         "\"respond_by\":0,\"urgent\":true,\"repair_urgency\":\"emergency\","
+        "\"removal\":\"\",\"removal_clause\":\"\","
         "\"sentiment\":{\"compound\":1000000.0000,\"pos\":0.0000,\"neg\":1.0000,\"neu\":0.0000},"
         "\"redactions\":[{\"kind\":\"address\",\"start\":11,\"end\":12}],"
         "\"ruleset_version\":\"\",\"classified_at\":0}";
@@ -985,11 +986,15 @@ static void test_classified_protobuf(void **state)
                     .text = {k_text, sizeof k_text - 1}, .created_at_ms = 99,
                     .language = S("en")};
     ms_verdict v = sample_verdict();
+    v.removal = MS_REMOVAL_NEVER;
+    v.removal_clause = "2.26";
     ms_encode_ctx ctx = {.rules = NULL, .classified_at_ms = 777, .redact = true};
     ms_buf js, pb;
     ms_buf_init(&js);
     ms_buf_init(&pb);
     assert_true(ms_encode_classified(&js, MS_ENC_JSON, &ctx, &m, &v));
+    ms_buf_terminate(&js);
+    assert_non_null(strstr(js.data, "\"removal\":\"never\",\"removal_clause\":\"2.26\""));
     ms_buf_puts(&pb, "keep"); /* appended after what is there */
     assert_true(ms_encode_classified(&pb, MS_ENC_PROTOBUF, &ctx, &m, &v));
     assert_memory_equal(pb.data, "keep", 4);
@@ -1003,6 +1008,8 @@ static void test_classified_protobuf(void **state)
     assert_int_equal(c->respond_by, 1717000000000LL);
     assert_false(c->urgent);
     assert_string_equal(c->repair_urgency, "");
+    assert_string_equal(c->removal, "never");
+    assert_string_equal(c->removal_clause, "2.26");
     assert_string_equal(c->ruleset_version, "");
     assert_int_equal(c->classified_at, 777);
     assert_non_null(c->sentiment);

@@ -3,8 +3,10 @@
  * hand-built verdicts, so each rule of the decision is checked alone: the
  * action per primary category, priority (public before inbox, 2.22), the
  * 48-hour deadline only where a response is due (2.25) and only when the
- * mention's time is known, the external/negative case (2.29), and the
- * precedence table pair by pair.
+ * mention's time is known (else from when it was received), the
+ * external/negative case (2.29), where the mention was written (inbox,
+ * others' pages), the removal answer (2.3, 2.26, 2.29), and the precedence
+ * table pair by pair.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -63,10 +65,83 @@ static void test_decide_actions_and_priority(void **state)
     }
 }
 
+/* The same labels ask for different things by where they were written. */
+static void test_decide_where_written(void **state)
+{
+    ms_mention pub = {.kind = MS_KIND_PUBLIC_COMMENT, .created_at_ms = 1000};
+    ms_mention inbox = {.kind = MS_KIND_INBOX_MESSAGE, .created_at_ms = 1000};
+
+    /* personal information in the inbox is what 2.27 asks for: no ground */
+    ms_verdict v = WITH(BIT(MS_CAT_PERSONAL_INFO));
+    ms_decide(NULL, &inbox, &v);
+    assert_int_equal(v.primary, MS_CAT_OTHER);
+    assert_int_equal(v.removal, MS_REMOVAL_NONE);
+    assert_string_equal(v.removal_clause, "");
+    assert_int_equal(v.priority, MS_PRIORITY_LOW);
+    assert_true(ms_verdict_has(&v, MS_CAT_PERSONAL_INFO)); /* the label stays */
+    assert_true(ms_verdict_has(&v, MS_CAT_OTHER));         /* the primary is a label */
+    v = WITH(BIT(MS_CAT_PERSONAL_INFO) | BIT(MS_CAT_QUESTION));
+    ms_decide(NULL, &inbox, &v);
+    assert_int_equal(v.primary, MS_CAT_QUESTION);
+    assert_int_equal(v.action, MS_ACTION_REPLY_IN_INBOX);  /* not on a post */
+    assert_int_equal(v.priority, MS_PRIORITY_NORMAL);
+    v = WITH(BIT(MS_CAT_PERSONAL_INFO));
+    ms_decide(NULL, &pub, &v);
+    assert_int_equal(v.removal, MS_REMOVAL_REVIEW);         /* in public it is one */
+
+    /* a page whg does not own: nothing to remove, case by case (2.29) */
+    v = WITH(BIT(MS_CAT_PROFANITY) | BIT(MS_CAT_EXTERNAL));
+    ms_decide(NULL, &pub, &v);
+    assert_int_equal(v.primary, MS_CAT_PROFANITY);
+    assert_int_equal(v.action, MS_ACTION_REVIEW_CASE_BY_CASE);
+    assert_int_equal(v.removal, MS_REMOVAL_NOT_OURS);
+    assert_string_equal(v.removal_clause, "2.29");
+    v = WITH(BIT(MS_CAT_MISINFORMATION) | BIT(MS_CAT_EXTERNAL));
+    ms_decide(NULL, &pub, &v);
+    assert_int_equal(v.action, MS_ACTION_FLAG_FOR_REVIEW);  /* still never decided alone */
+    v = WITH(BIT(MS_CAT_COMPLAINT) | BIT(MS_CAT_EXTERNAL));
+    ms_decide(NULL, &pub, &v);
+    assert_int_equal(v.action, MS_ACTION_ACKNOWLEDGE);      /* the process as above */
+    assert_int_equal(v.respond_by_ms, 1000 + MS_RESPONSE_DEADLINE_MS);
+
+    /* negative comments: responded to on whg's pages (2.2), not elsewhere */
+    v = WITH(BIT(MS_CAT_NEGATIVE));
+    ms_decide(NULL, &pub, &v);
+    assert_int_equal(v.action, MS_ACTION_ACKNOWLEDGE);
+    assert_int_equal(v.priority, MS_PRIORITY_HIGH);
+    assert_int_equal(v.respond_by_ms, 1000 + MS_RESPONSE_DEADLINE_MS);
+    v = WITH(BIT(MS_CAT_NEGATIVE) | BIT(MS_CAT_EXTERNAL));
+    ms_decide(NULL, &pub, &v);
+    assert_int_equal(v.priority, MS_PRIORITY_LOW);
+    assert_int_equal(v.respond_by_ms, 0);
+
+    /* removal: a repair report stays (2.26), even with a ground; a
+     * complaint is the Specialist's call; nothing without a ground */
+    v = WITH(BIT(MS_CAT_REPAIR) | BIT(MS_CAT_COMPLAINT) | BIT(MS_CAT_PROFANITY));
+    ms_decide(NULL, &pub, &v);
+    assert_int_equal(v.primary, MS_CAT_REPAIR);
+    assert_int_equal(v.removal, MS_REMOVAL_NEVER);
+    assert_string_equal(v.removal_clause, "2.26");
+    v = WITH(BIT(MS_CAT_COMPLAINT) | BIT(MS_CAT_PROFANITY));
+    ms_decide(NULL, &pub, &v);
+    assert_int_equal(v.removal, MS_REMOVAL_REVIEW);
+    assert_string_equal(v.removal_clause, "2.3");
+    v = WITH(BIT(MS_CAT_REPAIR));
+    ms_decide(NULL, &pub, &v);
+    assert_int_equal(v.removal, MS_REMOVAL_NONE);
+
+    /* no created_at: the deadline runs from when it was received */
+    ms_mention undated = {.kind = MS_KIND_PUBLIC_COMMENT, .received_at_ms = 5000};
+    v = WITH(BIT(MS_CAT_COMPLAINT));
+    ms_decide(NULL, &undated, &v);
+    assert_int_equal(v.respond_by_ms, 5000 + MS_RESPONSE_DEADLINE_MS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decide_actions_and_priority),
+        cmocka_unit_test(test_decide_where_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,9 @@
 /*
  * test_route.c - where an event goes (src/kafka/route.h) with the default
  * topics: its primary category's topic, plus moderation for a House Rules
- * label and urgent when urgent, and never one topic twice, though several
- * categories share the moderation topic.
+ * ground (a removal answer), the consent topic for a take-down request, and
+ * urgent when urgent, and never one topic twice, though several categories
+ * share the moderation topic.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +31,7 @@ static void test_routes_no_topic_twice(void **state)
     uint8_t out[MS_MAX_TOPICS];
     ms_verdict v = WITH(BIT(MS_CAT_PROFANITY) | BIT(MS_CAT_DETRIMENTAL));
     v.primary = MS_CAT_DETRIMENTAL;
+    v.removal = MS_REMOVAL_REVIEW;
     v.urgent = true;
     size_t n = ms_routes_for(&r, &v, out);
     assert_int_equal(n, 2);                              /* moderation once, urgent once */
@@ -37,6 +39,7 @@ static void test_routes_no_topic_twice(void **state)
     assert_string_equal(r.names[out[1]], "whg.classified.urgent");
     v = WITH(BIT(MS_CAT_COMPLAINT) | BIT(MS_CAT_PROFANITY));
     v.primary = MS_CAT_COMPLAINT;
+    v.removal = MS_REMOVAL_REVIEW;
     n = ms_routes_for(&r, &v, out);
     assert_int_equal(n, 2);
     assert_string_equal(r.names[out[0]], "whg.classified.complaint");
@@ -45,10 +48,64 @@ static void test_routes_no_topic_twice(void **state)
     ms_buf_free(&e);
 }
 
+/* Moderation follows the removal answer, not the labels alone: personal
+ * information in an inbox message is no ground (decide.c), so no removal
+ * answer and no moderation record; a repair that must stay is still shown
+ * to the Specialist, marked "never". */
+static void test_moderation_follows_removal(void **state)
+{
+    ms_config c;
+    ms_buf e;
+    ms_buf_init(&e);
+    char *const env[] = {NULL};
+    assert_true(ms_config_load(&c, NULL, env, &e));
+    ms_routes r;
+    assert_true(ms_routes_init(&r, &c));
+    uint8_t out[MS_MAX_TOPICS];
+    ms_verdict v = WITH(BIT(MS_CAT_PERSONAL_INFO) | BIT(MS_CAT_QUESTION));
+    v.primary = MS_CAT_QUESTION;
+    v.removal = MS_REMOVAL_NONE;
+    assert_int_equal(ms_routes_for(&r, &v, out), 1);
+    assert_string_equal(r.names[out[0]], "whg.classified.question");
+    v = WITH(BIT(MS_CAT_REPAIR) | BIT(MS_CAT_PROFANITY));
+    v.primary = MS_CAT_REPAIR;
+    v.removal = MS_REMOVAL_NEVER;
+    assert_int_equal(ms_routes_for(&r, &v, out), 2);
+    assert_string_equal(r.names[out[0]], "whg.classified.repair");
+    assert_string_equal(r.names[out[1]], "whg.classified.moderation");
+    ms_config_free(&c);
+    ms_buf_free(&e);
+}
+
+/* A take-down request is an obligation (2.14) whatever the primary
+ * category: it reaches the consent topic too, once. */
+static void test_consent_request_always_routed(void **state)
+{
+    ms_config c;
+    ms_buf e;
+    ms_buf_init(&e);
+    char *const env[] = {NULL};
+    assert_true(ms_config_load(&c, NULL, env, &e));
+    ms_routes r;
+    assert_true(ms_routes_init(&r, &c));
+    uint8_t out[MS_MAX_TOPICS];
+    ms_verdict v = WITH(BIT(MS_CAT_COMPLAINT) | BIT(MS_CAT_CONSENT_WITHDRAWAL));
+    v.primary = MS_CAT_COMPLAINT;
+    assert_int_equal(ms_routes_for(&r, &v, out), 2);
+    assert_string_equal(r.names[out[0]], "whg.classified.complaint");
+    assert_string_equal(r.names[out[1]], r.names[r.category[MS_CAT_CONSENT_WITHDRAWAL]]);
+    v.primary = MS_CAT_CONSENT_WITHDRAWAL;
+    assert_int_equal(ms_routes_for(&r, &v, out), 1);
+    ms_config_free(&c);
+    ms_buf_free(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_routes_no_topic_twice),
+        cmocka_unit_test(test_moderation_follows_removal),
+        cmocka_unit_test(test_consent_request_always_routed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -105,6 +105,7 @@ static bool one(classify_run *r, ms_encoding enc, const char *data, size_t len,
         reject(r, recno, what, err.msg, data, len);
         return true;
     }
+    m.received_at_ms = ms_clock_wall_ms(); /* a deadline's start without created_at */
     if (!ms_engine_classify(r->engine, &m, &r->verdict)) {
         reject(r, recno, what, "classification failed (out of memory)", data, len);
         return true;

@@ -57,6 +57,10 @@ typedef struct ms_mention {
     ms_str text;              /* UTF-8 expected; invalid bytes tolerated */
     int64_t created_at_ms;    /* ms since the Unix epoch; 0 when unknown */
     ms_str post_id, parent_id, permalink, language;
+    /* Not on the wire: when mentionsift received it (the Kafka record's
+     * timestamp, or the clock), the deadline's start when created_at_ms is
+     * unknown; 0 when neither is known. Set by the caller of the engine. */
+    int64_t received_at_ms;
 } ms_mention;
 
 /*
@@ -102,8 +106,24 @@ typedef enum ms_action {
     MS_ACTION_THANK,                     /* 2.28 */
     MS_ACTION_REVIEW_CASE_BY_CASE,       /* 2.29 */
     MS_ACTION_ESCALATE_TO_COMMUNICATIONS,/* urgent, 2.22 */
+    MS_ACTION_REPLY_IN_INBOX,            /* an inbox message's question: answered
+                                          * where it was asked (2.22, 2.27) */
     MS_ACTION_COUNT
 } ms_action;
+
+/*
+ * What the policy allows the Specialist to do with the comment (2.3), for
+ * whoever reviews the moderation queue. Only an event with a House Rules
+ * ground has an answer other than NONE.
+ */
+typedef enum ms_removal {
+    MS_REMOVAL_NONE = 0,   /* no House Rules ground: nothing to decide */
+    MS_REMOVAL_REVIEW,     /* the Specialist may remove it, after advice (2.3, 2.23) */
+    MS_REMOVAL_NEVER,      /* must stay: a repair report, even when a complaint
+                            * (2.26), or a welfare concern (never_remove rules) */
+    MS_REMOVAL_NOT_OURS,   /* not on a whg page: nothing whg can remove (2.29) */
+    MS_REMOVAL_COUNT
+} ms_removal;
 
 typedef enum ms_priority {
     MS_PRIORITY_URGENT = 0, /* emergency repair, threat, VIP author (2.22) */
@@ -167,6 +187,8 @@ typedef struct ms_verdict {
     ms_priority priority;
     ms_urgency repair_urgency;
     bool urgent;
+    ms_removal removal;
+    const char *removal_clause; /* the clause behind `removal`; "" for NONE */
     int64_t respond_by_ms;    /* 0 when the policy sets no deadline */
     ms_sentiment sentiment;
     uint8_t n_redactions;
@@ -187,6 +209,7 @@ const char *ms_action_name(ms_action a);
 const char *ms_priority_name(ms_priority p);
 const char *ms_urgency_name(ms_urgency u);
 const char *ms_pii_kind_name(ms_pii_kind k);
+const char *ms_removal_name(ms_removal r);
 
 /** Parse wire names; return false when the name is unknown. */
 bool ms_platform_parse(const char *s, size_t n, ms_platform *out);

@@ -69,6 +69,14 @@ static const char *const ms_action_names[MS_ACTION_COUNT] = {
     [MS_ACTION_THANK] = "thank",
     [MS_ACTION_REVIEW_CASE_BY_CASE] = "review_case_by_case",
     [MS_ACTION_ESCALATE_TO_COMMUNICATIONS] = "escalate_to_communications",
+    [MS_ACTION_REPLY_IN_INBOX] = "reply_in_inbox",
+};
+
+static const char *const ms_removal_names[MS_REMOVAL_COUNT] = {
+    [MS_REMOVAL_NONE] = "",
+    [MS_REMOVAL_REVIEW] = "review",
+    [MS_REMOVAL_NEVER] = "never",
+    [MS_REMOVAL_NOT_OURS] = "not_our_page",
 };
 
 static const char *const ms_priority_names[MS_PRIORITY_COUNT] = {
@@ -144,6 +152,12 @@ const char *ms_priority_name(ms_priority p)
 const char *ms_urgency_name(ms_urgency u)
 {
     return ms_name_at(ms_urgency_names, MS_URGENCY_COUNT, (unsigned)u);
+}
+
+/** @brief Wire name of a removal answer; "" for MS_REMOVAL_NONE. */
+const char *ms_removal_name(ms_removal r)
+{
+    return ms_name_at(ms_removal_names, MS_REMOVAL_COUNT, (unsigned)r);
 }
 
 /** @brief Wire name of a kind of personal information. */

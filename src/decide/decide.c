@@ -14,8 +14,27 @@
  *   misinformation   flagged for review, never decided alone (2.12);
  *   personal_info    ask the person to use the inbox; text redacted (2.27);
  *   question, positive  answer or thank on the post (2.28);
- *   negative, external, vip, other.
+ *   negative         on whg's pages reviewed and responded to (2.2); on
+ *                    others' pages case by case (2.29);
+ *   external, vip, other.
  * Every label stays in the event; the primary only picks the main queue.
+ *
+ * Where the message was written changes what the policy asks:
+ *   - an inbox message is private and is whg's own channel: personal
+ *     information there is what 2.27 asks people to send, so it is no House
+ *     Rules ground (the text is still redacted), and a question is answered
+ *     in the inbox, not on a post;
+ *   - on a page whg does not own there is nothing for whg to remove: a House
+ *     Rules ground is considered case by case (2.29).
+ *
+ * Removal (2.3, 2.26): an event with a House Rules ground says whether the
+ * Specialist may remove it ("review"), whether it must stay ("never": a
+ * repair report, even when it is also a complaint, 2.26, or a hit of a rule
+ * marked never_remove, such as a welfare concern), or whether it is not on
+ * whg's page ("not_our_page", 2.29). Only "review" counts towards a block
+ * (2.24). A complaint that is not a repair report stays "review": 2.2 lets
+ * profanity be removed, and whether it is the person's own case (which 2.26
+ * keeps) is for the Specialist to judge; it is acknowledged all the same.
  *
  * Priority (2.22): urgent for emergency repairs, threats and VIP authors;
  * otherwise public comments needing a response come before inbox messages;
@@ -33,9 +52,23 @@ const ms_category ms_decide_precedence[MS_CAT_COUNT] = {
     MS_CAT_OTHER,
 };
 
-/** @brief The action for primary category `c`: fixed for service categories; for a House Rules
- *  ground, that of the first rule giving evidence, else review for removal. */
-static ms_action action_for(const ms_ruleset *rs, ms_category c, const ms_verdict *v)
+/** @brief Whether the mention is on a page whg does not own (2.29). */
+static bool off_our_pages(const ms_mention *m, const ms_verdict *v)
+{
+    return m->kind != MS_KIND_INBOX_MESSAGE && ms_verdict_has(v, MS_CAT_EXTERNAL);
+}
+
+/** @brief Whether label `c` is a House Rules ground for this mention: personal
+ *  information in an inbox message is not (2.27 asks for it there). */
+static bool is_ground(const ms_mention *m, ms_category c)
+{
+    return c < MS_CAT_HOUSE_RULES_END &&
+           !(c == MS_CAT_PERSONAL_INFO && m->kind == MS_KIND_INBOX_MESSAGE);
+}
+
+/** @brief The category's own action, for the categories that have one; NONE
+ *  for House Rules grounds (their rules say). */
+static ms_action category_action(ms_category c)
 {
     switch (c) {
     case MS_CAT_COMPLAINT:
@@ -53,63 +86,127 @@ static ms_action action_for(const ms_ruleset *rs, ms_category c, const ms_verdic
     case MS_CAT_POSITIVE:
         return MS_ACTION_THANK;
     case MS_CAT_NEGATIVE:
+        return MS_ACTION_ACKNOWLEDGE;
     case MS_CAT_EXTERNAL:
         return MS_ACTION_REVIEW_CASE_BY_CASE;
     case MS_CAT_VIP:
         return MS_ACTION_ESCALATE_TO_COMMUNICATIONS;
-    case MS_CAT_OTHER:
-    case MS_CAT_COUNT:
-        return MS_ACTION_NONE;
     default:
-        break;
+        return MS_ACTION_NONE;
     }
-    /* House Rules grounds: the action of the first rule that gave evidence */
-    const ms_label *l = &v->label[c];
-    if (l->n_evidence) {
-        const ms_rule *r = ms_ruleset_rule(rs, l->evidence[0].rule);
-        if (r && r->action != MS_ACTION_NONE)
-            return r->action;
-    }
-    return MS_ACTION_REVIEW_FOR_REMOVAL;
 }
 
-/** @brief Whether category `c` calls for a reply: a respond-by deadline and a higher priority. */
-static bool needs_response(ms_category c)
+/** @brief The action for primary category `c`: a rule that gave evidence and
+ *  names another action than the category's own wins (e.g. a personal
+ *  question is taken to the inbox, 2.27); else the category's own; for a
+ *  House Rules ground with neither, review for removal. */
+static ms_action action_for(const ms_ruleset *rs, ms_category c, const ms_verdict *v)
+{
+    if (c == MS_CAT_OTHER || c == MS_CAT_COUNT)
+        return MS_ACTION_NONE;
+    ms_action own = category_action(c);
+    const ms_label *l = &v->label[c];
+    for (uint8_t i = 0; i < l->n_evidence; i++) {
+        const ms_rule *r = ms_ruleset_rule(rs, l->evidence[i].rule);
+        if (r && r->action != MS_ACTION_NONE && r->action != own)
+            return r->action;
+    }
+    return own != MS_ACTION_NONE ? own : MS_ACTION_REVIEW_FOR_REMOVAL;
+}
+
+/** @brief Whether category `c` calls for a reply: a respond-by deadline and a
+ *  higher priority. A negative comment does on whg's pages (2.2), not on
+ *  others' (2.29: case by case). */
+static bool needs_response(const ms_mention *m, const ms_verdict *v, ms_category c)
 {
     switch (c) {
     case MS_CAT_COMPLAINT:
     case MS_CAT_REPAIR:
     case MS_CAT_CONSENT_WITHDRAWAL:
-    case MS_CAT_PERSONAL_INFO:
     case MS_CAT_QUESTION:
         return true;
+    case MS_CAT_PERSONAL_INFO:
+        return is_ground(m, c);
+    case MS_CAT_NEGATIVE:
+        return !off_our_pages(m, v);
     default:
         return false;
     }
 }
 
+/** @brief Whether a rule that gave evidence for a House Rules ground is
+ *  marked never_remove; sets *clause to its clause. */
+static bool never_remove_hit(const ms_ruleset *rs, const ms_mention *m, const ms_verdict *v,
+                             const char **clause)
+{
+    for (int c = 0; c < MS_CAT_HOUSE_RULES_END; c++) {
+        if (!ms_verdict_has(v, (ms_category)c) || !is_ground(m, (ms_category)c))
+            continue;
+        const ms_label *l = &v->label[c];
+        for (uint8_t i = 0; i < l->n_evidence; i++) {
+            const ms_rule *r = ms_ruleset_rule(rs, l->evidence[i].rule);
+            if (r && (r->flags & MS_RULE_NEVER_REMOVE)) {
+                *clause = r->clause && r->clause[0] ? r->clause : "2.2";
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 void ms_decide(const ms_ruleset *rs, const ms_mention *m, ms_verdict *v)
 {
+    bool house_rules = false;
     v->primary = MS_CAT_OTHER;
-    for (int i = 0; i < MS_CAT_COUNT; i++)
-        if (ms_verdict_has(v, ms_decide_precedence[i])) {
-            v->primary = ms_decide_precedence[i];
+    for (int i = 0; i < MS_CAT_COUNT; i++) {
+        ms_category c = ms_decide_precedence[i];
+        if (ms_verdict_has(v, c) && (c >= MS_CAT_HOUSE_RULES_END || is_ground(m, c))) {
+            v->primary = c;
             break;
         }
+    }
+    /* the primary is always among the labels: personal information alone
+     * in an inbox message is labelled, yet its primary is "other" */
+    if (v->primary == MS_CAT_OTHER && !ms_verdict_has(v, MS_CAT_OTHER)) {
+        v->labels |= 1u << MS_CAT_OTHER;
+        v->label[MS_CAT_OTHER].score = 0;
+    }
+    for (int c = 0; c < MS_CAT_HOUSE_RULES_END; c++)
+        if (ms_verdict_has(v, (ms_category)c) && is_ground(m, (ms_category)c))
+            house_rules = true;
+
+    bool elsewhere = off_our_pages(m, v);
     v->action = action_for(rs, v->primary, v);
-    /* An external page's negative comment that is no complaint is reviewed
-     * case by case (2.29), whatever else it carries. */
-    if (v->primary == MS_CAT_NEGATIVE && ms_verdict_has(v, MS_CAT_EXTERNAL))
-        v->action = MS_ACTION_REVIEW_CASE_BY_CASE;
+    if (elsewhere && (v->primary == MS_CAT_NEGATIVE || v->primary < MS_CAT_HOUSE_RULES_END) &&
+        v->action != MS_ACTION_FLAG_FOR_REVIEW)
+        v->action = MS_ACTION_REVIEW_CASE_BY_CASE; /* 2.29 */
+    /* in the inbox already: answered there, personal or not */
+    if (m->kind == MS_KIND_INBOX_MESSAGE &&
+        (v->action == MS_ACTION_ANSWER_PUBLICLY || v->action == MS_ACTION_ASK_TO_INBOX))
+        v->action = MS_ACTION_REPLY_IN_INBOX;
+
+    const char *clause = "";
+    v->removal = MS_REMOVAL_NONE;
+    if (house_rules) {
+        if (elsewhere) {
+            v->removal = MS_REMOVAL_NOT_OURS;
+            clause = "2.29";
+        } else if (ms_verdict_has(v, MS_CAT_REPAIR)) {
+            v->removal = MS_REMOVAL_NEVER;
+            clause = "2.26";
+        } else if (never_remove_hit(rs, m, v, &clause)) {
+            v->removal = MS_REMOVAL_NEVER;
+        } else {
+            v->removal = MS_REMOVAL_REVIEW;
+            clause = "2.3";
+        }
+    }
+    v->removal_clause = clause;
 
     bool respond = false;
     for (int c = 0; c < MS_CAT_COUNT; c++)
-        if (ms_verdict_has(v, (ms_category)c) && needs_response((ms_category)c))
+        if (ms_verdict_has(v, (ms_category)c) && needs_response(m, v, (ms_category)c))
             respond = true;
-    bool house_rules = false;
-    for (int c = 0; c < MS_CAT_HOUSE_RULES_END; c++)
-        if (ms_verdict_has(v, (ms_category)c))
-            house_rules = true;
 
     if (v->urgent)
         v->priority = MS_PRIORITY_URGENT;
@@ -117,7 +214,8 @@ void ms_decide(const ms_ruleset *rs, const ms_mention *m, ms_verdict *v)
         v->priority = m->kind == MS_KIND_INBOX_MESSAGE ? MS_PRIORITY_NORMAL : MS_PRIORITY_HIGH;
     else
         v->priority = MS_PRIORITY_LOW;
-    v->respond_by_ms = respond && m->created_at_ms > 0
-                           ? m->created_at_ms + MS_RESPONSE_DEADLINE_MS
-                           : 0;
+    /* the deadline runs from the post; if its time is unknown, from when
+     * mentionsift received it: a deadline late is better than none */
+    int64_t from = m->created_at_ms > 0 ? m->created_at_ms : m->received_at_ms;
+    v->respond_by_ms = respond && from > 0 ? from + MS_RESPONSE_DEADLINE_MS : 0;
 }

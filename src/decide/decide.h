@@ -14,7 +14,8 @@
 /** Requests, complaints and questions are acknowledged within 48 h (2.25). */
 #define MS_RESPONSE_DEADLINE_MS (48LL * 3600 * 1000)
 
-/** @brief Set v->primary, action, priority and respond_by_ms from v->labels. */
+/** @brief Set v->primary, action, removal, priority and respond_by_ms from v->labels and
+ *  where the mention was written (inbox, a page whg does not own). */
 void ms_decide(const ms_ruleset *rs, const ms_mention *m, ms_verdict *v);
 
 /** The precedence used for the primary category, highest first. */

@@ -71,7 +71,8 @@ static bool ms_enc_verdict_ok(const ms_verdict *v)
 {
     if ((unsigned)v->primary >= MS_CAT_COUNT || (unsigned)v->action >= MS_ACTION_COUNT ||
         (unsigned)v->priority >= MS_PRIORITY_COUNT ||
-        (unsigned)v->repair_urgency >= MS_URGENCY_COUNT)
+        (unsigned)v->repair_urgency >= MS_URGENCY_COUNT ||
+        (unsigned)v->removal >= MS_REMOVAL_COUNT)
         return false;
     size_t n = v->n_redactions < MS_MAX_REDACTIONS ? v->n_redactions : MS_MAX_REDACTIONS;
     for (size_t i = 0; i < n; i++)
@@ -249,10 +250,12 @@ static void ms_jo_classified(ms_buf *b, const ms_encode_ctx *ctx, const ms_menti
     }
     ms_buf_printf(b,
                   "],\"primary\":\"%s\",\"action\":\"%s\",\"priority\":\"%s\","
-                  "\"respond_by\":%" PRId64 ",\"urgent\":%s,\"repair_urgency\":\"%s\"",
+                  "\"respond_by\":%" PRId64 ",\"urgent\":%s,\"repair_urgency\":\"%s\","
+                  "\"removal\":\"%s\",\"removal_clause\":\"%s\"",
                   ms_category_name(v->primary), ms_action_name(v->action),
                   ms_priority_name(v->priority), v->respond_by_ms,
-                  v->urgent ? "true" : "false", ms_urgency_name(v->repair_urgency));
+                  v->urgent ? "true" : "false", ms_urgency_name(v->repair_urgency),
+                  ms_removal_name(v->removal), v->removal_clause ? v->removal_clause : "");
     ms_buf_puts(b, ",\"sentiment\":{");
     ms_jo_key(b, "compound");
     ms_jo_fixed4(b, v->sentiment.compound);

@@ -312,8 +312,11 @@ bool ms_pb_encode_classified(ms_buf *out, const ms_encode_ctx *ctx, const ms_men
     c.urgent = v->urgent;
     c.repair_urgency = (char *)ms_urgency_name(v->repair_urgency);
     c.classified_at = ctx->classified_at_ms;
+    c.removal = (char *)ms_removal_name(v->removal);
+    c.removal_clause = (char *)(v->removal_clause ? v->removal_clause : "");
     bound += strlen(c.primary) + strlen(c.action) + strlen(c.priority) +
-             strlen(c.ruleset_version) + strlen(c.repair_urgency);
+             strlen(c.ruleset_version) + strlen(c.repair_urgency) + strlen(c.removal) +
+             strlen(c.removal_clause);
     return ms_pb_pack(out, &st, &c.base, &mm, &au, bound);
 }
 

@@ -7,7 +7,8 @@
  * half second, once every record written is acknowledged, commit.
  *
  * What a moderation record carries that the stage needs is in its key and
- * headers (the author id; mentionsift-event-id, -categories, -rules), so
+ * headers (the author id; mentionsift-event-id, -categories, -rules,
+ * -removal), so
  * the stage never decodes the Classified payload: it works with either
  * output encoding.
  */
@@ -405,6 +406,19 @@ static void write_record(ms_offenders_stage *st, const rd_kafka_message_t *msg, 
     }
 }
 
+/** @brief Whether a moderation record counts as a violation (2.24): the
+ *  Specialist may remove it ("review"); one that must stay (2.26, a welfare
+ *  concern) or is not on whg's page (2.29) does not. A record without the
+ *  removal header (an older mentionsift) is judged by its categories. */
+static bool counts_towards_block(rd_kafka_headers_t *h)
+{
+    ms_str removal = header(h, "mentionsift-removal");
+    if (removal.len)
+        return removal.len == 6 && memcmp(removal.ptr, "review", 6) == 0 &&
+               names_house_rule(header(h, "mentionsift-categories"));
+    return names_house_rule(header(h, "mentionsift-categories"));
+}
+
 /** @brief Count one moderation record; write a record if the author is a repeat offender. */
 static void process(ms_offenders_stage *st, rd_kafka_message_t *msg)
 {
@@ -414,7 +428,7 @@ static void process(ms_offenders_stage *st, rd_kafka_message_t *msg)
                      msg->offset < st->replay_until[msg->partition];
     if (replaying)
         atomic_fetch_add(&st->m->replayed, 1);
-    if (names_house_rule(header(h, "mentionsift-categories"))) {
+    if (counts_towards_block(h)) {
         ms_str id = header(h, "mentionsift-event-id");
         char where[96];
         if (id.len == 0) {

@@ -36,19 +36,25 @@ bool ms_routes_init(ms_routes *r, const ms_config *c)
     return true;
 }
 
+/** @brief Append topic `t` to out[0..n) unless it is there; the new count. */
+static size_t add_once(uint8_t *out, size_t n, uint8_t t)
+{
+    for (size_t i = 0; i < n; i++)
+        if (out[i] == t)
+            return n;
+    out[n] = t;
+    return n + 1;
+}
+
 size_t ms_routes_for(const ms_routes *r, const ms_verdict *v, uint8_t out[MS_MAX_TOPICS])
 {
     size_t n = 0;
     out[n++] = r->category[v->primary];
-    bool house_rules = (v->labels & ((1u << MS_CAT_HOUSE_RULES_END) - 1)) != 0;
-    if (house_rules && r->route[MS_ROUTE_MODERATION] != out[0])
-        out[n++] = r->route[MS_ROUTE_MODERATION];
-    if (v->urgent) {
-        bool seen = false;
-        for (size_t i = 0; i < n; i++)
-            seen |= out[i] == r->route[MS_ROUTE_URGENT];
-        if (!seen)
-            out[n++] = r->route[MS_ROUTE_URGENT];
-    }
+    if (v->removal != MS_REMOVAL_NONE)
+        n = add_once(out, n, r->route[MS_ROUTE_MODERATION]);
+    if (ms_verdict_has(v, MS_CAT_CONSENT_WITHDRAWAL))
+        n = add_once(out, n, r->category[MS_CAT_CONSENT_WITHDRAWAL]);
+    if (v->urgent)
+        n = add_once(out, n, r->route[MS_ROUTE_URGENT]);
     return n;
 }

@@ -2,10 +2,14 @@
  * route.h - which output topics a classified event goes to.
  *
  * By default an event goes to the topic of its primary category, and also
- * to the moderation topic whenever it carries a House Rules label, and to
- * the urgent topic whenever it is urgent. Topic names come from the config;
- * several categories may share a topic (all House Rules grounds share
- * whg.classified.moderation) and an event is never sent twice to one topic.
+ * to the moderation topic whenever it carries a House Rules ground (its
+ * `removal` answer is not NONE: personal information in an inbox message is
+ * none, 2.27), to the consent_withdrawal category's topic whenever someone
+ * asks for content to be taken down (2.14: an obligation whatever the primary
+ * category), and to the urgent topic whenever it is urgent. Topic names come
+ * from the config; several categories may share a topic (all House Rules
+ * grounds share whg.classified.moderation) and an event is never sent twice
+ * to one topic.
  *
  * Topics are numbered once at start-up (ms_routes_new) so the hot path deals
  * in small integers; read-only afterwards and shared by all workers.

@@ -748,12 +748,24 @@ static rd_kafka_headers_t *event_headers(ms_worker *w, const ms_mention *m, cons
     rd_kafka_header_add(h, "mentionsift-priority", -1, ms_priority_name(v->priority), -1);
     rd_kafka_header_add(h, "mentionsift-rules", -1, rules, (ssize_t)rn);
     rd_kafka_header_add(h, "mentionsift-ruleset", -1, ms_ruleset_version(w->rs), -1);
+    if (v->removal != MS_REMOVAL_NONE)
+        rd_kafka_header_add(h, "mentionsift-removal", -1, ms_removal_name(v->removal), -1);
     rd_kafka_header_add(h, "mentionsift-event-id", -1, m->id.ptr ? m->id.ptr : "",
                         (ssize_t)m->id.len);
     return h;
 }
 
 /* ---- the loop ------------------------------------------------------- */
+
+/** @brief Classify decoded mention `m` into w->verdict; a response deadline
+ *  of a mention without created_at runs from the record's Kafka timestamp
+ *  (else now). False only on ENOMEM. */
+static bool classify(ms_worker *w, ms_mention *m, const rd_kafka_message_t *msg)
+{
+    int64_t ts = rd_kafka_message_timestamp(msg, NULL);
+    m->received_at_ms = ts > 0 ? ts : ms_clock_wall_ms();
+    return ms_engine_classify(w->engine, m, &w->verdict);
+}
 
 /** @brief Classify one input message and produce its outputs. */
 static void process(ms_worker *w, rd_kafka_message_t *msg)
@@ -820,7 +832,7 @@ static void process(ms_worker *w, rd_kafka_message_t *msg)
         snprintf(reason, sizeof reason, "text of %zu bytes exceeds max_text_bytes %u",
                  m.text.len, cfg->max_text_bytes);
         dead_letter(w, msg, p, reason);
-    } else if (!ms_engine_classify(w->engine, &m, &w->verdict)) {
+    } else if (!classify(w, &m, msg)) {
         dead_letter(w, msg, p, "classification failed: out of memory");
     } else {
         ms_verdict *v = &w->verdict;

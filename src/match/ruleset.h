@@ -33,6 +33,9 @@ typedef enum ms_rule_flag {
     MS_RULE_PREFIX = 1u << 0,     /* list entries match longer words too */
     MS_RULE_VIP_AUTHOR = 1u << 1, /* match the author's handle, not the text */
     MS_RULE_THREAT = 1u << 2,     /* a threat: makes the mention urgent (2.22) */
+    MS_RULE_NEVER_REMOVE = 1u << 3, /* a hit means the comment must stay (a welfare
+                                     * concern): removal "never", not counted
+                                     * towards a block (2.24) */
 } ms_rule_flag;
 
 typedef enum ms_view {

@@ -74,7 +74,9 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
     if (compound <= -0.4f && !ms_verdict_has(v, MS_CAT_COMPLAINT))
         label(v, MS_CAT_NEGATIVE, -compound);
 
-    if (m->kind == MS_KIND_EXTERNAL_MENTION || !m->page_owned)
+    /* an inbox message is in whg's own inbox, whatever page_owned says */
+    if (m->kind == MS_KIND_EXTERNAL_MENTION ||
+        (!m->page_owned && m->kind != MS_KIND_INBOX_MESSAGE))
         label(v, MS_CAT_EXTERNAL, 1.0f);
     if (h->vip)
         label(v, MS_CAT_VIP, h->score[MS_CAT_VIP]);

@@ -8,9 +8,11 @@
 # mock-cluster`). Each run uses fresh topic and group names.
 #
 # Checks:
-#   1. routing: each sample event reaches its primary topic, House Rules hits
-#      also reach the moderation topic and urgent ones the urgent topic, with
-#      the categories, rules, content type and rule-set version in headers;
+#   1. routing: each sample event reaches its primary topic, House Rules
+#      grounds also reach the moderation topic (with the removal answer),
+#      take-down requests the consent topic and urgent ones the urgent topic,
+#      with the categories, rules, removal, content type and rule-set version
+#      in headers;
 #   2. dead letters: malformed events reach the dead-letter topic with their
 #      original bytes and a reason;
 #   3. SIGTERM mid-stream drains and exits 0; after a restart every input
@@ -240,9 +242,14 @@ done >> "$WORK/rep.jsonl"
 for i in 1 2 3; do
   printf '{"id":"pi-%s","platform":"facebook","kind":"public_comment","page_owned":true,"author":{"id":"pi-%s"},"text":"Please ring me back on 07700 90012%s about my boiler","created_at":%s}\n' "$i" "$RUN" "$i" "$now_ms"
 done >> "$WORK/rep.jsonl"
+# and three repair reports that swear: a House Rules ground, but a repair
+# report is never removed (2.26), so never counted toward a block either
+for i in 1 2 3; do
+  printf '{"id":"fix-%s","platform":"facebook","kind":"public_comment","page_owned":true,"author":{"id":"fix-%s"},"text":"My boiler is broken again and the fucking heating is off, round %s","created_at":%s}\n' "$i" "$RUN" "$i" "$now_ms"
+done >> "$WORK/rep.jsonl"
 kcat -P -b "$BOOT" -t "$IN_M" "$WORK/rep.jsonl" -l 2>/dev/null
 n_sample=$(wc -l < "$SAMPLE")
-want=$((n_sample + 4 + 8))
+want=$((n_sample + 4 + 11))
 
 start_service "$WORK/a.yaml" "$WORK/a.log"
 got=$(wait_for_events "$want" 90 "$WORK/out1.tsv" "$svc")
@@ -298,19 +305,29 @@ for i in ids:
     doc = json.loads(outs[0][2])
     cats = set(h.get("mentionsift-categories", "").split(","))
     want = {out + "." + primary_topic.get(doc["primary"], "moderation")}
-    if cats & moderation - {"misinformation"} or doc["primary"] in moderation:
+    # moderation: every House Rules ground, with what may be done (2.3, 2.26,
+    # 2.29); personal information in an inbox message is none (2.27)
+    grounds = cats & moderation and not (
+        cats & moderation == {"personal_info"} and doc["mention"]["kind"] == "inbox_message")
+    if bool(grounds) != bool(doc["removal"]):
+        routing_ok = False
+        print(f"  {i}: removal {doc['removal']!r} for categories {sorted(cats)}")
+    if doc["removal"]:
         want.add(out + ".moderation")
+    if "consent_withdrawal" in cats:  # a take-down request, whatever the primary (2.14)
+        want.add(out + ".consent")
     if doc["urgent"]:
         want.add(out + ".urgent")
     if topics != want:
         routing_ok = False
         print(f"  {i}: topics {sorted(topics)} want {sorted(want)}")
     if (h.get("content-type") != "application/json" or not h.get("mentionsift-ruleset")
-            or doc["primary"] not in cats or set(l["category"] for l in doc["labels"]) != cats):
+            or doc["primary"] not in cats or set(l["category"] for l in doc["labels"]) != cats
+            or h.get("mentionsift-removal", "") != doc["removal"]):
         header_ok = False
         print(f"  {i}: headers {h}")
-check(routing_ok, "each event is on its primary topic, plus moderation and urgent when they apply")
-check(header_ok, "headers carry content type, categories (matching the body) and rule-set version")
+check(routing_ok, "each event is on its primary topic, plus moderation (with a removal answer), consent and urgent when they apply")
+check(header_ok, "headers carry content type, categories (matching the body), removal answer and rule-set version")
 reasons = [h.get("mentionsift-error", "") for h, _ in dead]
 check(len(dead) >= 4, f"malformed events dead-lettered ({len(dead)})")
 check(any("undecodable" in r for r in reasons) and any("kind" in r for r in reasons),
@@ -365,12 +382,12 @@ repeat_records() { # want timeout_s
   done
 }
 check_repeat() { # want_records want_last_violations want_ids(comma-separated) label
-  python3 - "$WORK/rep.out" "troll-$RUN" "twice-$RUN" "pi-$RUN" "$@" <<'EOF'
+  python3 - "$WORK/rep.out" "troll-$RUN" "twice-$RUN" "pi-$RUN" "fix-$RUN" "$@" <<'EOF'
 import json, sys
-path, troll, twice, pi, n, last, ids, label = sys.argv[1:]
+path, troll, twice, pi, fix, n, last, ids, label = sys.argv[1:]
 recs = [l.rstrip("\n").split("\t", 1) for l in open(path) if "\t" in l]
 mine = [json.loads(p) for k, p in recs if k == troll]
-others = [k for k, p in recs if k in (twice, pi)]
+others = [k for k, p in recs if k in (twice, pi, fix)]
 ok = (len(mine) == int(n) and not others and mine[-1]["violations"] == int(last)
       and sorted(o["event_id"] for o in mine[-1]["offences"]) == sorted(ids.split(","))
       and mine[-1]["action"] == "review_for_block" and mine[-1]["clause"] == "2.24"
@@ -382,7 +399,7 @@ EOF
 }
 repeat_records 1 30
 check_repeat 1 3 rep-1,rep-2,rep-3 \
-  "repeat offender: the third violation gives one review_for_block record with the three as proof; two give none, nor three posts of one's own phone number" ||
+  "repeat offender: the third violation gives one review_for_block record with the three as proof; two give none, nor three posts of one's own phone number, nor three swearing repair reports (2.26)" ||
   fails=$((fails + 1))
 
 # ---- 3: SIGTERM mid-stream, restart, nothing lost ------------------------
