@@ -698,9 +698,11 @@ static bool ms_corpus_chance(ms_corpus *c, uint32_t num, uint32_t den)
 static void ms_corpus_put(ms_corpus *c, const char *s, size_t n)
 {
     if (c->len + n > c->cap) {
-        n = c->cap - c->len;
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
+        /* s[room] is inside s: room < n here (said twice for the compiler) */
+        size_t room = c->cap - c->len;
+        while (room > 0 && room < n && ((unsigned char)s[room] & 0xC0) == 0x80)
+            room--;
+        n = room;
     }
     memcpy(c->text + c->len, s, n);
     c->len += n;
