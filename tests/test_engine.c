@@ -195,6 +195,38 @@ static void test_service_categories(void **state)
     assert_true(ms_verdict_has(&v, MS_CAT_EXTERNAL));
 }
 
+/* Through the whole engine with the default rules: what a rule's action and
+ * where the mention was written do to the decision (decide.c). */
+static void test_policy_by_place(void **state)
+{
+    /* only the person's records can answer it: to the inbox (2.27, 2.28) */
+    run("How much do I owe on my rent account?");
+    assert_int_equal(v.primary, MS_CAT_QUESTION);
+    assert_int_equal(v.action, MS_ACTION_ASK_TO_INBOX);
+    run("Can I pay my rent online?");
+    assert_int_equal(v.action, MS_ACTION_ANSWER_PUBLICLY);
+    /* in the inbox already: answered there; its phone number is no ground,
+     * and an inbox message is never "external", page_owned or not */
+    run_kind("How much do I owe? my number is 07700 900123", MS_KIND_INBOX_MESSAGE, false);
+    assert_true(ms_verdict_has(&v, MS_CAT_PERSONAL_INFO));
+    assert_false(ms_verdict_has(&v, MS_CAT_EXTERNAL));
+    assert_int_equal(v.primary, MS_CAT_QUESTION);
+    assert_int_equal(v.action, MS_ACTION_REPLY_IN_INBOX);
+    assert_int_equal(v.removal, MS_REMOVAL_NONE);
+    /* a repair report that swears must stay (2.26) */
+    run("My boiler is broken again and the fucking heating is off");
+    assert_int_equal(v.primary, MS_CAT_REPAIR);
+    assert_true(ms_verdict_has(&v, MS_CAT_PROFANITY));
+    assert_int_equal(v.removal, MS_REMOVAL_NEVER);
+    /* swearing on someone else's page: nothing whg can remove (2.29) */
+    run_kind("whg are a bunch of wankers", MS_KIND_PUBLIC_COMMENT, false);
+    assert_int_equal(v.removal, MS_REMOVAL_NOT_OURS);
+    assert_int_equal(v.action, MS_ACTION_REVIEW_CASE_BY_CASE);
+    run("whg are a bunch of wankers");
+    assert_int_equal(v.removal, MS_REMOVAL_REVIEW);
+    assert_int_equal(v.action, MS_ACTION_REVIEW_FOR_REMOVAL);
+}
+
 static void test_priority_public_first(void **state)
 {
     run_kind("What time does the office open on Saturday?", MS_KIND_PUBLIC_COMMENT, true);
@@ -424,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_repairs),
         cmocka_unit_test(test_service_categories),
         cmocka_unit_test(test_priority_public_first),
+        cmocka_unit_test(test_policy_by_place),
         cmocka_unit_test(test_personal_information),
         cmocka_unit_test(test_phone_country_code),
         cmocka_unit_test(test_raw_detectors_stay_exact),
