@@ -133,6 +133,9 @@ static void observe(summary *s, const rd_kafka_message_t *m)
         s->example_cats |= 1u << c;
         header(m, "mentionsift-rules", rules, sizeof rules);
         header(m, "mentionsift-priority", prio, sizeof prio);
+        char removal[32], act[48];
+        header(m, "mentionsift-removal", removal, sizeof removal);
+        snprintf(act, sizeof act, "%s%s", removal[0] ? "  removal=" : "", removal);
         /* the JSON output carries the redacted text; show its start */
         const char *txt = memmem(m->payload, m->len, "\"text\":\"", 8);
         int tl = 0;
@@ -141,8 +144,9 @@ static void observe(summary *s, const rd_kafka_message_t *m)
             while (txt + tl < (const char *)m->payload + m->len && txt[tl] != '"' && tl < 90)
                 tl++;
         }
-        snprintf(s->examples[s->n_examples++], 512, "  %-18s %-7s rules=%s\n      \"%.*s%s\"",
-                 primary, prio, rules[0] ? rules : "-", tl, txt ? txt : "", tl >= 90 ? "..." : "");
+        snprintf(s->examples[s->n_examples++], 512, "  %-18s %-7s rules=%s%s\n      \"%.*s%s\"",
+                 primary, prio, rules[0] ? rules : "-", act, tl, txt ? txt : "",
+                 tl >= 90 ? "..." : "");
     }
 }
 
