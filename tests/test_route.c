@@ -19,15 +19,31 @@
 #define WITH(bits) ((ms_verdict){.labels = (bits)})
 #define BIT(c) (1u << (c))
 
-static void test_routes_no_topic_twice(void **state)
+/* The default config (profanity shares the moderation topic) and its
+ * topics, for every test. */
+static ms_config cfg;
+static ms_routes routes;
+
+static int setup(void **state)
 {
-    ms_config c;
     ms_buf e;
     ms_buf_init(&e);
     char *const env[] = {NULL};
-    assert_true(ms_config_load(&c, NULL, env, &e)); /* profanity shares the moderation topic */
-    ms_routes r;
-    assert_true(ms_routes_init(&r, &c));
+    bool ok = ms_config_load(&cfg, NULL, env, &e) && ms_routes_init(&routes, &cfg);
+    ms_buf_free(&e);
+    *state = &routes;
+    return ok ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    ms_config_free(&cfg);
+    return 0;
+}
+
+static void test_routes_no_topic_twice(void **state)
+{
+    const ms_routes r = *(const ms_routes *)*state;
     uint8_t out[MS_MAX_TOPICS];
     ms_verdict v = WITH(BIT(MS_CAT_PROFANITY) | BIT(MS_CAT_DETRIMENTAL));
     v.primary = MS_CAT_DETRIMENTAL;
@@ -44,8 +60,6 @@ static void test_routes_no_topic_twice(void **state)
     assert_int_equal(n, 2);
     assert_string_equal(r.names[out[0]], "whg.classified.complaint");
     assert_string_equal(r.names[out[1]], "whg.classified.moderation");
-    ms_config_free(&c);
-    ms_buf_free(&e);
 }
 
 /* Moderation follows the removal answer, not the labels alone: personal
@@ -54,13 +68,7 @@ static void test_routes_no_topic_twice(void **state)
  * to the Specialist, marked "never". */
 static void test_moderation_follows_removal(void **state)
 {
-    ms_config c;
-    ms_buf e;
-    ms_buf_init(&e);
-    char *const env[] = {NULL};
-    assert_true(ms_config_load(&c, NULL, env, &e));
-    ms_routes r;
-    assert_true(ms_routes_init(&r, &c));
+    const ms_routes r = *(const ms_routes *)*state;
     uint8_t out[MS_MAX_TOPICS];
     ms_verdict v = WITH(BIT(MS_CAT_PERSONAL_INFO) | BIT(MS_CAT_QUESTION));
     v.primary = MS_CAT_QUESTION;
@@ -73,21 +81,13 @@ static void test_moderation_follows_removal(void **state)
     assert_int_equal(ms_routes_for(&r, &v, out), 2);
     assert_string_equal(r.names[out[0]], "whg.classified.repair");
     assert_string_equal(r.names[out[1]], "whg.classified.moderation");
-    ms_config_free(&c);
-    ms_buf_free(&e);
 }
 
 /* A take-down request is an obligation (2.14) whatever the primary
  * category: it reaches the consent topic too, once. */
 static void test_consent_request_always_routed(void **state)
 {
-    ms_config c;
-    ms_buf e;
-    ms_buf_init(&e);
-    char *const env[] = {NULL};
-    assert_true(ms_config_load(&c, NULL, env, &e));
-    ms_routes r;
-    assert_true(ms_routes_init(&r, &c));
+    const ms_routes r = *(const ms_routes *)*state;
     uint8_t out[MS_MAX_TOPICS];
     ms_verdict v = WITH(BIT(MS_CAT_COMPLAINT) | BIT(MS_CAT_CONSENT_WITHDRAWAL));
     v.primary = MS_CAT_COMPLAINT;
@@ -96,8 +96,6 @@ static void test_consent_request_always_routed(void **state)
     assert_string_equal(r.names[out[1]], r.names[r.category[MS_CAT_CONSENT_WITHDRAWAL]]);
     v.primary = MS_CAT_CONSENT_WITHDRAWAL;
     assert_int_equal(ms_routes_for(&r, &v, out), 1);
-    ms_config_free(&c);
-    ms_buf_free(&e);
 }
 
 int main(void)
@@ -107,5 +105,5 @@ int main(void)
         cmocka_unit_test(test_moderation_follows_removal),
         cmocka_unit_test(test_consent_request_always_routed),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, setup, teardown);
 }
