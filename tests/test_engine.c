@@ -225,6 +225,14 @@ static void test_policy_by_place(void **state)
     run("whg are a bunch of wankers");
     assert_int_equal(v.removal, MS_REMOVAL_REVIEW);
     assert_int_equal(v.action, MS_ACTION_REVIEW_FOR_REMOVAL);
+    /* someone saying they may harm themselves: urgent, escalated, and the
+     * comment stays (the self-harm rule is never_remove) */
+    run("I want to end it all");
+    assert_true(ms_verdict_has(&v, MS_CAT_DETRIMENTAL));
+    assert_true(v.urgent);
+    assert_int_equal(v.action, MS_ACTION_ESCALATE_TO_COMMUNICATIONS);
+    assert_int_equal(v.removal, MS_REMOVAL_NEVER);
+    assert_string_equal(v.removal_clause, "2.22");
 }
 
 static void test_priority_public_first(void **state)
@@ -445,6 +453,81 @@ static void test_rule_errors(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/** @brief Write `text` to DIR/name. */
+static void put_file(const char *dir, const char *name, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* {list:FILE} in a pattern: the list's entries as an alternation, normalised
+ * like list entries, next to the pattern's own words; a list that cannot be
+ * used is reported with the pattern's file:line, or the entry's. */
+static void test_list_reference(void **state)
+{
+    char dir[] = "/tmp/ms-rules-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    put_file(dir, "ruleset.yaml", "files: [r.yaml]\n");
+    put_file(dir, "names.txt", "# first names\nDave\nZo\xc3\xab\n\nsarah # a comment\n");
+    put_file(dir, "swear.txt", "dang\n"); /* a words database needs a literal */
+    put_file(dir, "r.yaml", "rules:\n"
+                            "  - id: profanity.t\n"
+                            "    category: profanity\n"
+                            "    list: swear.txt\n"
+                            "  - id: colleague.t\n"
+                            "    category: colleague\n"
+                            "    patterns: ['caretaker {list:names.txt}']\n");
+    ms_ruleset_options opt = {.cache_dir = ""};
+    ms_ruleset *lr = ms_ruleset_load(dir, &opt, NULL);
+    assert_non_null(lr);
+    char eerr[256];
+    ms_engine *le = ms_engine_new(lr, NULL, eerr, sizeof eerr);
+    assert_non_null(le);
+    const char *hits[] = {"the caretaker Dave again", "CARETAKER ZOE", "caretaker s a r a h"};
+    const char *misses[] = {"the caretaker davey", "caretaker said", "dave the caretaker"};
+    for (size_t i = 0; i < 3; i++) {
+        ms_mention m = {.kind = MS_KIND_PUBLIC_COMMENT, .page_owned = true,
+                        .text = {hits[i], strlen(hits[i])}};
+        assert_true(ms_engine_classify(le, &m, &v));
+        if (!ms_verdict_has(&v, MS_CAT_COLLEAGUE))
+            fail_msg("\"%s\" should match caretaker {list:names.txt}", hits[i]);
+        m.text = (ms_str){misses[i], strlen(misses[i])};
+        assert_true(ms_engine_classify(le, &m, &v));
+        if (ms_verdict_has(&v, MS_CAT_COLLEAGUE))
+            fail_msg("\"%s\" should not match caretaker {list:names.txt}", misses[i]);
+    }
+    ms_engine_free(le);
+    ms_ruleset_free(lr);
+
+    put_file(dir, "r.yaml", "rules:\n"
+                            "  - id: colleague.missing\n"
+                            "    category: colleague\n"
+                            "    patterns: ['caretaker {list:nope.txt}']\n"
+                            "  - id: colleague.prefix\n"
+                            "    category: colleague\n"
+                            "    patterns: ['caretaker {list:star.txt}']\n"
+                            "  - id: colleague.unclosed\n"
+                            "    category: colleague\n"
+                            "    patterns: ['caretaker {list:names.txt']\n");
+    put_file(dir, "star.txt", "dave\nsam*\n");
+    ms_buf err;
+    ms_buf_init(&err);
+    opt.check_all = true;
+    assert_null(ms_ruleset_load(dir, &opt, &err));
+    ms_buf_terminate(&err);
+    assert_non_null(strstr(err.data, "r.yaml:4: cannot read"));
+    assert_non_null(strstr(err.data, "star.txt:2: entry 'sam*'"));
+    assert_non_null(strstr(err.data, "r.yaml:10: pattern 'caretaker {list:names.txt'"));
+    ms_buf_free(&err);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -465,6 +548,7 @@ int main(void)
         cmocka_unit_test(test_sentiment_rules),
         cmocka_unit_test(test_scan_limit_cuts_on_a_character),
         cmocka_unit_test(test_rule_errors),
+        cmocka_unit_test(test_list_reference),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -627,9 +627,10 @@ static int raw_gate_of(const char *re)
     return gate;
 }
 
-/** @brief Add regex `re` of rule `ri`: a detector in the words, raw or gated database and the exact
- *  pattern in a start-of-match one; VIP-author regexes only in the author database. */
-static void add_rule_regex(loader *L, uint32_t ri, const char *re, const char *file, int line)
+/** @brief add_rule_regex() once list references are expanded: `re` is compiled, `written` (the
+ *  author's text) is what messages show. */
+static void add_rule_regex_expanded(loader *L, uint32_t ri, const char *re, const char *written,
+                                    const char *file, int line)
 {
     ms_rule *r = &L->rs->rules[ri];
     if (r->flags & MS_RULE_VIP_AUTHOR) {
@@ -638,7 +639,7 @@ static void add_rule_regex(loader *L, uint32_t ri, const char *re, const char *f
          * start-of-match tracking, which made this scan cost twice as much */
         char *copy = strdup(re);
         ms_pattern pat = {.role = MS_ROLE_RULE, .rule = ri};
-        if (!copy || !push_src(L, &L->author, copy, keep(L, re, strlen(re)),
+        if (!copy || !push_src(L, &L->author, copy, keep(L, written, strlen(written)),
                                HS_FLAG_CASELESS, pat, file, line))
             report(L, file, line, "out of memory");
         r->n_patterns++;
@@ -655,7 +656,7 @@ static void add_rule_regex(loader *L, uint32_t ri, const char *re, const char *f
         report(L, file, line, "out of memory");
         return;
     }
-    const char *src = keep(L, re, strlen(re));
+    const char *src = keep(L, written, strlen(written));
     char *som_copy = strdup(e.data);
     if (!som_copy) {
         report(L, file, line, "out of memory");
@@ -682,6 +683,121 @@ static void add_rule_regex(loader *L, uint32_t ri, const char *re, const char *f
     push_src(L, words ? &L->words_som : &L->raw_som, som_copy, src,
              HS_FLAG_SOM_LEFTMOST | HS_FLAG_CASELESS, pat, file, line);
     r->n_patterns++;
+}
+
+/*
+ * A pattern may name a list file as `{list:FILE}` (FILE as in `list:`,
+ * relative to the rule directory): it stands for the file's entries as one
+ * alternation, each entry read, normalised and escaped as a list entry is.
+ * One list of first names, groups or roles then serves every pattern that
+ * needs it, next to words on either side, instead of being written out in
+ * each pattern or multiplied into generated phrase lists. The file is hashed
+ * into the rule-set version like any file the rules read.
+ */
+#define LIST_REF "{list:"
+
+/** @brief Append list file `name`'s entries to `out` as "(?:e1|e2|...)", for
+ *  a pattern of rule `r`; false, reported at `file`:`line`, when it cannot
+ *  be read, is empty, or has a prefix entry ('*': a pattern writes its own). */
+static bool append_list_alternation(loader *L, const ms_rule *r, ms_buf *out, const char *name,
+                                    const char *file, int line)
+{
+    const char *path = path_join(L, name);
+    size_t len;
+    char *text = path ? read_file(L, path, &len, file, line) : NULL;
+    if (!text)
+        return false;
+    size_t n_entries = 0;
+    bool ok = true;
+    ms_buf_puts(out, "(?:");
+    int ln = 0;
+    for (char *p = text, *end = text + len; p < end && ok;) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        char *le = nl ? nl : end;
+        ln++;
+        char *hash = memchr(p, '#', (size_t)(le - p));
+        char *ce = hash ? hash : le;
+        while (p < ce && (*p == ' ' || *p == '\t'))
+            p++;
+        while (ce > p && (ce[-1] == ' ' || ce[-1] == '\t' || ce[-1] == '\r'))
+            ce--;
+        size_t n = (size_t)(ce - p);
+        if (n && p[n - 1] == '*') {
+            report(L, path, ln, "entry '%.*s': a list in a pattern ({list:%s}) takes no '*' entries",
+                   (int)n, p, name);
+            ok = false;
+        } else if (n) {
+            const char *v = p;
+            size_t vl = n;
+            if (r->view == MS_VIEW_WORDS && !(v = normalise_entry(L, p, n, &vl))) {
+                report(L, path, ln, "list entry '%.*s' has no letters or digits", (int)n, p);
+                ok = false;
+            } else {
+                if (n_entries++)
+                    ms_buf_putc(out, '|');
+                escape_literal(out, v, vl);
+            }
+        }
+        p = le + 1;
+    }
+    free(text);
+    ms_buf_putc(out, ')');
+    if (ok && !n_entries) {
+        report(L, file, line, "{list:%s} has no entries", name);
+        ok = false;
+    }
+    return ok;
+}
+
+/** @brief `re` with every `{list:FILE}` replaced by its alternation (malloc'd),
+ *  or NULL, reported, when a reference is unclosed or its file unusable. */
+static char *expand_list_refs(loader *L, const ms_rule *r, const char *re, const char *file,
+                              int line)
+{
+    ms_buf b;
+    ms_buf_init(&b);
+    const char *p = re;
+    for (const char *ref; (ref = strstr(p, LIST_REF));) {
+        ms_buf_append(&b, p, (size_t)(ref - p));
+        const char *name = ref + strlen(LIST_REF);
+        const char *close = strchr(name, '}');
+        if (!close || close == name) {
+            report(L, file, line, "pattern '%s': '" LIST_REF "' without a file name and '}'", re);
+            ms_buf_free(&b);
+            return NULL;
+        }
+        char *fname = strndup(name, (size_t)(close - name));
+        bool ok = fname && append_list_alternation(L, r, &b, fname, file, line);
+        free(fname);
+        if (!ok) {
+            ms_buf_free(&b);
+            return NULL;
+        }
+        p = close + 1;
+    }
+    ms_buf_puts(&b, p);
+    ms_buf_terminate(&b);
+    if (!ms_buf_ok(&b)) {
+        report(L, file, line, "out of memory");
+        ms_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+/** @brief Add regex `re` of rule `ri`: a detector in the words, raw or gated database and the exact
+ *  pattern in a start-of-match one; VIP-author regexes only in the author database. `re` may
+ *  name list files ({list:FILE}); messages show it as written. */
+static void add_rule_regex(loader *L, uint32_t ri, const char *written, const char *file,
+                           int line)
+{
+    ms_rule *r = &L->rs->rules[ri];
+    char *expanded = NULL;
+    if (strstr(written, LIST_REF) && !(expanded = expand_list_refs(L, r, written, file, line)))
+        return;
+    const char *re = expanded ? expanded : written;
+    add_rule_regex_expanded(L, ri, re, written, file, line);
+    free(expanded);
 }
 
 /* all_of: the rule fires when every named rule matched in the same event.
