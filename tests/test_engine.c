@@ -225,6 +225,17 @@ static void test_policy_by_place(void **state)
     run("whg are a bunch of wankers");
     assert_int_equal(v.removal, MS_REMOVAL_REVIEW);
     assert_int_equal(v.action, MS_ACTION_REVIEW_FOR_REMOVAL);
+    /* general dissatisfaction is a complaint on whg's pages; on others'
+     * pages only a specific complaint is (2.29), the rest case by case */
+    run("whg are the worst landlord in Walsall");
+    assert_int_equal(v.primary, MS_CAT_COMPLAINT);
+    run_kind("whg are the worst landlord in Walsall", MS_KIND_EXTERNAL_MENTION, false);
+    assert_false(ms_verdict_has(&v, MS_CAT_COMPLAINT));
+    assert_int_equal(v.action, MS_ACTION_REVIEW_CASE_BY_CASE);
+    assert_int_equal(v.respond_by_ms, 0);
+    run_kind("whg are useless, still no reply to my complaint", MS_KIND_EXTERNAL_MENTION, false);
+    assert_int_equal(v.primary, MS_CAT_COMPLAINT);
+    assert_int_equal(v.action, MS_ACTION_ACKNOWLEDGE);
     /* someone saying they may harm themselves: urgent, escalated, and the
      * comment stays (the self-harm rule is never_remove) */
     run("I want to end it all");

@@ -172,6 +172,8 @@ static void record_hit(scan_ctx *c, uint32_t ri, uint32_t start, uint32_t end)
             h->threat = true;
         if (r->category == MS_CAT_VIP)
             h->vip = true;
+        if (r->category == MS_CAT_COMPLAINT && r->weight > 0 && !(r->flags & MS_RULE_GENERAL))
+            h->specific_complaint = true;
     }
     /* weight-0 rules are cues for all_of rules: the composite carries the
      * evidence, so they do not take the label's few evidence slots */

@@ -46,6 +46,7 @@ typedef struct ms_hits {
     ms_urgency urgency;          /* highest urgency of matched repair rules */
     bool threat;                 /* a rule flagged MS_RULE_THREAT matched */
     bool vip;                    /* the author is on a VIP list */
+    bool specific_complaint;     /* a complaint rule that is not `general` matched */
     uint32_t rules_matched;
 } ms_hits;
 

@@ -1045,6 +1045,8 @@ static void load_rule(loader *L, yaml_document_t *d, yaml_node_t *n, const char 
                     r->flags |= MS_RULE_VIP_AUTHOR;
                 else if (fs && strcmp(fs, "never_remove") == 0)
                     r->flags |= MS_RULE_NEVER_REMOVE;
+                else if (fs && strcmp(fs, "general") == 0)
+                    r->flags |= MS_RULE_GENERAL;
                 else {
                     report(L, file, line_of(f), "rule '%s': unknown flag '%s'", id,
                            fs ? fs : "?");

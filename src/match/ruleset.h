@@ -36,6 +36,10 @@ typedef enum ms_rule_flag {
     MS_RULE_NEVER_REMOVE = 1u << 3, /* a hit means the comment must stay (a welfare
                                      * concern): removal "never", not counted
                                      * towards a block (2.24) */
+    MS_RULE_GENERAL = 1u << 4,      /* a complaint cue of general dissatisfaction
+                                     * ("worst landlord"): on a page whg does not
+                                     * own, cues of this kind alone are no
+                                     * specific complaint (2.29) */
 } ms_rule_flag;
 
 typedef enum ms_view {

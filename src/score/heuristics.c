@@ -51,7 +51,13 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
         complaint += compound < 0 ? -compound * 1.0f : -compound * 0.2f;
     if (complaint >= 0.4f && view->n_question > 0)
         complaint += 0.2f;
-    if (complaint >= ms_ruleset_threshold(rs, MS_CAT_COMPLAINT))
+    /* On a page whg does not own, only a specific complaint follows the
+     * complaints process; general dissatisfaction ("whg are the worst") is
+     * a negative comment, considered case by case (2.29). */
+    bool elsewhere = m->kind == MS_KIND_EXTERNAL_MENTION ||
+                     (!m->page_owned && m->kind != MS_KIND_INBOX_MESSAGE);
+    if (complaint >= ms_ruleset_threshold(rs, MS_CAT_COMPLAINT) &&
+        (h->specific_complaint || !elsewhere))
         label(v, MS_CAT_COMPLAINT, complaint);
 
     float consent = h->score[MS_CAT_CONSENT_WITHDRAWAL];
@@ -75,8 +81,7 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
         label(v, MS_CAT_NEGATIVE, -compound);
 
     /* an inbox message is in whg's own inbox, whatever page_owned says */
-    if (m->kind == MS_KIND_EXTERNAL_MENTION ||
-        (!m->page_owned && m->kind != MS_KIND_INBOX_MESSAGE))
+    if (elsewhere)
         label(v, MS_CAT_EXTERNAL, 1.0f);
     if (h->vip)
         label(v, MS_CAT_VIP, h->score[MS_CAT_VIP]);
