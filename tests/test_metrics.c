@@ -93,6 +93,9 @@ static void test_counters(void **state)
     ADD(w0->events_category[MS_CAT_COMPLAINT], 2);
     ADD(w1->events_category[MS_CAT_COMPLAINT], 1);
     ADD(w1->primary_category[MS_CAT_REPAIR], 9);
+    ADD(w0->removal[MS_REMOVAL_NEVER], 4);
+    ADD(w1->removal[MS_REMOVAL_NEVER], 1);
+    ADD(w1->removal[MS_REMOVAL_NONE], 50);
     ADD(w0->deadletter, 1);
     ADD(w1->produce_errors, 2);
     ADD(w0->commits, 10);
@@ -110,6 +113,10 @@ static void test_counters(void **state)
     expect(t, "mentionsift_labels_total{category=\"complaint\"} 3\n");
     expect(t, "mentionsift_labels_total{category=\"profanity\"} 0\n");
     expect(t, "mentionsift_primary_total{category=\"repair\"} 9\n");
+    expect(t, "mentionsift_removal_total{removal=\"never\"} 5\n");
+    expect(t, "mentionsift_removal_total{removal=\"review\"} 0\n");
+    expect(t, "mentionsift_removal_total{removal=\"not_our_page\"} 0\n");
+    assert_null(strstr(t, "removal=\"\"")); /* no ground: not a removal answer */
     expect(t, "# TYPE mentionsift_rule_hits_total counter\n");
     expect(t, "mentionsift_rule_hits_total{rule=\"complaint.waiting\"} 5\n");
     expect(t, "mentionsift_rule_hits_total{rule=\"repair.leak\"} 1\n");

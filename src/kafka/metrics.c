@@ -357,6 +357,13 @@ void ms_metrics_render(ms_metrics *m, ms_buf *out)
         labelled(out, "mentionsift_primary_total", "category", ms_category_name((ms_category)c),
                  SUM(m, primary_category[c]));
 
+    head(out, "mentionsift_removal_total", "counter",
+         "Events with a House Rules ground, by what the Specialist may do (2.3): review, never "
+         "(a repair report or a welfare concern must stay, 2.26), not_our_page (2.29).");
+    for (int r = MS_REMOVAL_NONE + 1; r < MS_REMOVAL_COUNT; r++)
+        labelled(out, "mentionsift_removal_total", "removal", ms_removal_name((ms_removal)r),
+                 SUM(m, removal[r]));
+
     render_rules(m, out);
 
     scalar_metric(out, "mentionsift_deadletter_total", "counter",

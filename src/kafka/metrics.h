@@ -31,6 +31,7 @@ typedef struct ms_worker_metrics {
     atomic_uint_fast64_t events_out_topic[MS_MAX_TOPICS];    /* by output topic index */
     atomic_uint_fast64_t events_category[MS_CAT_COUNT];      /* labels seen */
     atomic_uint_fast64_t primary_category[MS_CAT_COUNT];
+    atomic_uint_fast64_t removal[MS_REMOVAL_COUNT]; /* House Rules grounds, by removal answer */
     atomic_uint_fast64_t deadletter;
     atomic_uint_fast64_t produce_errors;
     atomic_uint_fast64_t producer_replacements;              /* to fit topic limits */

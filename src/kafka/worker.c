@@ -840,6 +840,7 @@ static void process(ms_worker *w, rd_kafka_message_t *msg)
             if (ms_verdict_has(v, (ms_category)c))
                 atomic_fetch_add_explicit(&w->m->events_category[c], 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&w->m->primary_category[v->primary], 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&w->m->removal[v->removal], 1, memory_order_relaxed);
         ms_buf_reset(&w->out);
         w->ctx.classified_at_ms = ms_clock_wall_ms();
         if (!ms_encode_classified(&w->out, cfg->output_encoding, &w->ctx, &m, v) ||

@@ -146,7 +146,7 @@ for m in $(grep -o 'mentionsift_[a-z_]*' "$WORK/dash_exprs.txt" | sort -u); do
   grep -q "^$m[{ ]" "$WORK/metrics" || missing="$missing $m"
 done
 for sel in 'mentionsift_labels_total{category="complaint"}' 'mentionsift_labels_total{category="repair"}' \
-           'mentionsift_events_out_total{topic="[^"]*urgent"}' 'mentionsift_events_out_total{topic="[^"]*moderation"}'; do
+           'mentionsift_events_out_total{topic="[^"]*urgent"}' 'mentionsift_removal_total{removal="review"}'; do
   grep -q "^$sel" "$WORK/metrics" || missing="$missing $sel"
 done
 if [ -z "$missing" ]; then
