@@ -244,6 +244,9 @@ static void test_policy_by_place(void **state)
     assert_int_equal(v.action, MS_ACTION_ESCALATE_TO_COMMUNICATIONS);
     assert_int_equal(v.removal, MS_REMOVAL_NEVER);
     assert_string_equal(v.removal_clause, "2.22");
+    run_kind("I want to end it all", MS_KIND_EXTERNAL_MENTION, false);
+    assert_int_equal(v.action, MS_ACTION_ESCALATE_TO_COMMUNICATIONS); /* wherever it is said */
+    assert_true(v.urgent);
 }
 
 static void test_priority_public_first(void **state)

@@ -177,9 +177,12 @@ void ms_decide(const ms_ruleset *rs, const ms_mention *m, ms_verdict *v)
 
     bool elsewhere = off_our_pages(m, v);
     v->action = action_for(rs, v->primary, v);
-    if (elsewhere && (v->primary == MS_CAT_NEGATIVE || v->primary < MS_CAT_HOUSE_RULES_END) &&
-        v->action != MS_ACTION_FLAG_FOR_REVIEW)
-        v->action = MS_ACTION_REVIEW_CASE_BY_CASE; /* 2.29 */
+    /* 2.29: nothing to remove or redirect on another's page; what the rules
+     * say beyond that (misinformation flagged, a welfare concern
+     * escalated) still holds */
+    if (elsewhere && (v->action == MS_ACTION_REVIEW_FOR_REMOVAL || v->primary == MS_CAT_NEGATIVE ||
+                      v->primary == MS_CAT_PERSONAL_INFO))
+        v->action = MS_ACTION_REVIEW_CASE_BY_CASE;
     /* in the inbox already: answered there, personal or not */
     if (m->kind == MS_KIND_INBOX_MESSAGE &&
         (v->action == MS_ACTION_ANSWER_PUBLICLY || v->action == MS_ACTION_ASK_TO_INBOX))
