@@ -65,6 +65,28 @@ bool ms_matcher_scan(ms_matcher *m, const ms_mention *mention, const char *text,
                      uint32_t text_len, const ms_normalised *view, ms_verdict *v,
                      ms_hits **hits);
 
+/** The most mentions one ms_matcher_scan_batch call takes. */
+#define MS_MATCH_BATCH 16
+
+/** One mention of a batch: what to scan, and where its results go. */
+typedef struct ms_match_job {
+    const ms_mention *mention;
+    const char *text;
+    uint32_t text_len;
+    const ms_normalised *view; /* must stay valid for the whole call */
+    ms_verdict *verdict;       /* evidence and redactions are added (caller clears it) */
+    ms_hits *hits;             /* out: valid until the next scan of this matcher */
+} ms_match_job;
+
+/**
+ * @brief ms_matcher_scan() for up to MS_MATCH_BATCH mentions at once, with
+ * the same results: each database is scanned over every mention of the
+ * batch before the next (see matcher.c). Every job's view must stay valid
+ * during the call, so a batch needs a normaliser per mention. False on ENOMEM,
+ * a Hyperscan failure or n > MS_MATCH_BATCH.
+ */
+bool ms_matcher_scan_batch(ms_matcher *m, ms_match_job *jobs, size_t n);
+
 /** @brief Per-rule match counts since the matcher was created (for bench). */
 const uint64_t *ms_matcher_rule_counts(const ms_matcher *m);
 
