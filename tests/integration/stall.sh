@@ -115,7 +115,9 @@ while [ $SECONDS -lt $until ]; do
   sleep 0.5
 done
 errors=$(metric mentionsift_produce_errors_total)
-if [ "$errors" -gt 0 ] && grep -q 'output not delivered' "$WORK/service.log"; then
+# a record to the missing topic fails in its delivery report, or in
+# producev itself once the producer's metadata knows the topic is missing
+if [ "$errors" -gt 0 ] && grep -qE 'output not delivered|"produce failed"' "$WORK/service.log"; then
   ok "outputs to the missing topic failed ($errors produce errors)"
 else
   bad "no output failed (produce errors $errors): the test proved nothing"
