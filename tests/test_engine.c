@@ -467,6 +467,49 @@ static void test_rule_errors(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A batch gives every mention the verdict it gets alone: the same labels,
+ * scores, evidence, redactions and decision, whatever its neighbours. */
+static void test_batch_equals_one_at_a_time(void **state)
+{
+    static const char *const texts[] = {
+        "Still waiting for someone to fix the boiler, nobody has called back",
+        "",
+        "f u c k this, call me on 07700 900123",
+        "Thank you so much to the team, brilliant service!",
+        "My boiler is broken again and the fucking heating is off",
+        "How much do I owe on my rent account?",
+        "Muslims are ruining Walsall",
+        "Dave from repairs never turned up again",
+        "I want to end it all",
+        "Can I pay my rent online?",
+        "smell of gas in the kitchen, email me at a.b@example.com",
+        "\xff\xfe broken UTF-8 but a leak in the roof",
+        "whg are the worst landlord in Walsall",
+        "please take down the photo of my kids, I did not give permission",
+        "What time does the office open on Saturday?",
+        "the caretaker Dave is rude",
+        "one more than a batch holds: the seventeenth",
+    };
+    enum { N = sizeof texts / sizeof texts[0] };
+    ms_mention m[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (ms_mention){.kind = i % 3 == 1 ? MS_KIND_INBOX_MESSAGE : MS_KIND_PUBLIC_COMMENT,
+                            .page_owned = i % 5 != 4, .text = {texts[i], strlen(texts[i])},
+                            .created_at_ms = 1764000000000};
+    static ms_verdict alone[N], batch[MS_ENGINE_BATCH];
+    for (size_t i = 0; i < N; i++)
+        assert_true(ms_engine_classify(eng, &m[i], &alone[i]));
+    /* a full batch, then the rest; and a batch too large is refused */
+    assert_false(ms_engine_classify_batch(eng, m, batch, MS_ENGINE_BATCH + 1));
+    for (size_t from = 0; from < N; from += MS_ENGINE_BATCH) {
+        size_t n = N - from < MS_ENGINE_BATCH ? N - from : MS_ENGINE_BATCH;
+        assert_true(ms_engine_classify_batch(eng, &m[from], batch, n));
+        for (size_t i = 0; i < n; i++)
+            if (memcmp(&batch[i], &alone[from + i], sizeof batch[i]) != 0)
+                fail_msg("\"%s\": its verdict in a batch differs from alone", texts[from + i]);
+    }
+}
+
 /** @brief Write `text` to DIR/name. */
 static void put_file(const char *dir, const char *name, const char *text)
 {
@@ -563,6 +606,7 @@ int main(void)
         cmocka_unit_test(test_scan_limit_cuts_on_a_character),
         cmocka_unit_test(test_rule_errors),
         cmocka_unit_test(test_list_reference),
+        cmocka_unit_test(test_batch_equals_one_at_a_time),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,7 +1,9 @@
 /*
  * engine.c - the classification pipeline for one event (see engine.h):
  * normalise the text into the words view, scan both views, score
- * sentiment, apply the heuristics, decide.
+ * sentiment, apply the heuristics, decide. A batch runs each step over all
+ * its mentions before the next (ms_matcher_scan_batch), so each mention
+ * has a normaliser of its own: its view must live until the scans are done.
  */
 #include "core/engine.h"
 
@@ -17,9 +19,11 @@
 
 #define MS_DEFAULT_MAX_TEXT (1u << 20)
 
+_Static_assert(MS_ENGINE_BATCH <= MS_MATCH_BATCH, "a batch of the engine is one of the matcher");
+
 struct ms_engine {
     const ms_ruleset *rs;
-    ms_normaliser *norm;
+    ms_normaliser *norm[MS_ENGINE_BATCH];
     ms_matcher *matcher;
     uint32_t max_text;
 };
@@ -34,10 +38,12 @@ ms_engine *ms_engine_new(const ms_ruleset *rs, const ms_engine_options *opt, cha
     }
     e->rs = rs;
     e->max_text = opt && opt->max_text_bytes ? opt->max_text_bytes : MS_DEFAULT_MAX_TEXT;
-    e->norm = ms_normaliser_new();
-    e->matcher = ms_matcher_new(rs, err, errlen);
-    if (!e->norm || !e->matcher) {
-        if (!e->norm)
+    bool norm_ok = true;
+    for (int i = 0; i < MS_ENGINE_BATCH; i++)
+        norm_ok &= (e->norm[i] = ms_normaliser_new()) != NULL;
+    e->matcher = norm_ok ? ms_matcher_new(rs, err, errlen) : NULL;
+    if (!norm_ok || !e->matcher) {
+        if (!norm_ok)
             snprintf(err, errlen, "engine: out of memory");
         ms_engine_free(e);
         return NULL;
@@ -49,7 +55,8 @@ void ms_engine_free(ms_engine *e)
 {
     if (!e)
         return;
-    ms_normaliser_free(e->norm);
+    for (int i = 0; i < MS_ENGINE_BATCH; i++)
+        ms_normaliser_free(e->norm[i]);
     ms_matcher_free(e->matcher);
     free(e);
 }
@@ -75,22 +82,33 @@ static uint32_t cut_utf8(const char *s, size_t len, uint32_t max)
     return n;
 }
 
+bool ms_engine_classify_batch(ms_engine *e, const ms_mention *m, ms_verdict *out, size_t n)
+{
+    if (n > MS_ENGINE_BATCH)
+        return false;
+    ms_normalised view[MS_ENGINE_BATCH];
+    ms_match_job job[MS_ENGINE_BATCH];
+    for (size_t i = 0; i < n; i++) {
+        memset(&out[i], 0, sizeof out[i]);
+        const char *text = m[i].text.ptr ? m[i].text.ptr : "";
+        uint32_t len = cut_utf8(text, m[i].text.len, e->max_text);
+        out[i].text_bytes_scanned = len;
+        if (!ms_normalise(e->norm[i], text, len, &view[i]))
+            return false;
+        job[i] = (ms_match_job){.mention = &m[i], .text = text, .text_len = len,
+                                .view = &view[i], .verdict = &out[i]};
+    }
+    if (!ms_matcher_scan_batch(e->matcher, job, n))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        ms_sentiment_score(&view[i], job[i].hits, &out[i].sentiment);
+        ms_heuristics_apply(e->rs, &m[i], &view[i], job[i].hits, &out[i]);
+        ms_decide(e->rs, &m[i], &out[i]);
+    }
+    return true;
+}
+
 bool ms_engine_classify(ms_engine *e, const ms_mention *m, ms_verdict *out)
 {
-    memset(out, 0, sizeof *out);
-
-    const char *text = m->text.ptr ? m->text.ptr : "";
-    uint32_t len = cut_utf8(text, m->text.len, e->max_text);
-    out->text_bytes_scanned = len;
-
-    ms_normalised view;
-    if (!ms_normalise(e->norm, text, len, &view))
-        return false;
-    ms_hits *hits;
-    if (!ms_matcher_scan(e->matcher, m, text, len, &view, out, &hits))
-        return false;
-    ms_sentiment_score(&view, hits, &out->sentiment);
-    ms_heuristics_apply(e->rs, m, &view, hits, out);
-    ms_decide(e->rs, m, out);
-    return true;
+    return ms_engine_classify_batch(e, m, out, 1);
 }
