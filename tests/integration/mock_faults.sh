@@ -43,6 +43,8 @@ trap 'for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done; sleep 0.5; fo
 
 . tests/integration/lib.sh
 ms_start_mock "$BIN" "$WORK/mock" 3 --faults 30 || { echo "FAIL: mock cluster did not start"; exit 1; }
+# the last fault (a broker down for 2 s) ends by then; SIGTERM comes after it
+faults_over=$((SECONDS + 30 + 3))
 cat >"$WORK/c.yaml" <<EOF2
 kafka:
   bootstrap.servers: "$BOOT"
@@ -102,6 +104,11 @@ while [ $SECONDS -lt $until ]; do
   [ "$seen" -ge "$written" ] && [ "$stable" -ge 3 ] && break
   sleep 2
 done
+# A stop in the middle of an outage of the group coordinator may outlast the
+# bounded shutdown (exit status 1, input reprocessed by the next owner): that
+# is stall.sh's and service.sh's subject, not this test's, so stop after the
+# faults (CI once sent SIGTERM as the coordinator went down for the second time)
+while [ $SECONDS -lt $faults_over ]; do sleep 1; done
 kill -TERM "$svc"; wait "$svc"; rc=$?
 in_ids # the faults are over: one more read
 sed 's/.*mentionsift-event-id=//' "$WORK/counts" | sort >"$WORK/out.ids"
