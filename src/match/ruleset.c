@@ -373,6 +373,31 @@ static void add_list_entry(loader *L, uint32_t ri, const char *s, size_t n, cons
     r->n_patterns++;
 }
 
+/** @brief The next entry of list text [*p, end) into `entry`/`n`: '#' starts a comment, blanks
+ *  around an entry and blank lines are skipped; `*line` counts the lines read. False at the end. */
+static bool next_list_entry(char **p, char *end, int *line, const char **entry, size_t *n)
+{
+    while (*p < end) {
+        char *s = *p;
+        char *nl = memchr(s, '\n', (size_t)(end - s));
+        char *le = nl ? nl : end;
+        (*line)++;
+        *p = le + 1;
+        char *hash = memchr(s, '#', (size_t)(le - s));
+        char *ce = hash ? hash : le;
+        while (s < ce && (*s == ' ' || *s == '\t'))
+            s++;
+        while (ce > s && (ce[-1] == ' ' || ce[-1] == '\t' || ce[-1] == '\r'))
+            ce--;
+        if (ce > s) {
+            *entry = s;
+            *n = (size_t)(ce - s);
+            return true;
+        }
+    }
+    return false;
+}
+
 /** @brief Add each line of list file `name` as an entry of rule `ri` ('#' starts a comment); a file
  *  that cannot be read is reported at `file`:`line`, which names it. */
 static void load_list_file(loader *L, uint32_t ri, const char *name, const char *file, int line)
@@ -383,20 +408,10 @@ static void load_list_file(loader *L, uint32_t ri, const char *name, const char 
     if (!text)
         return;
     int ln = 0;
-    for (char *p = text, *end = text + len; p < end;) {
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        char *le = nl ? nl : end;
-        ln++;
-        char *hash = memchr(p, '#', (size_t)(le - p));
-        char *ce = hash ? hash : le;
-        while (p < ce && (*p == ' ' || *p == '\t'))
-            p++;
-        while (ce > p && (ce[-1] == ' ' || ce[-1] == '\t' || ce[-1] == '\r'))
-            ce--;
-        if (ce > p)
-            add_list_entry(L, ri, p, (size_t)(ce - p), path, ln);
-        p = le + 1;
-    }
+    const char *entry;
+    size_t n;
+    for (char *p = text; next_list_entry(&p, text + len, &ln, &entry, &n);)
+        add_list_entry(L, ri, entry, n, path, ln);
     free(text);
 }
 
@@ -711,22 +726,14 @@ static bool append_list_alternation(loader *L, const ms_rule *r, ms_buf *out, co
     bool ok = true;
     ms_buf_puts(out, "(?:");
     int ln = 0;
-    for (char *p = text, *end = text + len; p < end && ok;) {
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        char *le = nl ? nl : end;
-        ln++;
-        char *hash = memchr(p, '#', (size_t)(le - p));
-        char *ce = hash ? hash : le;
-        while (p < ce && (*p == ' ' || *p == '\t'))
-            p++;
-        while (ce > p && (ce[-1] == ' ' || ce[-1] == '\t' || ce[-1] == '\r'))
-            ce--;
-        size_t n = (size_t)(ce - p);
-        if (n && p[n - 1] == '*') {
+    const char *p;
+    size_t n;
+    for (char *at = text; ok && next_list_entry(&at, text + len, &ln, &p, &n);) {
+        if (p[n - 1] == '*') {
             report(L, path, ln, "entry '%.*s': a list in a pattern ({list:%s}) takes no '*' entries",
                    (int)n, p, name);
             ok = false;
-        } else if (n) {
+        } else {
             const char *v = p;
             size_t vl = n;
             if (r->view == MS_VIEW_WORDS && !(v = normalise_entry(L, p, n, &vl))) {
@@ -738,7 +745,6 @@ static bool append_list_alternation(loader *L, const ms_rule *r, ms_buf *out, co
                 escape_literal(out, v, vl);
             }
         }
-        p = le + 1;
     }
     free(text);
     ms_buf_putc(out, ')');
