@@ -3,6 +3,7 @@
  * the default set: rule i has id ids[i] and the given category, and matches
  * the word "word<i>" (a list file of one entry). Loaded without the cache,
  * from a temp dir removed before returning. cmocka asserts on any failure.
+ * fixture_put writes one file of a rule directory a test builds itself.
  */
 #ifndef MS_TEST_RULES_FIXTURE_H
 #define MS_TEST_RULES_FIXTURE_H
@@ -12,7 +13,18 @@
 
 #include "match/ruleset.h"
 
-static ms_ruleset *fixture_rules(const char *category, const char *const *ids, int n)
+/** @brief Write `text` to dir/name (cmocka asserts on failure). */
+static inline void fixture_put(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static inline ms_ruleset *fixture_rules(const char *category, const char *const *ids, int n)
 {
     char dir[] = "/tmp/ms-fixture-XXXXXX";
     assert_non_null(mkdtemp(dir));

@@ -19,6 +19,7 @@
 #include "core/engine.h"
 #include "decide/decide.h"
 #include "match/ruleset.h"
+#include "rules_fixture.h"
 #include "score/pii.h"
 
 static ms_ruleset *rs;
@@ -510,16 +511,6 @@ static void test_batch_equals_one_at_a_time(void **state)
     }
 }
 
-/** @brief Write `text` to DIR/name. */
-static void put_file(const char *dir, const char *name, const char *text)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-}
 
 /* {list:FILE} in a pattern: the list's entries as an alternation, normalised
  * like list entries, next to the pattern's own words; a list that cannot be
@@ -528,10 +519,10 @@ static void test_list_reference(void **state)
 {
     char dir[] = "/tmp/ms-rules-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    put_file(dir, "ruleset.yaml", "files: [r.yaml]\n");
-    put_file(dir, "names.txt", "# first names\nDave\nZo\xc3\xab\n\nsarah # a comment\n");
-    put_file(dir, "swear.txt", "dang\n"); /* a words database needs a literal */
-    put_file(dir, "r.yaml", "rules:\n"
+    fixture_put(dir, "ruleset.yaml", "files: [r.yaml]\n");
+    fixture_put(dir, "names.txt", "# first names\nDave\nZo\xc3\xab\n\nsarah # a comment\n");
+    fixture_put(dir, "swear.txt", "dang\n"); /* a words database needs a literal */
+    fixture_put(dir, "r.yaml", "rules:\n"
                             "  - id: profanity.t\n"
                             "    category: profanity\n"
                             "    list: swear.txt\n"
@@ -560,7 +551,7 @@ static void test_list_reference(void **state)
     ms_engine_free(le);
     ms_ruleset_free(lr);
 
-    put_file(dir, "r.yaml", "rules:\n"
+    fixture_put(dir, "r.yaml", "rules:\n"
                             "  - id: colleague.missing\n"
                             "    category: colleague\n"
                             "    patterns: ['caretaker {list:nope.txt}']\n"
@@ -570,7 +561,7 @@ static void test_list_reference(void **state)
                             "  - id: colleague.unclosed\n"
                             "    category: colleague\n"
                             "    patterns: ['caretaker {list:names.txt']\n");
-    put_file(dir, "star.txt", "dave\nsam*\n");
+    fixture_put(dir, "star.txt", "dave\nsam*\n");
     ms_buf err;
     ms_buf_init(&err);
     opt.check_all = true;

@@ -16,17 +16,8 @@
 #include "core/buf.h"
 #include "core/rule_examples.h"
 #include "match/ruleset.h"
+#include "rules_fixture.h"
 
-/** @brief Write `text` to dir/name. */
-static void put(const char *dir, const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
 
 /** @brief A rule set in a new temp dir: `rules` is the body of r.yaml. */
 static char *make_rules(const char *rules)
@@ -34,9 +25,9 @@ static char *make_rules(const char *rules)
     static char dir[64];
     snprintf(dir, sizeof dir, "/tmp/ms-examples-XXXXXX");
     assert_non_null(mkdtemp(dir));
-    put(dir, "ruleset.yaml", "files: [r.yaml]\n");
-    put(dir, "words.txt", "dang\nheck\n");
-    put(dir, "r.yaml", rules);
+    fixture_put(dir, "ruleset.yaml", "files: [r.yaml]\n");
+    fixture_put(dir, "words.txt", "dang\nheck\n");
+    fixture_put(dir, "r.yaml", rules);
     return dir;
 }
 

@@ -66,9 +66,7 @@ static bool is_ground(const ms_mention *m, ms_category c)
            !(c == MS_CAT_PERSONAL_INFO && m->kind == MS_KIND_INBOX_MESSAGE);
 }
 
-/** @brief The category's own action, for the categories that have one; NONE
- *  for House Rules grounds (their rules say). */
-static ms_action category_action(ms_category c)
+ms_action ms_decide_category_action(ms_category c)
 {
     switch (c) {
     case MS_CAT_COMPLAINT:
@@ -91,27 +89,28 @@ static ms_action category_action(ms_category c)
         return MS_ACTION_REVIEW_CASE_BY_CASE;
     case MS_CAT_VIP:
         return MS_ACTION_ESCALATE_TO_COMMUNICATIONS;
-    default:
+    case MS_CAT_OTHER:
+    case MS_CAT_COUNT:
         return MS_ACTION_NONE;
+    default: /* the other House Rules grounds: the Specialist decides (2.3) */
+        return MS_ACTION_REVIEW_FOR_REMOVAL;
     }
 }
 
-/** @brief The action for primary category `c`: a rule that gave evidence and
- *  names another action than the category's own wins (e.g. a personal
- *  question is taken to the inbox, 2.27); else the category's own; for a
- *  House Rules ground with neither, review for removal. */
+/** @brief The action for primary category `c`: the first rule that gave
+ *  evidence and names another action than the category's own wins (e.g. a
+ *  personal question is taken to the inbox, 2.27; a welfare concern is
+ *  escalated); else the category's own. */
 static ms_action action_for(const ms_ruleset *rs, ms_category c, const ms_verdict *v)
 {
-    if (c == MS_CAT_OTHER || c == MS_CAT_COUNT)
-        return MS_ACTION_NONE;
-    ms_action own = category_action(c);
+    ms_action own = ms_decide_category_action(c);
     const ms_label *l = &v->label[c];
     for (uint8_t i = 0; i < l->n_evidence; i++) {
         const ms_rule *r = ms_ruleset_rule(rs, l->evidence[i].rule);
         if (r && r->action != MS_ACTION_NONE && r->action != own)
             return r->action;
     }
-    return own != MS_ACTION_NONE ? own : MS_ACTION_REVIEW_FOR_REMOVAL;
+    return own;
 }
 
 /** @brief Whether category `c` calls for a reply: a respond-by deadline and a

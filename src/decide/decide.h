@@ -18,6 +18,11 @@
  *  where the mention was written (inbox, a page whg does not own). */
 void ms_decide(const ms_ruleset *rs, const ms_mention *m, ms_verdict *v);
 
+/** @brief The action a category's events get unless a rule that gave
+ *  evidence names another: review for removal for a House Rules ground,
+ *  NONE for "other". Also a rule's action when its file names none. */
+ms_action ms_decide_category_action(ms_category c);
+
 /** The precedence used for the primary category, highest first. */
 extern const ms_category ms_decide_precedence[MS_CAT_COUNT];
 

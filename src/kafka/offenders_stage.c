@@ -413,10 +413,9 @@ static void write_record(ms_offenders_stage *st, const rd_kafka_message_t *msg, 
 static bool counts_towards_block(rd_kafka_headers_t *h)
 {
     ms_str removal = header(h, "mentionsift-removal");
-    if (removal.len)
-        return removal.len == 6 && memcmp(removal.ptr, "review", 6) == 0 &&
-               names_house_rule(header(h, "mentionsift-categories"));
-    return names_house_rule(header(h, "mentionsift-categories"));
+    bool removable =
+        removal.len == 0 || (removal.len == 6 && memcmp(removal.ptr, "review", 6) == 0);
+    return removable && names_house_rule(header(h, "mentionsift-categories"));
 }
 
 /** @brief Count one moderation record; write a record if the author is a repeat offender. */

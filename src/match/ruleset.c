@@ -31,6 +31,7 @@
 #include <yaml.h>
 
 #include "core/buf.h"
+#include "decide/decide.h"
 #include "match/ruleset_internal.h"
 #include "normalise/normalise.h"
 
@@ -1064,22 +1065,8 @@ static void load_rule(loader *L, yaml_document_t *d, yaml_node_t *n, const char 
     /* Threats make a mention urgent (2.22); the id convention marks them. */
     if (strncmp(r->id, "detrimental.threat", 18) == 0)
         r->flags |= MS_RULE_THREAT;
-    if (r->action == MS_ACTION_NONE) {
-        static const ms_action dflt[MS_CAT_COUNT] = {
-            [MS_CAT_MISINFORMATION] = MS_ACTION_FLAG_FOR_REVIEW,
-            [MS_CAT_PERSONAL_INFO] = MS_ACTION_ASK_TO_INBOX,
-            [MS_CAT_COMPLAINT] = MS_ACTION_ACKNOWLEDGE,
-            [MS_CAT_REPAIR] = MS_ACTION_REDIRECT_TO_REPAIRS,
-            [MS_CAT_CONSENT_WITHDRAWAL] = MS_ACTION_TAKE_DOWN_ON_REQUEST,
-            [MS_CAT_QUESTION] = MS_ACTION_ANSWER_PUBLICLY,
-            [MS_CAT_POSITIVE] = MS_ACTION_THANK,
-            [MS_CAT_VIP] = MS_ACTION_ESCALATE_TO_COMMUNICATIONS,
-        };
-        r->action = r->category < MS_CAT_HOUSE_RULES_END && r->category != MS_CAT_MISINFORMATION &&
-                            r->category != MS_CAT_PERSONAL_INFO
-                        ? MS_ACTION_REVIEW_FOR_REMOVAL
-                        : dflt[r->category];
-    }
+    if (r->action == MS_ACTION_NONE)
+        r->action = ms_decide_category_action(r->category);
     if (!ok)
         return;
     yaml_node_t *ex = map_get(d, n, "examples");
