@@ -432,6 +432,10 @@ stop:
         fflush(NULL);
         _exit(1); /* they still use the service's memory: free nothing */
     }
+    if (st.rc == MS_SERVICE_LEFT_OPEN) {
+        fflush(NULL);
+        _exit(0); /* a consumer could not leave its group: destroying it would wait */
+    }
     if (st.rc != 0) {
         fprintf(stderr, "demo: the service stopped with status %d\n", st.rc);
         rc = 1;

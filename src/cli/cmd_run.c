@@ -110,6 +110,10 @@ int ms_cmd_run(int argc, char **argv)
         fflush(stderr);
         _exit(1); /* workers are still running: free nothing, run no exit handlers */
     }
+    if (rc == MS_SERVICE_LEFT_OPEN) {
+        fflush(stderr);
+        _exit(0); /* librdkafka still holds a consumer that could not leave its group */
+    }
     ms_config_free(&cfg);
     return rc;
 }

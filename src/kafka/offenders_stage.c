@@ -28,6 +28,7 @@
 #include "core/codec.h"
 #include "core/log.h"
 #include "decide/offenders.h"
+#include "kafka/consumer_stop.h"
 #include "kafka/kafka_conf.h"
 #include "kafka/kafka_errors.h"
 #include "match/ruleset.h"
@@ -55,6 +56,11 @@ struct ms_offenders_stage {
      * refused again in a tight loop. */
     int64_t rebuild_at_ms;
     uint32_t rebuild_backoff_ms;
+    /* a stop's budget (processing.shutdown_timeout_ms, split as a worker's:
+     * worker.c) runs from stop_started_ms, 0 until the stage stops */
+    int64_t stop_started_ms;
+    ms_consumer_commits *commits;
+    bool consumer_closed;
     ms_buf out;
 };
 
@@ -115,16 +121,16 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
  * commit: the offsets stored since include its moderation record, so
  * committing them would lose the alert for good.
  */
-static void commit_delivered(ms_offenders_stage *st, int timeout_ms)
+static void commit_delivered(ms_offenders_stage *st, int64_t start)
 {
     if (!st->dirty)
         return;
-    int64_t deadline = ms_clock_mono_ms() + timeout_ms;
-    while (atomic_load(&st->undelivered) > 0 && ms_clock_mono_ms() < deadline)
+    int64_t budget = st->s->cfg->shutdown_timeout_ms;
+    while (atomic_load(&st->undelivered) > 0 && ms_clock_mono_ms() < start + budget / 2)
         rd_kafka_poll(st->producer, 50);
     if (atomic_load(&st->undelivered) > 0 || atomic_load(&st->delivery_failed))
         return;
-    rd_kafka_resp_err_t e = rd_kafka_commit(st->consumer, NULL, 0);
+    rd_kafka_resp_err_t e = ms_consumer_commit_within(st->commits, start + budget * 3 / 4);
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR__NO_OFFSET) {
         st->dirty = false;
         st->rebuild_backoff_ms = 0; /* progress since the last loss */
@@ -244,7 +250,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 {
     ms_offenders_stage *st = opaque;
     if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        commit_delivered(st, (int)st->s->cfg->shutdown_timeout_ms);
+        commit_delivered(st, st->stop_started_ms ? st->stop_started_ms : ms_clock_mono_ms());
         rd_kafka_assign(rk, NULL);
         return;
     }
@@ -543,6 +549,11 @@ ms_offenders_stage *ms_offenders_stage_new(ms_service_shared *s, char *err, size
         ms_offenders_stage_free(st);
         return NULL;
     }
+    if (!(st->commits = ms_consumer_commits_new(st->consumer))) {
+        snprintf(err, errlen, "offenders stage: out of memory");
+        ms_offenders_stage_free(st);
+        return NULL;
+    }
     st->out_topic = rd_kafka_topic_new(st->producer, cfg->route_topic[MS_ROUTE_REPEAT_OFFENDER],
                                        NULL);
     if (!st->out_topic) {
@@ -605,16 +616,29 @@ void *ms_offenders_stage_main(void *arg)
             }
         }
         if (ms_clock_mono_ms() - last_commit >= COMMIT_INTERVAL_MS) {
-            commit_delivered(st, (int)st->s->cfg->shutdown_timeout_ms);
+            commit_delivered(st, ms_clock_mono_ms());
             last_commit = ms_clock_mono_ms();
         }
     }
-    commit_delivered(st, (int)st->s->cfg->shutdown_timeout_ms);
-    rd_kafka_resp_err_t ce = rd_kafka_consumer_close(st->consumer);
-    if (ce)
-        ms_log(MS_LOG_WARN, stage_name, "consumer close failed", "error", rd_kafka_err2name(ce),
+    st->stop_started_ms = ms_clock_mono_ms();
+    commit_delivered(st, st->stop_started_ms);
+    rd_kafka_resp_err_t ce;
+    st->consumer_closed = ms_consumer_close_within(
+        st->consumer, st->stop_started_ms + st->s->cfg->shutdown_timeout_ms, on_rebalance, &ce);
+    if (!st->consumer_closed)
+        ms_log(MS_LOG_WARN, stage_name,
+               "leaving the consumer group did not finish within processing.shutdown_timeout_ms "
+               "(is the group coordinator reachable?); stopping without it",
                NULL);
+    else if (ce)
+        ms_log(MS_LOG_WARN, stage_name, "consumer close failed", "error", rd_kafka_err2name(ce),
+               "reason", rd_kafka_err2str(ce), NULL);
     return NULL;
+}
+
+bool ms_offenders_stage_left_open(const ms_offenders_stage *st)
+{
+    return st->stop_started_ms && !st->consumer_closed;
 }
 
 void ms_offenders_stage_free(ms_offenders_stage *st)
@@ -627,8 +651,8 @@ void ms_offenders_stage_free(ms_offenders_stage *st)
         rd_kafka_flush(st->producer, 1000);
         rd_kafka_destroy(st->producer);
     }
-    if (st->consumer)
-        rd_kafka_destroy(st->consumer);
+    ms_consumer_commits_free(st->commits);
+    ms_consumer_destroy(st->consumer, st->consumer_closed);
     ms_offenders_free(st->ledger);
     ms_ruleset_live_release(st->s->rules, st->rs);
     free(st->replay_until);

@@ -39,6 +39,10 @@ ms_offenders_stage *ms_offenders_stage_new(ms_service_shared *s, char *err, size
 /** @brief The loop: runs until *s->run is 0, then commits what is delivered and returns. */
 void *ms_offenders_stage_main(void *stage);
 
+/** @brief True when the stage stopped without leaving its consumer group in time (as
+ *  ms_worker_left_open). */
+bool ms_offenders_stage_left_open(const ms_offenders_stage *st);
+
 /** @brief Destroy a stage whose loop has returned. */
 void ms_offenders_stage_free(ms_offenders_stage *st);
 

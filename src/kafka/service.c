@@ -287,6 +287,16 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run,
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
     rc = sh->failed ? 1 : (started == n_threads ? 0 : 1);
+    bool left_open = stage && ms_offenders_stage_left_open(stage);
+    for (int i = 0; i < cfg->workers; i++)
+        left_open = left_open || ms_worker_left_open(workers[i]);
+    if (left_open && rc == 0) {
+        ms_log(MS_LOG_WARN, "service",
+               "stopped, but a consumer could not leave its group in time; exiting without "
+               "destroying it (the coordinator drops it after session.timeout.ms)",
+               NULL);
+        return MS_SERVICE_LEFT_OPEN; /* no cleanup: destroying it would wait */
+    }
     ms_log(rc ? MS_LOG_ERROR : MS_LOG_INFO, "service", rc ? "stopped after a failure" : "stopped",
            NULL);
 out:

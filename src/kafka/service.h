@@ -18,13 +18,20 @@
  * handlers or cleanup (uncommitted input is reprocessed by the next owner). */
 #define MS_SERVICE_ABANDONED 3
 
+/** ms_service_run's result when every thread stopped in time, but a consumer
+ * could not leave its group (the coordinator unreachable: consumer_stop.h).
+ * Destroying that consumer would wait up to session.timeout.ms, so nothing
+ * is freed and the caller must end the process with _exit(0): the stop was
+ * clean in every other respect (uncommitted input is reprocessed). */
+#define MS_SERVICE_LEFT_OPEN 4
+
 /**
  * @brief Run until *run becomes 0 (set it from a signal handler), then
  * drain, commit and return. Setting *reload to 1 (SIGHUP; `reload` may be
  * NULL) loads the rule directory again and, if it loads, moves every worker
  * to it; if it does not, the errors are logged and the running rules stay.
  * Returns 0 on a clean stop, 1 if a worker failed, 2 if start-up failed (the
- * reason is logged), or MS_SERVICE_ABANDONED (see above).
+ * reason is logged), MS_SERVICE_ABANDONED or MS_SERVICE_LEFT_OPEN (see above).
  * If `http_port_out` is not NULL it receives the bound metrics port (or 0).
  */
 int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run,

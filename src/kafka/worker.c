@@ -41,6 +41,7 @@
 #include "core/codec.h"
 #include "core/engine.h"
 #include "core/log.h"
+#include "kafka/consumer_stop.h"
 #include "kafka/kafka_conf.h"
 #include "kafka/kafka_errors.h"
 #include "kafka/offsets.h"
@@ -103,6 +104,11 @@ struct ms_worker {
     ms_buf out;
     ms_encode_ctx ctx;
     int64_t last_store_ms, last_lag_ms;
+    /* a stop's budget (processing.shutdown_timeout_ms) runs from
+     * stop_started_ms, 0 until the worker is asked to stop */
+    int64_t stop_started_ms;
+    ms_consumer_commits *commits;
+    bool consumer_closed;
     /* exactly_once: the open transaction and the input positions it covers */
     bool eos, in_txn, txn_failed;
     rd_kafka_topic_partition_list_t *txn_offsets;
@@ -275,27 +281,48 @@ static void store_offsets(ms_worker *w)
     rd_kafka_topic_partition_list_destroy(l);
 }
 
-/** @brief Wait (bounded) for in-flight outputs, store and commit synchronously. */
-static void drain_and_commit(ms_worker *w, int timeout_ms)
+/* One budget, processing.shutdown_timeout_ms, bounds giving partitions up
+ * (a stop or a revoke): outputs still in flight are waited for during its
+ * first half, the commit during the third quarter, and leaving the group
+ * (a stop only) during the last. Each step that runs out of time leaves
+ * input uncommitted, which the partitions' next owner reads again. */
+
+/** @brief Start of the current budget: the stop's, else now (a revoke while running). */
+static int64_t budget_start(const ms_worker *w)
 {
-    int64_t until = ms_clock_mono_ms() + timeout_ms;
+    return w->stop_started_ms ? w->stop_started_ms : ms_clock_mono_ms();
+}
+
+/** @brief The point `quarters`/4 into a budget that started at `start`. */
+static int64_t budget_at(const ms_worker *w, int64_t start, int quarters)
+{
+    return start + (int64_t)w->s->cfg->shutdown_timeout_ms * quarters / 4;
+}
+
+/** @brief Wait (bounded) for in-flight outputs, store offsets and commit them. */
+static void drain_and_commit(ms_worker *w, int64_t start)
+{
+    int64_t outputs_until = budget_at(w, start, 2);
     /* pendings held behind a failed output stay in flight until a rewind
      * that will not come now: wait only while outputs are still queued */
     while (w->producer && ms_offsets_in_flight(w->offsets) > 0 &&
            rd_kafka_outq_len(w->producer) > 0 &&
-           ms_clock_mono_ms() < until) {
+           ms_clock_mono_ms() < outputs_until) {
         rd_kafka_flush(w->producer, 100);
         ms_offsets_advance(w->offsets, on_complete, w);
     }
     ms_offsets_advance(w->offsets, on_complete, w);
     store_offsets(w);
-    rd_kafka_resp_err_t e = rd_kafka_commit(w->consumer, NULL, 0);
+    rd_kafka_resp_err_t e = ms_consumer_commit_within(w->commits, budget_at(w, start, 3));
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
         atomic_fetch_add_explicit(&w->m->commits, 1, memory_order_relaxed);
     else if (e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
         atomic_fetch_add_explicit(&w->m->commit_errors, 1, memory_order_relaxed);
-        ms_log(MS_LOG_WARN, w->name, "commit failed", "error", rd_kafka_err2name(e), "reason",
-               rd_kafka_err2str(e), NULL);
+        ms_log(MS_LOG_WARN, w->name,
+               e == RD_KAFKA_RESP_ERR__TIMED_OUT
+                   ? "commit not answered in time; its input will be reprocessed"
+                   : "commit failed; its input will be reprocessed",
+               "error", rd_kafka_err2name(e), "reason", rd_kafka_err2str(e), NULL);
     }
     if (ms_offsets_in_flight(w->offsets) > 0) {
         char n[16];
@@ -488,7 +515,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         atomic_store_explicit(&w->m->assigned, true, memory_order_relaxed);
         ms_log(MS_LOG_INFO, w->name, "partitions assigned", "count", n, NULL);
     } else {
-        drain_and_commit(w, (int)w->s->cfg->shutdown_timeout_ms);
+        drain_and_commit(w, budget_start(w));
         for (int i = 0; i < parts->cnt; i++) {
             ms_ptrack *pt =
                 ms_offsets_partition(w->offsets, parts->elems[i].topic, parts->elems[i].partition);
@@ -496,7 +523,28 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 pt->assigned = false;
         }
         assign(w, rk, NULL);
-        ms_log(MS_LOG_INFO, w->name, "partitions revoked after commit", "count", n, NULL);
+        ms_log(MS_LOG_INFO, w->name, "partitions revoked", "count", n, NULL);
+    }
+}
+
+/** @brief Leave the consumer group, giving up at the end of the stop's budget. */
+static void leave_group(ms_worker *w)
+{
+    rd_kafka_resp_err_t e;
+    w->consumer_closed =
+        ms_consumer_close_within(w->consumer, budget_at(w, w->stop_started_ms, 4), on_rebalance,
+                                 &e);
+    if (!w->consumer_closed) {
+        char ms[16];
+        snprintf(ms, sizeof ms, "%u", w->s->cfg->shutdown_timeout_ms);
+        ms_log(MS_LOG_WARN, w->name,
+               "leaving the consumer group did not finish within processing.shutdown_timeout_ms "
+               "(is the group coordinator reachable?); stopping without it: the coordinator "
+               "drops this member after session.timeout.ms and uncommitted input is reprocessed",
+               "timeout_ms", ms, NULL);
+    } else if (e) {
+        ms_log(MS_LOG_WARN, w->name, "consumer close", "error", rd_kafka_err2name(e), "reason",
+               rd_kafka_err2str(e), NULL);
     }
 }
 
@@ -1038,7 +1086,8 @@ ms_worker *ms_worker_new(ms_service_shared *s, int id, char *err, size_t errlen)
     if (!producer_open(w, err, errlen) ||
         !(w->consumer = make_client(w, MS_CLIENT_CONSUMER, err, errlen)))
         goto fail;
-    if (!(w->limits_q = rd_kafka_queue_new(w->consumer))) {
+    if (!(w->limits_q = rd_kafka_queue_new(w->consumer)) ||
+        !(w->commits = ms_consumer_commits_new(w->consumer))) {
         snprintf(err, errlen, "worker %d: out of memory", id);
         goto fail;
     }
@@ -1425,9 +1474,8 @@ void *ms_worker_main(void *arg)
     ms_log(MS_LOG_INFO, w->name, "started", NULL);
     if (w->eos) {
         eos_main(w);
-        rd_kafka_resp_err_t e = rd_kafka_consumer_close(w->consumer);
-        if (e)
-            ms_log(MS_LOG_WARN, w->name, "consumer close", "error", rd_kafka_err2name(e), NULL);
+        w->stop_started_ms = ms_clock_mono_ms();
+        leave_group(w);
         ms_log(MS_LOG_INFO, w->name, "stopped", NULL);
         return NULL;
     }
@@ -1458,12 +1506,16 @@ void *ms_worker_main(void *arg)
         }
     }
     ms_log(MS_LOG_INFO, w->name, "draining", NULL);
-    drain_and_commit(w, (int)w->s->cfg->shutdown_timeout_ms);
-    rd_kafka_resp_err_t e = rd_kafka_consumer_close(w->consumer);
-    if (e)
-        ms_log(MS_LOG_WARN, w->name, "consumer close", "error", rd_kafka_err2name(e), NULL);
+    w->stop_started_ms = ms_clock_mono_ms();
+    drain_and_commit(w, w->stop_started_ms);
+    leave_group(w);
     ms_log(MS_LOG_INFO, w->name, "stopped", NULL);
     return NULL;
+}
+
+bool ms_worker_left_open(const ms_worker *w)
+{
+    return w->stop_started_ms && !w->consumer_closed;
 }
 
 void ms_worker_free(ms_worker *w)
@@ -1475,8 +1527,8 @@ void ms_worker_free(ms_worker *w)
         rd_kafka_topic_partition_list_destroy(w->txn_offsets);
     if (w->limits_q)
         rd_kafka_queue_destroy(w->limits_q);
-    if (w->consumer)
-        rd_kafka_destroy(w->consumer);
+    ms_consumer_commits_free(w->commits);
+    ms_consumer_destroy(w->consumer, w->consumer_closed);
     ms_offsets_free(w->offsets);
     ms_decoder_free(w->dec);
     ms_metrics_worker_rules(w->s->metrics, w->id, NULL, 0, NULL);

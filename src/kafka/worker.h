@@ -43,6 +43,10 @@ ms_worker *ms_worker_new(ms_service_shared *s, int id, char *err, size_t errlen)
 /** @brief The loop: runs until *run is 0, then drains, commits and returns. */
 void *ms_worker_main(void *worker);
 
+/** @brief True when the worker's loop stopped without leaving its consumer group in time
+ *  (consumer_stop.h): destroying it would wait up to session.timeout.ms. */
+bool ms_worker_left_open(const ms_worker *w);
+
 /** @brief Destroy a worker whose loop has returned. */
 void ms_worker_free(ms_worker *w);
 

@@ -51,6 +51,11 @@
 #      event after it is not written again and again.
 #      Both with at_least_once and with exactly_once (where a refused
 #      output would abort its transaction on every try).
+#  12. (real Kafka only: the broker process is frozen) a stop while the
+#      broker does not answer (SIGSTOP: its group coordinator is
+#      unreachable) exits 0 within processing.shutdown_timeout_ms plus a
+#      few seconds instead of waiting for it; after the broker resumes, a
+#      restart brings every event downstream.
 # Every wait is bounded. Prints one PASS/FAIL line per check and exits
 # non-zero if any failed.
 set -uo pipefail
@@ -793,6 +798,72 @@ EOF
   esac
   kill -TERM "$svc"
   wait "$svc" && ok "segment.bytes refusal: the service stops cleanly" || bad "segment.bytes refusal: exit status $?"
+fi
+
+# ---- 12: a stop while the broker is frozen ------------------------------------
+if [ "$BROKER" = kafka ]; then
+  FZ_IN=$RUN.fz.in FZ_OUT=$RUN.fz.out
+  for t in $FZ_IN $FZ_OUT $FZ_OUT.mod $FZ_OUT.rep; do
+    bash tests/kafka/broker.sh create-topic "$t" 3 1 >/dev/null 2>&1 || true
+  done
+  cat > "$WORK/fz.yaml" <<EOF
+kafka:
+  bootstrap.servers: "$BOOT"
+  group.id: "$RUN-fz"
+  consumer:
+    session.timeout.ms: "10000"
+input:
+  topics: [$FZ_IN]
+output:
+  encoding: json
+  topics:
+$(for c in profanity hate religion_politics colleague sexual_graphic malicious_link detrimental advertising misinformation personal_info complaint repair consent_withdrawal question positive negative external vip other urgent deadletter; do echo "    $c: $FZ_OUT"; done)
+    moderation: $FZ_OUT.mod
+    repeat_offender: $FZ_OUT.rep
+workers: 2
+processing:
+  shutdown_timeout_ms: 4000
+http:
+  listen: "off"
+log:
+  level: info
+EOF
+  fz_ids() { # distinct event ids on the primary topic
+    timeout 30 kcat -C -b "$BOOT" -t "$FZ_OUT" -o beginning -e -q -f '%h\n' 2>/dev/null |
+      grep -o 'mentionsift-event-id=[^,]*' | sort -u | wc -l
+  }
+  N=3000
+  start_service "$WORK/fz.yaml" "$WORK/fz.log"
+  "$BIN" firehose -b "$BOOT" -t "$FZ_IN" -n $N -s 12 -l 200 -r 1500 >/dev/null 2>"$WORK/fzfh.log" &
+  fh=$!
+  until=$((SECONDS + 60))
+  while [ $SECONDS -lt $until ] && [ "$(fz_ids)" -lt 300 ]; do sleep 1; done
+  bash tests/kafka/broker.sh pause 1 >/dev/null
+  sleep 1
+  kill -TERM "$svc"
+  t0=$SECONDS
+  while kill -0 "$svc" 2>/dev/null && [ $((SECONDS - t0)) -lt 30 ]; do sleep 0.2; done
+  took=$((SECONDS - t0))
+  if kill -0 "$svc" 2>/dev/null; then rc=timeout; kill -KILL "$svc"; wait "$svc"; else wait "$svc"; rc=$?; fi
+  bash tests/kafka/broker.sh resume 1 >/dev/null
+  # 4 s of budget, then exit; a few seconds of slack for a loaded machine
+  if [ "$rc" = 0 ] && [ "$took" -le 10 ]; then
+    ok "SIGTERM with the broker frozen: exited 0 in $took s (shutdown_timeout_ms 4000)"
+  else
+    bad "SIGTERM with the broker frozen: exit status $rc after $took s; $(tail -2 "$WORK/fz.log")"
+  fi
+  wait "$fh" || bad "firehose failed: $(tail -2 "$WORK/fzfh.log")"
+  start_service "$WORK/fz.yaml" "$WORK/fz2.log"
+  until=$((SECONDS + 120)) got=0
+  while [ $SECONDS -lt $until ]; do
+    got=$(fz_ids)
+    [ "$got" -ge $N ] && break
+    kill -0 "$svc" 2>/dev/null || break
+    sleep 2
+  done
+  if [ "$got" -ge $N ]; then ok "after the frozen stop and a restart all $N events are downstream"
+  else bad "after the frozen stop and a restart only $got of $N events are downstream"; tail -5 "$WORK/fz2.log"; fi
+  kill -TERM "$svc"; wait "$svc" || bad "frozen stop: the restarted service exited $?"
 fi
 
 echo "service integration on $BROKER: $fails failed"

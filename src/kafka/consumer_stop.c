@@ -1,0 +1,131 @@
+/*
+ * consumer_stop.c - committing and leaving a consumer group within a
+ * deadline (see consumer_stop.h).
+ *
+ * Commits go out with rd_kafka_commit_queue() to a queue of our own, and
+ * their answers are served from it with a timeout. Answers are counted, not
+ * matched: a wait ends when every commit sent so far is answered, so a late
+ * answer to a commit that timed out earlier is absorbed by the next wait.
+ * Answers are only taken while a wait serves the queue, so one that comes
+ * after the last wait is dropped with the queue. The close uses rd_kafka_consumer_close_queue() and serves that
+ * queue's callbacks until the consumer says it is closed or the deadline
+ * passes.
+ */
+#include "consumer_stop.h"
+
+#include "../core/clock.h"
+
+#include <stdlib.h>
+
+struct ms_consumer_commits {
+    rd_kafka_t *consumer;
+    rd_kafka_queue_t *answers;
+    uint64_t sent, answered;
+    rd_kafka_resp_err_t last_err;
+};
+
+/** The slice a wait serves its queue for, so that it sees the deadline in time. */
+#define SERVE_SLICE_MS 100
+
+ms_consumer_commits *ms_consumer_commits_new(rd_kafka_t *consumer)
+{
+    ms_consumer_commits *cc = calloc(1, sizeof *cc);
+    if (!cc)
+        return NULL;
+    cc->consumer = consumer;
+    if (!(cc->answers = rd_kafka_queue_new(consumer))) {
+        free(cc);
+        return NULL;
+    }
+    return cc;
+}
+
+void ms_consumer_commits_free(ms_consumer_commits *cc)
+{
+    if (!cc)
+        return;
+    rd_kafka_queue_destroy(cc->answers);
+    free(cc);
+}
+
+/** @brief Milliseconds left until `deadline_ms`, at most SERVE_SLICE_MS, 0 once past it. */
+static int slice_until(int64_t deadline_ms)
+{
+    int64_t left = deadline_ms - ms_clock_mono_ms();
+    return left <= 0 ? 0 : left > SERVE_SLICE_MS ? SERVE_SLICE_MS : (int)left;
+}
+
+/** @brief Take one event from cc->answers within `timeout_ms`, counting a commit's answer. */
+static void serve_answers(ms_consumer_commits *cc, int timeout_ms)
+{
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(cc->answers, timeout_ms);
+    if (!ev)
+        return;
+    if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_OFFSET_COMMIT) {
+        rd_kafka_resp_err_t err = rd_kafka_event_error(ev);
+        const rd_kafka_topic_partition_list_t *offsets = rd_kafka_event_topic_partition_list(ev);
+        /* a partition's own error is the commit's error */
+        for (int i = 0; !err && offsets && i < offsets->cnt; i++)
+            err = offsets->elems[i].err;
+        cc->answered++;
+        cc->last_err = err;
+    }
+    rd_kafka_event_destroy(ev);
+}
+
+rd_kafka_resp_err_t ms_consumer_commit_within(ms_consumer_commits *cc, int64_t deadline_ms)
+{
+    /* with the event API the answer is an event on the queue, not a callback */
+    rd_kafka_resp_err_t e = rd_kafka_commit_queue(cc->consumer, NULL, cc->answers, NULL, NULL);
+    if (e)
+        return e;
+    cc->sent++;
+    serve_answers(cc, 0);
+    while (cc->answered != cc->sent) {
+        int slice = slice_until(deadline_ms);
+        if (slice == 0)
+            return RD_KAFKA_RESP_ERR__TIMED_OUT;
+        serve_answers(cc, slice);
+    }
+    return cc->last_err;
+}
+
+bool ms_consumer_close_within(rd_kafka_t *consumer, int64_t deadline_ms,
+                              ms_consumer_rebalance_fn *on_rebalance, rd_kafka_resp_err_t *err)
+{
+    *err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    rd_kafka_queue_t *q = rd_kafka_queue_new(consumer);
+    if (!q) { /* cannot happen short of memory: the blocking close still works */
+        *err = rd_kafka_consumer_close(consumer);
+        return true;
+    }
+    rd_kafka_error_t *error = rd_kafka_consumer_close_queue(consumer, q);
+    if (error) {
+        *err = rd_kafka_error_code(error);
+        rd_kafka_error_destroy(error);
+        rd_kafka_queue_destroy(q);
+        return true; /* nothing left to wait for */
+    }
+    /* The queue is served as events, not callbacks: it also carries events
+     * that have no callback (errors, logs). The rebalance is handed to the
+     * caller's rebalance callback as rd_kafka_consumer_close() would. */
+    int slice;
+    while (!rd_kafka_consumer_closed(consumer) && (slice = slice_until(deadline_ms)) > 0) {
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, slice);
+        if (!ev)
+            continue;
+        if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE)
+            on_rebalance(consumer, rd_kafka_event_error(ev),
+                         rd_kafka_event_topic_partition_list(ev), rd_kafka_opaque(consumer));
+        rd_kafka_event_destroy(ev);
+    }
+    bool closed = rd_kafka_consumer_closed(consumer);
+    rd_kafka_queue_destroy(q);
+    return closed;
+}
+
+void ms_consumer_destroy(rd_kafka_t *consumer, bool closed)
+{
+    if (consumer)
+        rd_kafka_destroy_flags(consumer, closed ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+}

@@ -1,0 +1,73 @@
+/*
+ * consumer_stop.h - committing and leaving a consumer group within a
+ * deadline.
+ *
+ * librdkafka's rd_kafka_commit() and rd_kafka_consumer_close() block until
+ * the group coordinator answers. While the coordinator is unreachable (its
+ * broker down, a JoinGroup held on the broker) that is seconds or minutes,
+ * and a service asked to stop must stop in a bounded time. These calls do
+ * the same work but give up at a deadline. Giving up loses
+ * nothing: offsets that were not committed are read again by the
+ * partitions' next owner (at least once), and a member that did not leave
+ * is dropped by the coordinator after session.timeout.ms.
+ *
+ * What a caller must respect:
+ * - a ms_consumer_commits belongs to one consumer and is used from one
+ *   thread, the one that polls the consumer;
+ * - ms_consumer_close_within() runs the rebalance callback it is given
+ *   (the revoke of every partition) on the calling thread, as
+ *   rd_kafka_consumer_close() runs the configured one;
+ * - free the ms_consumer_commits before destroying its consumer (librdkafka
+ *   wants an application's queues gone first); an answer that comes later
+ *   is dropped with the queue.
+ */
+#ifndef MS_CONSUMER_STOP_H
+#define MS_CONSUMER_STOP_H
+
+#include <librdkafka/rdkafka.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/** Asynchronous commits of one consumer and their answers. */
+typedef struct ms_consumer_commits ms_consumer_commits;
+
+/** @brief Commit tracking for `consumer`; NULL when out of memory. */
+ms_consumer_commits *ms_consumer_commits_new(rd_kafka_t *consumer);
+
+/** @brief Free it (before rd_kafka_destroy of its consumer). NULL is allowed. */
+void ms_consumer_commits_free(ms_consumer_commits *cc);
+
+/**
+ * @brief Commit the consumer's stored offsets and wait for the answer until
+ * `deadline_ms` (ms_clock_mono_ms() time).
+ *
+ * Returns the commit's result: RD_KAFKA_RESP_ERR_NO_ERROR, the broker's
+ * error, RD_KAFKA_RESP_ERR__NO_OFFSET when there was nothing to commit, or
+ * RD_KAFKA_RESP_ERR__TIMED_OUT when no answer came in time (the commit may
+ * still succeed later).
+ */
+rd_kafka_resp_err_t ms_consumer_commit_within(ms_consumer_commits *cc, int64_t deadline_ms);
+
+/** A rebalance callback as given to rd_kafka_conf_set_rebalance_cb(). */
+typedef void ms_consumer_rebalance_fn(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                                      rd_kafka_topic_partition_list_t *parts, void *opaque);
+
+/**
+ * @brief Leave the group as rd_kafka_consumer_close() does, but only until
+ * `deadline_ms`. A rebalance on the way (the revoke of the assignment) is
+ * passed to `on_rebalance` with the consumer's opaque, on this thread. True
+ * when the consumer closed; `err` is then the close's result. False at the
+ * deadline: destroy with ms_consumer_destroy(consumer, false).
+ */
+bool ms_consumer_close_within(rd_kafka_t *consumer, int64_t deadline_ms,
+                              ms_consumer_rebalance_fn *on_rebalance, rd_kafka_resp_err_t *err);
+
+/**
+ * @brief Destroy a consumer; `closed` says whether a close finished (else no
+ * second close is tried). librdkafka 2.0.2 still waits for the group's
+ * session to end (up to session.timeout.ms) when the consumer did not leave
+ * its group, so a process that is stopping had better exit without it.
+ */
+void ms_consumer_destroy(rd_kafka_t *consumer, bool closed);
+
+#endif
