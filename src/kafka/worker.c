@@ -1309,17 +1309,42 @@ static void eos_fatal(ms_worker *w)
     eos_rewind(w);
 }
 
+/** @brief The start of the stop's budget, noted the first time the worker sees the run flag
+ *  down (a stop can begin inside a transactional call's loop); 0 while running. */
+static int64_t stop_noted(ms_worker *w)
+{
+    if (!w->stop_started_ms && !*w->s->run)
+        w->stop_started_ms = ms_clock_mono_ms();
+    return w->stop_started_ms;
+}
+
+/** @brief Timeout of a transactional call: EOS_TIMEOUT_MS while running; once stopping, what is
+ *  left of the stop's budget for committing (the first three quarters, as drain_and_commit). */
+static int txn_timeout(ms_worker *w)
+{
+    int64_t start = stop_noted(w);
+    if (!start)
+        return EOS_TIMEOUT_MS;
+    int64_t left = budget_at(w, start, 3) - ms_clock_mono_ms();
+    return left < 1 ? 1 : left > EOS_TIMEOUT_MS ? EOS_TIMEOUT_MS : (int)left;
+}
+
 /**
  * @brief Whether to call a timed-out commit or abort again. librdkafka keeps
  * such a call in progress in the background until the same call is made
  * again, and refuses every other transactional call meanwhile (begin_
  * transaction answers _CONFLICT): so it is repeated for as long as the
- * service runs, and only a few times once it is stopping (the next start
- * fences the transaction).
+ * service runs, and once it is stopping only while the stop's budget lasts
+ * (the transaction left open is aborted when the next start with the same
+ * transactional.id fences it, or at transaction.timeout.ms; its input is
+ * reprocessed).
  */
-static bool txn_call_again(const ms_worker *w, const rd_kafka_error_t *e, int attempt)
+static bool txn_call_again(ms_worker *w, const rd_kafka_error_t *e)
 {
-    return e && rd_kafka_error_is_retriable(e) && (*w->s->run || attempt < 3);
+    if (!e || !rd_kafka_error_is_retriable(e))
+        return false;
+    int64_t start = stop_noted(w);
+    return !start || ms_clock_mono_ms() < budget_at(w, start, 3);
 }
 
 /** @brief Log `why`, abort the open transaction (repeating timed-out calls) and rewind to the
@@ -1327,11 +1352,11 @@ static bool txn_call_again(const ms_worker *w, const rd_kafka_error_t *e, int at
 static void eos_abort(ms_worker *w, const char *why)
 {
     ms_log(MS_LOG_WARN, w->name, why, "transactional_id", w->txn_id, NULL);
-    rd_kafka_error_t *e = rd_kafka_abort_transaction(w->producer, EOS_TIMEOUT_MS);
-    for (int attempt = 0; txn_call_again(w, e, attempt); attempt++) {
+    rd_kafka_error_t *e = rd_kafka_abort_transaction(w->producer, txn_timeout(w));
+    while (txn_call_again(w, e)) {
         log_txn_error(w, "abort_transaction: retrying", e);
         rd_kafka_error_destroy(e);
-        e = rd_kafka_abort_transaction(w->producer, EOS_TIMEOUT_MS);
+        e = rd_kafka_abort_transaction(w->producer, txn_timeout(w));
     }
     w->in_txn = false;
     w->txn_failed = false;
@@ -1357,24 +1382,24 @@ static void eos_commit(ms_worker *w)
     }
     rd_kafka_consumer_group_metadata_t *gm = rd_kafka_consumer_group_metadata(w->consumer);
     rd_kafka_error_t *e =
-        rd_kafka_send_offsets_to_transaction(w->producer, w->txn_offsets, gm, EOS_TIMEOUT_MS);
+        rd_kafka_send_offsets_to_transaction(w->producer, w->txn_offsets, gm, txn_timeout(w));
     /* a retriable error is retried with the same arguments: committing
      * without the offsets would commit the outputs alone */
-    for (int attempt = 0; txn_call_again(w, e, attempt); attempt++) {
+    while (txn_call_again(w, e)) {
         log_txn_error(w, "send_offsets_to_transaction: retrying", e);
         rd_kafka_error_destroy(e);
         e = rd_kafka_send_offsets_to_transaction(w->producer, w->txn_offsets, gm,
-                                                 EOS_TIMEOUT_MS);
+                                                 txn_timeout(w));
     }
     rd_kafka_consumer_group_metadata_destroy(gm);
     const char *step = "send_offsets_to_transaction failed";
     if (!e) {
         step = "commit_transaction failed";
-        e = rd_kafka_commit_transaction(w->producer, EOS_TIMEOUT_MS);
-        for (int attempt = 0; txn_call_again(w, e, attempt); attempt++) {
+        e = rd_kafka_commit_transaction(w->producer, txn_timeout(w));
+        while (txn_call_again(w, e)) {
             log_txn_error(w, "commit_transaction: retrying", e);
             rd_kafka_error_destroy(e);
-            e = rd_kafka_commit_transaction(w->producer, EOS_TIMEOUT_MS);
+            e = rd_kafka_commit_transaction(w->producer, txn_timeout(w));
         }
     }
     if (!e) {
@@ -1474,7 +1499,8 @@ void *ms_worker_main(void *arg)
     ms_log(MS_LOG_INFO, w->name, "started", NULL);
     if (w->eos) {
         eos_main(w);
-        w->stop_started_ms = ms_clock_mono_ms();
+        if (!w->stop_started_ms) /* left on a failure, not a stop */
+            w->stop_started_ms = ms_clock_mono_ms();
         leave_group(w);
         ms_log(MS_LOG_INFO, w->name, "stopped", NULL);
         return NULL;

@@ -55,7 +55,9 @@
 #      broker does not answer (SIGSTOP: its group coordinator is
 #      unreachable) exits 0 within processing.shutdown_timeout_ms plus a
 #      few seconds instead of waiting for it; after the broker resumes, a
-#      restart brings every event downstream.
+#      restart brings every event downstream. Both with at_least_once and
+#      with exactly_once (whose transaction left open is fenced by the
+#      restart).
 # Every wait is bounded. Prints one PASS/FAIL line per check and exits
 # non-zero if any failed.
 set -uo pipefail
@@ -801,15 +803,16 @@ EOF
 fi
 
 # ---- 12: a stop while the broker is frozen ------------------------------------
-if [ "$BROKER" = kafka ]; then
-  FZ_IN=$RUN.fz.in FZ_OUT=$RUN.fz.out
+for G in at_least_once exactly_once; do
+  [ "$BROKER" = kafka ] || break
+  FZ_IN=$RUN.fz$G.in FZ_OUT=$RUN.fz$G.out
   for t in $FZ_IN $FZ_OUT $FZ_OUT.mod $FZ_OUT.rep; do
     bash tests/kafka/broker.sh create-topic "$t" 3 1 >/dev/null 2>&1 || true
   done
   cat > "$WORK/fz.yaml" <<EOF
 kafka:
   bootstrap.servers: "$BOOT"
-  group.id: "$RUN-fz"
+  group.id: "$RUN-fz-$G"
   consumer:
     session.timeout.ms: "10000"
 input:
@@ -822,6 +825,9 @@ $(for c in profanity hate religion_politics colleague sexual_graphic malicious_l
     repeat_offender: $FZ_OUT.rep
 workers: 2
 processing:
+  guarantee: $G
+  # a fixed transactional.id: the restart fences the transaction left open
+  instance_id: fz
   shutdown_timeout_ms: 4000
 http:
   listen: "off"
@@ -848,9 +854,9 @@ EOF
   bash tests/kafka/broker.sh resume 1 >/dev/null
   # 4 s of budget, then exit; a few seconds of slack for a loaded machine
   if [ "$rc" = 0 ] && [ "$took" -le 10 ]; then
-    ok "SIGTERM with the broker frozen: exited 0 in $took s (shutdown_timeout_ms 4000)"
+    ok "$G: SIGTERM with the broker frozen: exited 0 in $took s (shutdown_timeout_ms 4000)"
   else
-    bad "SIGTERM with the broker frozen: exit status $rc after $took s; $(tail -2 "$WORK/fz.log")"
+    bad "$G: SIGTERM with the broker frozen: exit status $rc after $took s; $(tail -2 "$WORK/fz.log")"
   fi
   wait "$fh" || bad "firehose failed: $(tail -2 "$WORK/fzfh.log")"
   start_service "$WORK/fz.yaml" "$WORK/fz2.log"
@@ -861,10 +867,10 @@ EOF
     kill -0 "$svc" 2>/dev/null || break
     sleep 2
   done
-  if [ "$got" -ge $N ]; then ok "after the frozen stop and a restart all $N events are downstream"
-  else bad "after the frozen stop and a restart only $got of $N events are downstream"; tail -5 "$WORK/fz2.log"; fi
-  kill -TERM "$svc"; wait "$svc" || bad "frozen stop: the restarted service exited $?"
-fi
+  if [ "$got" -ge $N ]; then ok "$G: after the frozen stop and a restart all $N events are downstream"
+  else bad "$G: after the frozen stop and a restart only $got of $N events are downstream"; tail -5 "$WORK/fz2.log"; fi
+  kill -TERM "$svc"; wait "$svc" || bad "$G: frozen stop: the restarted service exited $?"
+done
 
 echo "service integration on $BROKER: $fails failed"
 [ $fails = 0 ]
