@@ -210,19 +210,32 @@ int main(int argc, char **argv)
     static const struct option longopts[] = {
         {"rules", required_argument, NULL, 'r'},  {"events", required_argument, NULL, 'n'},
         {"length", required_argument, NULL, 'l'}, {"seed", required_argument, NULL, 's'},
-        {"rounds", required_argument, NULL, 'R'}, {NULL, 0, NULL, 0},
+        {"rounds", required_argument, NULL, 'R'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
+    static const char usage[] =
+        "usage: bench_codec [--rules DIR] [--events N] [--length BYTES] [--seed S] [--rounds R]\n";
     int c;
-    while ((c = getopt_long(argc, argv, "r:n:l:s:R:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:n:l:s:R:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'r': rules = optarg; break;
         case 'n': events = strtoull(optarg, NULL, 10); break;
         case 'l': length = (uint32_t)strtoul(optarg, NULL, 10); break;
         case 's': seed = strtoull(optarg, NULL, 10); break;
         case 'R': rounds = atoi(optarg); break;
+        case 'h':
+            printf("%s\n"
+                   "A worker's steps besides Kafka (decode, classify, encode), one thread, each\n"
+                   "against copying the input (bench/README.md says how to read it).\n\n"
+                   "  --rules DIR     rule set (default: rules)\n"
+                   "  --events N      corpus size (default 50000)\n"
+                   "  --length BYTES  mean text length (default 200)\n"
+                   "  --seed S        corpus seed (default 1)\n"
+                   "  --rounds R      best of R rounds (default 5)\n",
+                   usage);
+            return 0;
         default:
-            fprintf(stderr, "usage: bench_codec [--rules DIR] [--events N] [--length BYTES] "
-                            "[--seed S] [--rounds R]\n");
+            fputs(usage, stderr);
             return 2;
         }
     }

@@ -417,7 +417,11 @@ int main(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},   {"rounds", required_argument, NULL, 'R'},
         {"pattern-cost", required_argument, NULL, 'P'},
         {"batch", required_argument, NULL, 'b'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
+    static const char usage[] =
+        "usage: bench_engine [--rules DIR] [--events N] [--length BYTES] [--threads N] "
+        "[--seed S] [--rounds R] [--pattern-cost TOP] [--batch N]\n";
     const char *rules = MS_DEFAULT_RULES_DIR;
     size_t events = 200000;
     uint32_t length = 200;
@@ -425,7 +429,7 @@ int main(int argc, char **argv)
     int batch = MS_ENGINE_BATCH;
     uint64_t seed = 42;
     int c;
-    while ((c = getopt_long(argc, argv, "r:n:l:t:s:R:P:b:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:n:l:t:s:R:P:b:h", opts, NULL)) != -1) {
         switch (c) {
         case 'r': rules = optarg; break;
         case 'n': events = strtoull(optarg, NULL, 10); break;
@@ -435,10 +439,22 @@ int main(int argc, char **argv)
         case 'R': rounds = atoi(optarg); break;
         case 'P': pattern_top = atoi(optarg); break;
         case 'b': batch = atoi(optarg); break;
+        case 'h':
+            printf("%s\n"
+                   "Classification alone, in memory, against a raw Hyperscan scan of the same\n"
+                   "databases over the same synthetic corpus (bench/README.md says how to read it).\n\n"
+                   "  --rules DIR         rule set (default: the source tree's rules/)\n"
+                   "  --events N          corpus size (default 200000)\n"
+                   "  --length BYTES      mean text length (default 200)\n"
+                   "  --threads N         the second run's threads (default: one per core)\n"
+                   "  --seed S            corpus seed (default 42)\n"
+                   "  --rounds R          best of R rounds (default 5)\n"
+                   "  --pattern-cost TOP  also the TOP most expensive regular expressions\n"
+                   "  --batch N           mentions per ms_engine_classify_batch call, 1..%d\n",
+                   usage, MS_ENGINE_BATCH);
+            return 0;
         default:
-            fprintf(stderr, "usage: bench_engine [--rules DIR] [--events N] [--length BYTES] "
-                            "[--threads N] [--seed S] [--rounds R] [--pattern-cost TOP] "
-                            "[--batch N]\n");
+            fputs(usage, stderr);
             return 2;
         }
     }
