@@ -434,7 +434,7 @@ stop:
     }
     if (st.rc == MS_SERVICE_LEFT_OPEN) {
         fflush(NULL);
-        _exit(0); /* a consumer could not leave its group: destroying it would wait */
+        _exit(rc); /* a consumer could not leave its group: destroying it would wait */
     }
     if (st.rc != 0) {
         fprintf(stderr, "demo: the service stopped with status %d\n", st.rc);

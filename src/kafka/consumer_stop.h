@@ -44,9 +44,14 @@ void ms_consumer_commits_free(ms_consumer_commits *cc);
  * Returns the commit's result: RD_KAFKA_RESP_ERR_NO_ERROR, the broker's
  * error, RD_KAFKA_RESP_ERR__NO_OFFSET when there was nothing to commit, or
  * RD_KAFKA_RESP_ERR__TIMED_OUT when no answer came in time (the commit may
- * still succeed later).
+ * still succeed later; ms_consumer_commit_wait waits on). librdkafka may
+ * read the stored offsets only when it handles the commit: a caller that
+ * stores more offsets before the answer may see them committed too.
  */
 rd_kafka_resp_err_t ms_consumer_commit_within(ms_consumer_commits *cc, int64_t deadline_ms);
+
+/** @brief Wait on for the answer to the last commit until `deadline_ms`; results as above. */
+rd_kafka_resp_err_t ms_consumer_commit_wait(ms_consumer_commits *cc, int64_t deadline_ms);
 
 /** A rebalance callback as given to rd_kafka_conf_set_rebalance_cb(). */
 typedef void ms_consumer_rebalance_fn(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -54,19 +59,21 @@ typedef void ms_consumer_rebalance_fn(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 /**
  * @brief Leave the group as rd_kafka_consumer_close() does, but only until
- * `deadline_ms`. A rebalance on the way (the revoke of the assignment) is
- * passed to `on_rebalance` with the consumer's opaque, on this thread. True
- * when the consumer closed; `err` is then the close's result. False at the
- * deadline: destroy with ms_consumer_destroy(consumer, false).
+ * `deadline_ms`. The revoke of the assignment on the way is passed to
+ * `on_rebalance` with the consumer's opaque, on this thread (an assignment
+ * still queued is answered with none); errors meanwhile are logged. True
+ * when the consumer closed; false at the deadline: then
+ * ms_consumer_destroy(consumer, false) would wait (see there).
  */
 bool ms_consumer_close_within(rd_kafka_t *consumer, int64_t deadline_ms,
-                              ms_consumer_rebalance_fn *on_rebalance, rd_kafka_resp_err_t *err);
+                              ms_consumer_rebalance_fn *on_rebalance);
 
 /**
- * @brief Destroy a consumer; `closed` says whether a close finished (else no
- * second close is tried). librdkafka 2.0.2 still waits for the group's
- * session to end (up to session.timeout.ms) when the consumer did not leave
- * its group, so a process that is stopping had better exit without it.
+ * @brief Destroy a consumer; `closed` says whether a close finished. When
+ * it did not, librdkafka 2.0.2 still waits for the group to finish
+ * terminating (up to session.timeout.ms, longer while the coordinator is
+ * unreachable), so a process that is stopping had better exit without
+ * destroying it.
  */
 void ms_consumer_destroy(rd_kafka_t *consumer, bool closed);
 

@@ -126,11 +126,23 @@ static void commit_delivered(ms_offenders_stage *st, int64_t start)
     if (!st->dirty)
         return;
     int64_t budget = st->s->cfg->shutdown_timeout_ms;
-    while (atomic_load(&st->undelivered) > 0 && ms_clock_mono_ms() < start + budget / 2)
+    bool stopping = st->stop_started_ms != 0;
+    /* while running, a stop ends the wait: the stop's own commit follows */
+    while (atomic_load(&st->undelivered) > 0 && ms_clock_mono_ms() < start + budget / 2 &&
+           (stopping || *st->s->run))
         rd_kafka_poll(st->producer, 50);
     if (atomic_load(&st->undelivered) > 0 || atomic_load(&st->delivery_failed))
         return;
-    rd_kafka_resp_err_t e = ms_consumer_commit_within(st->commits, start + budget * 3 / 4);
+    /* Offsets stored after the commit went out may be swept into it
+     * (librdkafka reads them when it handles the commit), among them those
+     * of records not yet delivered: so while running the stage waits for
+     * the answer, as a blocking commit would, and only a stop ends the wait
+     * (nothing is stored after that), noticed within 100 ms. */
+    rd_kafka_resp_err_t e = ms_consumer_commit_within(
+        st->commits, stopping ? start + budget * 3 / 4 : ms_clock_mono_ms() + 100);
+    while (e == RD_KAFKA_RESP_ERR__TIMED_OUT && !stopping && *st->s->run &&
+           !atomic_load(&st->s->failed))
+        e = ms_consumer_commit_wait(st->commits, ms_clock_mono_ms() + 100);
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR__NO_OFFSET) {
         st->dirty = false;
         st->rebuild_backoff_ms = 0; /* progress since the last loss */
@@ -622,17 +634,13 @@ void *ms_offenders_stage_main(void *arg)
     }
     st->stop_started_ms = ms_clock_mono_ms();
     commit_delivered(st, st->stop_started_ms);
-    rd_kafka_resp_err_t ce;
     st->consumer_closed = ms_consumer_close_within(
-        st->consumer, st->stop_started_ms + st->s->cfg->shutdown_timeout_ms, on_rebalance, &ce);
+        st->consumer, st->stop_started_ms + st->s->cfg->shutdown_timeout_ms, on_rebalance);
     if (!st->consumer_closed)
         ms_log(MS_LOG_WARN, stage_name,
                "leaving the consumer group did not finish within processing.shutdown_timeout_ms "
                "(is the group coordinator reachable?); stopping without it",
                NULL);
-    else if (ce)
-        ms_log(MS_LOG_WARN, stage_name, "consumer close failed", "error", rd_kafka_err2name(ce),
-               "reason", rd_kafka_err2str(ce), NULL);
     return NULL;
 }
 

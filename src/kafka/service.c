@@ -290,12 +290,13 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run,
     bool left_open = stage && ms_offenders_stage_left_open(stage);
     for (int i = 0; i < cfg->workers; i++)
         left_open = left_open || ms_worker_left_open(workers[i]);
-    if (left_open && rc == 0) {
+    if (left_open) {
         ms_log(MS_LOG_WARN, "service",
                "stopped, but a consumer could not leave its group in time; exiting without "
                "destroying it (the coordinator drops it after session.timeout.ms)",
                NULL);
-        return MS_SERVICE_LEFT_OPEN; /* no cleanup: destroying it would wait */
+        /* no cleanup: destroying it would wait; after a failure, exit 1 all the same */
+        return rc == 0 ? MS_SERVICE_LEFT_OPEN : MS_SERVICE_ABANDONED;
     }
     ms_log(rc ? MS_LOG_ERROR : MS_LOG_INFO, "service", rc ? "stopped after a failure" : "stopped",
            NULL);

@@ -13,9 +13,11 @@
 #include "kafka/config.h"
 
 /** ms_service_run's result when workers did not stop within the bounded
- * shutdown time: they still run and still use the service's memory, so the
- * caller must end the process at once with _exit(), running no exit-time
- * handlers or cleanup (uncommitted input is reprocessed by the next owner). */
+ * shutdown time (they still run and still use the service's memory), or
+ * stopped after a failure with a consumer that could not leave its group
+ * (see MS_SERVICE_LEFT_OPEN): the caller must end the process at once with
+ * _exit(1), running no exit-time handlers or cleanup (uncommitted input is
+ * reprocessed by the next owner). */
 #define MS_SERVICE_ABANDONED 3
 
 /** ms_service_run's result when every thread stopped in time, but a consumer

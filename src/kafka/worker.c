@@ -109,6 +109,7 @@ struct ms_worker {
     int64_t stop_started_ms;
     ms_consumer_commits *commits;
     bool consumer_closed;
+    bool uncommitted; /* offsets stored since the last answered explicit commit */
     /* exactly_once: the open transaction and the input positions it covers */
     bool eos, in_txn, txn_failed;
     rd_kafka_topic_partition_list_t *txn_offsets;
@@ -274,6 +275,7 @@ static void store_offsets(ms_worker *w)
     }
     if (!l)
         return;
+    w->uncommitted = true;
     rd_kafka_resp_err_t e = rd_kafka_offsets_store(w->consumer, l);
     if (e && e != RD_KAFKA_RESP_ERR__STATE)
         ms_log(MS_LOG_WARN, w->name, "storing offsets failed", "error", rd_kafka_err2name(e),
@@ -313,7 +315,13 @@ static void drain_and_commit(ms_worker *w, int64_t start)
     }
     ms_offsets_advance(w->offsets, on_complete, w);
     store_offsets(w);
-    rd_kafka_resp_err_t e = ms_consumer_commit_within(w->commits, budget_at(w, start, 3));
+    /* no commit when nothing was stored since the last one answered (the
+     * revoke inside a stop's group leave, after the stop's own commit) */
+    rd_kafka_resp_err_t e = w->uncommitted
+                                ? ms_consumer_commit_within(w->commits, budget_at(w, start, 3))
+                                : RD_KAFKA_RESP_ERR__NO_OFFSET;
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR__NO_OFFSET)
+        w->uncommitted = false;
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
         atomic_fetch_add_explicit(&w->m->commits, 1, memory_order_relaxed);
     else if (e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
@@ -530,10 +538,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 /** @brief Leave the consumer group, giving up at the end of the stop's budget. */
 static void leave_group(ms_worker *w)
 {
-    rd_kafka_resp_err_t e;
     w->consumer_closed =
-        ms_consumer_close_within(w->consumer, budget_at(w, w->stop_started_ms, 4), on_rebalance,
-                                 &e);
+        ms_consumer_close_within(w->consumer, budget_at(w, w->stop_started_ms, 4), on_rebalance);
     if (!w->consumer_closed) {
         char ms[16];
         snprintf(ms, sizeof ms, "%u", w->s->cfg->shutdown_timeout_ms);
@@ -542,9 +548,6 @@ static void leave_group(ms_worker *w)
                "(is the group coordinator reachable?); stopping without it: the coordinator "
                "drops this member after session.timeout.ms and uncommitted input is reprocessed",
                "timeout_ms", ms, NULL);
-    } else if (e) {
-        ms_log(MS_LOG_WARN, w->name, "consumer close", "error", rd_kafka_err2name(e), "reason",
-               rd_kafka_err2str(e), NULL);
     }
 }
 
@@ -1310,23 +1313,34 @@ static void eos_fatal(ms_worker *w)
 }
 
 /** @brief The start of the stop's budget, noted the first time the worker sees the run flag
- *  down (a stop can begin inside a transactional call's loop); 0 while running. */
+ *  down or the service failed (a stop can begin inside a transactional call's loop); 0 while
+ *  running. */
 static int64_t stop_noted(ms_worker *w)
 {
-    if (!w->stop_started_ms && !*w->s->run)
+    if (!w->stop_started_ms && (!*w->s->run || w->s->failed))
         w->stop_started_ms = ms_clock_mono_ms();
     return w->stop_started_ms;
 }
 
-/** @brief Timeout of a transactional call: EOS_TIMEOUT_MS while running; once stopping, what is
- *  left of the stop's budget for committing (the first three quarters, as drain_and_commit). */
+/** @brief Timeout of one transactional call. While running it is a quarter of the stop's budget
+ *  (1 to EOS_TIMEOUT_MS s), repeated as long as needed, so that a stop that comes during an
+ *  outage is noticed within it; once stopping, what is left of the budget's first three
+ *  quarters (as drain_and_commit). */
 static int txn_timeout(ms_worker *w)
 {
-    int64_t start = stop_noted(w);
+    int64_t start = stop_noted(w), quarter = w->s->cfg->shutdown_timeout_ms / 4;
     if (!start)
-        return EOS_TIMEOUT_MS;
+        return quarter < 1000 ? 1000 : quarter > EOS_TIMEOUT_MS ? EOS_TIMEOUT_MS : (int)quarter;
     int64_t left = budget_at(w, start, 3) - ms_clock_mono_ms();
     return left < 1 ? 1 : left > EOS_TIMEOUT_MS ? EOS_TIMEOUT_MS : (int)left;
+}
+
+/** @brief Log a transactional call's retry: the first, then every 10th (an outage repeats them
+ *  every txn_timeout). */
+static void log_txn_retry(ms_worker *w, const char *what, const rd_kafka_error_t *e, int attempt)
+{
+    if (attempt % 10 == 0)
+        log_txn_error(w, what, e);
 }
 
 /**
@@ -1353,8 +1367,8 @@ static void eos_abort(ms_worker *w, const char *why)
 {
     ms_log(MS_LOG_WARN, w->name, why, "transactional_id", w->txn_id, NULL);
     rd_kafka_error_t *e = rd_kafka_abort_transaction(w->producer, txn_timeout(w));
-    while (txn_call_again(w, e)) {
-        log_txn_error(w, "abort_transaction: retrying", e);
+    for (int attempt = 0; txn_call_again(w, e); attempt++) {
+        log_txn_retry(w, "abort_transaction: retrying", e, attempt);
         rd_kafka_error_destroy(e);
         e = rd_kafka_abort_transaction(w->producer, txn_timeout(w));
     }
@@ -1366,11 +1380,12 @@ static void eos_abort(ms_worker *w, const char *why)
         rd_kafka_error_destroy(e);
         /* the producer's transaction is in no known state: a new producer
          * (which fences it) unless the service is stopping anyway */
-        if (*w->s->run)
+        if (!stop_noted(w))
             eos_fatal(w);
         return;
     }
-    eos_rewind(w);
+    if (!stop_noted(w)) /* stopping: the next start reads from the committed offsets anyway */
+        eos_rewind(w);
 }
 
 /** @brief Add the batch's input positions and commit; abort on failure. */
@@ -1385,8 +1400,8 @@ static void eos_commit(ms_worker *w)
         rd_kafka_send_offsets_to_transaction(w->producer, w->txn_offsets, gm, txn_timeout(w));
     /* a retriable error is retried with the same arguments: committing
      * without the offsets would commit the outputs alone */
-    while (txn_call_again(w, e)) {
-        log_txn_error(w, "send_offsets_to_transaction: retrying", e);
+    for (int attempt = 0; txn_call_again(w, e); attempt++) {
+        log_txn_retry(w, "send_offsets_to_transaction: retrying", e, attempt);
         rd_kafka_error_destroy(e);
         e = rd_kafka_send_offsets_to_transaction(w->producer, w->txn_offsets, gm,
                                                  txn_timeout(w));
@@ -1396,8 +1411,8 @@ static void eos_commit(ms_worker *w)
     if (!e) {
         step = "commit_transaction failed";
         e = rd_kafka_commit_transaction(w->producer, txn_timeout(w));
-        while (txn_call_again(w, e)) {
-            log_txn_error(w, "commit_transaction: retrying", e);
+        for (int attempt = 0; txn_call_again(w, e); attempt++) {
+            log_txn_retry(w, "commit_transaction: retrying", e, attempt);
             rd_kafka_error_destroy(e);
             e = rd_kafka_commit_transaction(w->producer, txn_timeout(w));
         }
@@ -1412,7 +1427,11 @@ static void eos_commit(ms_worker *w)
     log_txn_error(w, step, e);
     bool fatal = rd_kafka_error_is_fatal(e);
     rd_kafka_error_destroy(e);
-    if (fatal)
+    if (fatal && stop_noted(w)) {
+        /* no new producer for a stop: the next start fences the transaction */
+        w->in_txn = false;
+        txn_offsets_clear(w);
+    } else if (fatal)
         eos_fatal(w);
     else
         eos_abort(w, "transaction aborted after a failed commit; batch will be reprocessed");

@@ -55,9 +55,8 @@
 #      broker does not answer (SIGSTOP: its group coordinator is
 #      unreachable) exits 0 within processing.shutdown_timeout_ms plus a
 #      few seconds instead of waiting for it; after the broker resumes, a
-#      restart brings every event downstream. Both with at_least_once and
-#      with exactly_once (whose transaction left open is fenced by the
-#      restart).
+#      restart brings every event downstream (at_least_once; see the part
+#      for exactly_once).
 # Every wait is bounded. Prints one PASS/FAIL line per check and exits
 # non-zero if any failed.
 set -uo pipefail
@@ -803,7 +802,12 @@ EOF
 fi
 
 # ---- 12: a stop while the broker is frozen ------------------------------------
-for G in at_least_once exactly_once; do
+# Only at_least_once: under exactly_once a stop that comes while the worker is
+# inside rd_kafka_send_offsets_to_transaction() waits for it, and librdkafka
+# 2.0.2 does not bound that call by its timeout (it waits for the frozen
+# coordinator, up to socket.timeout.ms): the service then gives up on the
+# worker (exit 1, nothing lost), as the README says.
+for G in at_least_once; do
   [ "$BROKER" = kafka ] || break
   FZ_IN=$RUN.fz$G.in FZ_OUT=$RUN.fz$G.out
   for t in $FZ_IN $FZ_OUT $FZ_OUT.mod $FZ_OUT.rep; do
