@@ -51,6 +51,35 @@ static void test_guarantee_settings_win(void **state)
     ms_buf_free(&e);
 }
 
+/* The workers give partitions up eagerly (rd_kafka_assign): a cooperative
+ * assignor is refused with the property named, an eager one accepted. */
+static void test_cooperative_assignor_refused(void **state)
+{
+    (void)state;
+    char *const coop[] = {"MENTIONSIFT_KAFKA_CONSUMER_PARTITION_ASSIGNMENT_STRATEGY=cooperative-sticky",
+                          NULL};
+    char *const eager[] = {"MENTIONSIFT_KAFKA_CONSUMER_PARTITION_ASSIGNMENT_STRATEGY=roundrobin",
+                           NULL};
+    ms_config c;
+    ms_buf e;
+    char err[512] = "";
+    ms_buf_init(&e);
+    assert_true(ms_config_load(&c, NULL, coop, &e));
+    assert_null(ms_kafka_conf_new(&c, MS_CLIENT_CONSUMER, "t", err, sizeof err));
+    assert_non_null(strstr(err, "partition.assignment.strategy"));
+    assert_non_null(strstr(err, "cooperative-sticky"));
+    rd_kafka_conf_t *pc = ms_kafka_conf_new(&c, MS_CLIENT_PRODUCER, "t", err, sizeof err);
+    assert_non_null(pc); /* a consumer property: the producer does not care */
+    rd_kafka_conf_destroy(pc);
+    ms_config_free(&c);
+    assert_true(ms_config_load(&c, NULL, eager, &e));
+    rd_kafka_conf_t *cc = ms_kafka_conf_new(&c, MS_CLIENT_CONSUMER, "t", err, sizeof err);
+    assert_non_null(cc);
+    rd_kafka_conf_destroy(cc);
+    ms_config_free(&c);
+    ms_buf_free(&e);
+}
+
 static void test_permanent_errors(void **state)
 {
     static const rd_kafka_resp_err_t permanent[] = {
@@ -78,6 +107,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_guarantee_settings_win),
+        cmocka_unit_test(test_cooperative_assignor_refused),
         cmocka_unit_test(test_permanent_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
