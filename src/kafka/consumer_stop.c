@@ -144,6 +144,12 @@ bool ms_consumer_close_within(rd_kafka_t *consumer, int64_t deadline_ms,
     }
     bool closed = rd_kafka_consumer_closed(consumer);
     rd_kafka_queue_destroy(q);
+    if (!closed)
+        ms_log(MS_LOG_WARN, rd_kafka_name(consumer),
+               "leaving the consumer group did not finish in time (is the group coordinator "
+               "reachable?); stopping without it: the coordinator drops this member after "
+               "session.timeout.ms and uncommitted input is reprocessed",
+               NULL);
     return closed;
 }
 

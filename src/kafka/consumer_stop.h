@@ -28,6 +28,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/** The steps of a stop, and the point of its budget (processing.shutdown_
+ *  timeout_ms) in quarters at which each must end: outputs in flight are
+ *  waited for during the first half, the final commit during the third
+ *  quarter, leaving the group during the last. Every consumer of the service
+ *  splits its stop this way. */
+typedef enum ms_stop_step {
+    MS_STOP_OUTPUTS = 2,
+    MS_STOP_COMMIT = 3,
+    MS_STOP_LEAVE = 4,
+} ms_stop_step;
+
+/** @brief When `step` of a stop that started at `start_ms` with a budget of `budget_ms` ends. */
+static inline int64_t ms_stop_deadline(int64_t start_ms, uint32_t budget_ms, ms_stop_step step)
+{
+    return start_ms + (int64_t)budget_ms * (int)step / 4;
+}
+
 /** Asynchronous commits of one consumer and their answers. */
 typedef struct ms_consumer_commits ms_consumer_commits;
 
@@ -61,8 +78,8 @@ typedef void ms_consumer_rebalance_fn(rd_kafka_t *rk, rd_kafka_resp_err_t err,
  * @brief Leave the group as rd_kafka_consumer_close() does, but only until
  * `deadline_ms`. The revoke of the assignment on the way is passed to
  * `on_rebalance` with the consumer's opaque, on this thread (an assignment
- * still queued is answered with none); errors meanwhile are logged. True
- * when the consumer closed; false at the deadline: then
+ * still queued is answered with none); errors meanwhile, and giving up, are
+ * logged. True when the consumer closed; false at the deadline: then
  * ms_consumer_destroy(consumer, false) would wait (see there).
  */
 bool ms_consumer_close_within(rd_kafka_t *consumer, int64_t deadline_ms,

@@ -56,8 +56,8 @@ struct ms_offenders_stage {
      * refused again in a tight loop. */
     int64_t rebuild_at_ms;
     uint32_t rebuild_backoff_ms;
-    /* a stop's budget (processing.shutdown_timeout_ms, split as a worker's:
-     * worker.c) runs from stop_started_ms, 0 until the stage stops */
+    /* a stop's budget (processing.shutdown_timeout_ms, split as
+     * consumer_stop.h says) runs from stop_started_ms, 0 until the stage stops */
     int64_t stop_started_ms;
     ms_consumer_commits *commits;
     bool consumer_closed;
@@ -125,10 +125,11 @@ static void commit_delivered(ms_offenders_stage *st, int64_t start)
 {
     if (!st->dirty)
         return;
-    int64_t budget = st->s->cfg->shutdown_timeout_ms;
+    uint32_t budget = st->s->cfg->shutdown_timeout_ms;
     bool stopping = st->stop_started_ms != 0;
     /* while running, a stop ends the wait: the stop's own commit follows */
-    while (atomic_load(&st->undelivered) > 0 && ms_clock_mono_ms() < start + budget / 2 &&
+    while (atomic_load(&st->undelivered) > 0 &&
+           ms_clock_mono_ms() < ms_stop_deadline(start, budget, MS_STOP_OUTPUTS) &&
            (stopping || *st->s->run))
         rd_kafka_poll(st->producer, 50);
     if (atomic_load(&st->undelivered) > 0 || atomic_load(&st->delivery_failed))
@@ -139,7 +140,8 @@ static void commit_delivered(ms_offenders_stage *st, int64_t start)
      * the answer, as a blocking commit would, and only a stop ends the wait
      * (nothing is stored after that), noticed within 100 ms. */
     rd_kafka_resp_err_t e = ms_consumer_commit_within(
-        st->commits, stopping ? start + budget * 3 / 4 : ms_clock_mono_ms() + 100);
+        st->commits,
+        stopping ? ms_stop_deadline(start, budget, MS_STOP_COMMIT) : ms_clock_mono_ms() + 100);
     while (e == RD_KAFKA_RESP_ERR__TIMED_OUT && !stopping && *st->s->run &&
            !atomic_load(&st->s->failed))
         e = ms_consumer_commit_wait(st->commits, ms_clock_mono_ms() + 100);
@@ -635,12 +637,9 @@ void *ms_offenders_stage_main(void *arg)
     st->stop_started_ms = ms_clock_mono_ms();
     commit_delivered(st, st->stop_started_ms);
     st->consumer_closed = ms_consumer_close_within(
-        st->consumer, st->stop_started_ms + st->s->cfg->shutdown_timeout_ms, on_rebalance);
-    if (!st->consumer_closed)
-        ms_log(MS_LOG_WARN, stage_name,
-               "leaving the consumer group did not finish within processing.shutdown_timeout_ms "
-               "(is the group coordinator reachable?); stopping without it",
-               NULL);
+        st->consumer,
+        ms_stop_deadline(st->stop_started_ms, st->s->cfg->shutdown_timeout_ms, MS_STOP_LEAVE),
+        on_rebalance);
     return NULL;
 }
 

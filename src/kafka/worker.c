@@ -284,10 +284,9 @@ static void store_offsets(ms_worker *w)
 }
 
 /* One budget, processing.shutdown_timeout_ms, bounds giving partitions up
- * (a stop or a revoke): outputs still in flight are waited for during its
- * first half, the commit during the third quarter, and leaving the group
- * (a stop only) during the last. Each step that runs out of time leaves
- * input uncommitted, which the partitions' next owner reads again. */
+ * (a stop or a revoke), split as consumer_stop.h says. Each step that runs
+ * out of time leaves input uncommitted, which the partitions' next owner
+ * reads again. */
 
 /** @brief Start of the current budget: the stop's, else now (a revoke while running). */
 static int64_t budget_start(const ms_worker *w)
@@ -295,16 +294,26 @@ static int64_t budget_start(const ms_worker *w)
     return w->stop_started_ms ? w->stop_started_ms : ms_clock_mono_ms();
 }
 
-/** @brief The point `quarters`/4 into a budget that started at `start`. */
-static int64_t budget_at(const ms_worker *w, int64_t start, int quarters)
+/** @brief When `step` of a budget that started at `start` ends. */
+static int64_t budget_at(const ms_worker *w, int64_t start, ms_stop_step step)
 {
-    return start + (int64_t)w->s->cfg->shutdown_timeout_ms * quarters / 4;
+    return ms_stop_deadline(start, w->s->cfg->shutdown_timeout_ms, step);
+}
+
+/** @brief The start of the stop's budget, noted the first time the worker sees the run flag
+ *  down or the service failed (a stop can begin inside a transactional call's loop); 0 while
+ *  running. */
+static int64_t stop_noted(ms_worker *w)
+{
+    if (!w->stop_started_ms && (!*w->s->run || w->s->failed))
+        w->stop_started_ms = ms_clock_mono_ms();
+    return w->stop_started_ms;
 }
 
 /** @brief Wait (bounded) for in-flight outputs, store offsets and commit them. */
 static void drain_and_commit(ms_worker *w, int64_t start)
 {
-    int64_t outputs_until = budget_at(w, start, 2);
+    int64_t outputs_until = budget_at(w, start, MS_STOP_OUTPUTS);
     /* pendings held behind a failed output stay in flight until a rewind
      * that will not come now: wait only while outputs are still queued */
     while (w->producer && ms_offsets_in_flight(w->offsets) > 0 &&
@@ -318,7 +327,8 @@ static void drain_and_commit(ms_worker *w, int64_t start)
     /* no commit when nothing was stored since the last one answered (the
      * revoke inside a stop's group leave, after the stop's own commit) */
     rd_kafka_resp_err_t e = w->uncommitted
-                                ? ms_consumer_commit_within(w->commits, budget_at(w, start, 3))
+                                ? ms_consumer_commit_within(w->commits,
+                                                            budget_at(w, start, MS_STOP_COMMIT))
                                 : RD_KAFKA_RESP_ERR__NO_OFFSET;
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR__NO_OFFSET)
         w->uncommitted = false;
@@ -538,17 +548,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 /** @brief Leave the consumer group, giving up at the end of the stop's budget. */
 static void leave_group(ms_worker *w)
 {
-    w->consumer_closed =
-        ms_consumer_close_within(w->consumer, budget_at(w, w->stop_started_ms, 4), on_rebalance);
-    if (!w->consumer_closed) {
-        char ms[16];
-        snprintf(ms, sizeof ms, "%u", w->s->cfg->shutdown_timeout_ms);
-        ms_log(MS_LOG_WARN, w->name,
-               "leaving the consumer group did not finish within processing.shutdown_timeout_ms "
-               "(is the group coordinator reachable?); stopping without it: the coordinator "
-               "drops this member after session.timeout.ms and uncommitted input is reprocessed",
-               "timeout_ms", ms, NULL);
-    }
+    w->consumer_closed = ms_consumer_close_within(
+        w->consumer, budget_at(w, w->stop_started_ms, MS_STOP_LEAVE), on_rebalance);
 }
 
 /* ---- output topic limits (topic_limits.h) -------------------------- */
@@ -1256,14 +1257,16 @@ static rd_kafka_resp_err_t eos_seek_committed(ms_worker *w)
 }
 
 /**
- * @brief After an abort: every assigned partition back to its committed
- * offset, so the aborted batch is read again. Going on without the seek
+ * @brief After an abort, unless stopping: every assigned partition back to
+ * its committed offset, so the aborted batch is read again. Going on without the seek
  * would commit the next batch's offsets past the aborted inputs and lose
  * them, so after a few failed tries the service stops instead: its next
  * start reads from the committed offsets.
  */
 static void eos_rewind(ms_worker *w)
 {
+    if (stop_noted(w))
+        return; /* stopping: the next start reads from the committed offsets anyway */
     rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR_NO_ERROR;
     for (int attempt = 0; attempt < 5; attempt++) {
         if (!(e = eos_seek_committed(w)))
@@ -1297,29 +1300,21 @@ static bool eos_reset_producer(ms_worker *w)
     return true;
 }
 
-/** @brief After a fatal transactional error: drop the open transaction, recreate the producer (else
- *  fail the service) and rewind the input to the committed offsets. */
+/** @brief After a fatal transactional error: drop the open transaction; unless stopping, recreate
+ *  the producer (else fail the service) and rewind the input to the committed offsets. */
 static void eos_fatal(ms_worker *w)
 {
-    ms_log(MS_LOG_ERROR, w->name, "fatal transaction error: restarting the producer", NULL);
     w->in_txn = false;
     txn_offsets_clear(w);
+    if (stop_noted(w))
+        return; /* no new producer for a stop: the next start fences the transaction */
+    ms_log(MS_LOG_ERROR, w->name, "fatal transaction error: restarting the producer", NULL);
     if (!eos_reset_producer(w))
         w->s->failed = 1;
     /* after the reset: closing the old producer serves its failed deliveries,
      * which would otherwise mark the next transaction failed */
     w->txn_failed = false;
     eos_rewind(w);
-}
-
-/** @brief The start of the stop's budget, noted the first time the worker sees the run flag
- *  down or the service failed (a stop can begin inside a transactional call's loop); 0 while
- *  running. */
-static int64_t stop_noted(ms_worker *w)
-{
-    if (!w->stop_started_ms && (!*w->s->run || w->s->failed))
-        w->stop_started_ms = ms_clock_mono_ms();
-    return w->stop_started_ms;
 }
 
 /** @brief Timeout of one transactional call. While running it is a quarter of the stop's budget
@@ -1331,7 +1326,7 @@ static int txn_timeout(ms_worker *w)
     int64_t start = stop_noted(w), quarter = w->s->cfg->shutdown_timeout_ms / 4;
     if (!start)
         return quarter < 1000 ? 1000 : quarter > EOS_TIMEOUT_MS ? EOS_TIMEOUT_MS : (int)quarter;
-    int64_t left = budget_at(w, start, 3) - ms_clock_mono_ms();
+    int64_t left = budget_at(w, start, MS_STOP_COMMIT) - ms_clock_mono_ms();
     return left < 1 ? 1 : left > EOS_TIMEOUT_MS ? EOS_TIMEOUT_MS : (int)left;
 }
 
@@ -1358,7 +1353,7 @@ static bool txn_call_again(ms_worker *w, const rd_kafka_error_t *e)
     if (!e || !rd_kafka_error_is_retriable(e))
         return false;
     int64_t start = stop_noted(w);
-    return !start || ms_clock_mono_ms() < budget_at(w, start, 3);
+    return !start || ms_clock_mono_ms() < budget_at(w, start, MS_STOP_COMMIT);
 }
 
 /** @brief Log `why`, abort the open transaction (repeating timed-out calls) and rewind to the
@@ -1380,12 +1375,10 @@ static void eos_abort(ms_worker *w, const char *why)
         rd_kafka_error_destroy(e);
         /* the producer's transaction is in no known state: a new producer
          * (which fences it) unless the service is stopping anyway */
-        if (!stop_noted(w))
-            eos_fatal(w);
+        eos_fatal(w);
         return;
     }
-    if (!stop_noted(w)) /* stopping: the next start reads from the committed offsets anyway */
-        eos_rewind(w);
+    eos_rewind(w);
 }
 
 /** @brief Add the batch's input positions and commit; abort on failure. */
@@ -1427,11 +1420,7 @@ static void eos_commit(ms_worker *w)
     log_txn_error(w, step, e);
     bool fatal = rd_kafka_error_is_fatal(e);
     rd_kafka_error_destroy(e);
-    if (fatal && stop_noted(w)) {
-        /* no new producer for a stop: the next start fences the transaction */
-        w->in_txn = false;
-        txn_offsets_clear(w);
-    } else if (fatal)
+    if (fatal)
         eos_fatal(w);
     else
         eos_abort(w, "transaction aborted after a failed commit; batch will be reprocessed");
@@ -1518,8 +1507,7 @@ void *ms_worker_main(void *arg)
     ms_log(MS_LOG_INFO, w->name, "started", NULL);
     if (w->eos) {
         eos_main(w);
-        if (!w->stop_started_ms) /* left on a failure, not a stop */
-            w->stop_started_ms = ms_clock_mono_ms();
+        stop_noted(w); /* the loop ended: a stop, or a failure */
         leave_group(w);
         ms_log(MS_LOG_INFO, w->name, "stopped", NULL);
         return NULL;
@@ -1551,8 +1539,7 @@ void *ms_worker_main(void *arg)
         }
     }
     ms_log(MS_LOG_INFO, w->name, "draining", NULL);
-    w->stop_started_ms = ms_clock_mono_ms();
-    drain_and_commit(w, w->stop_started_ms);
+    drain_and_commit(w, stop_noted(w));
     leave_group(w);
     ms_log(MS_LOG_INFO, w->name, "stopped", NULL);
     return NULL;
