@@ -90,6 +90,23 @@ static void test_house_rules(void **state)
     assert_int_equal(v.priority, MS_PRIORITY_URGENT);
 }
 
+/* Hate is aimed at a group; a slur used as an insult at one person is
+ * offensive language. Both go to the Specialist, but the label is what the
+ * dashboards count (lists/profanity-slurs.txt says why). */
+static void test_insult_or_hate(void **state)
+{
+    const char *insults[] = {"shut up you slut", "she's a hoe", "my nigga"};
+    for (size_t i = 0; i < sizeof insults / sizeof insults[0]; i++) {
+        expect(insults[i], MS_CAT_PROFANITY, true);
+        expect(insults[i], MS_CAT_HATE, false);
+        assert_int_equal(v.action, MS_ACTION_REVIEW_FOR_REMOVAL);
+    }
+    expect("all women are hoes", MS_CAT_HATE, true);
+    expect("girls are just sluts", MS_CAT_HATE, true);
+    expect("you nigger", MS_CAT_HATE, true);
+    expect("Bought a new Dutch hoe for the allotment", MS_CAT_PROFANITY, false);
+}
+
 static void test_evasion(void **state)
 {
     expect("this is sh1t", MS_CAT_PROFANITY, true);
@@ -580,6 +597,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_house_rules),
+        cmocka_unit_test(test_insult_or_hate),
         cmocka_unit_test(test_evasion),
         cmocka_unit_test(test_scunthorpe),
         cmocka_unit_test(test_complaint_and_deadline),
