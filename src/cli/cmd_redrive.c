@@ -13,6 +13,13 @@
  * sent twice, never lost. It stops when it has read every partition to its
  * end: it is a batch tool, not a daemon.
  *
+ * A dead letter too large for the producer that wrote it carries no payload
+ * (header mentionsift-payload-dropped; worker.c): its original is still on
+ * the source topic, at the partition and offset its headers name, and
+ * redrive reads it from there with a consumer of its own that joins no
+ * group. An original that retention or compaction has removed is reported
+ * and counted, never sent empty.
+ *
  * Records left out by --match are passed over and committed like the rest:
  * to go over the topic again, use another --group.
  */
@@ -57,15 +64,22 @@ static void redrive_usage(FILE *f)
             "  -X PROP=VALUE              any librdkafka property, for both clients\n"
             "  -h, --help                 this help\n"
             "\n"
+            "A dead letter that carries no payload (too large for the service's producer:\n"
+            "header mentionsift-payload-dropped) is sent with its original, read from the\n"
+            "source topic at the partition and offset its headers name; raise the\n"
+            "producer's limit with -X message.max.bytes=N if the original is large.\n"
+            "\n"
             "Exit status: 0 when every record read was sent or passed over; 1 when some\n"
-            "could not be sent (nothing after them is committed) or had no source topic\n"
-            "(those are reported and passed over: send them with --to under another\n"
-            "--group); 2 on a usage error.\n");
+            "could not be sent (nothing after them is committed), had no source topic, or\n"
+            "carried no payload and their original could no longer be read (those are\n"
+            "reported and passed over: send them with --to under another --group); 2 on a\n"
+            "usage error.\n");
 }
 
 /* What a run did, for its summary line. */
 typedef struct redrive_counts {
     unsigned long long read, sent, passed, no_source;
+    unsigned long long gone; /* no payload, and the original no longer readable */
     atomic_ullong failed; /* delivery reports with an error */
 } redrive_counts;
 
@@ -165,9 +179,58 @@ static bool flush_and_commit(rd_kafka_t *consumer, rd_kafka_t *producer,
     return true;
 }
 
+/**
+ * @brief The record at `offset` of `topic` [`partition`], read with `origin`
+ * (a consumer in no group): the original of a dead letter that carries no
+ * payload. NULL, with the reason in `why`, when it cannot be read: removed
+ * by retention or compaction, or no answer within 30 s. The caller destroys
+ * the message.
+ */
+static rd_kafka_message_t *read_original(rd_kafka_t *origin, const char *topic,
+                                         int32_t partition, int64_t offset, char *why,
+                                         size_t whylen)
+{
+    why[0] = '\0';
+    rd_kafka_topic_t *t = rd_kafka_topic_new(origin, topic, NULL);
+    if (!t) {
+        rd_kafka_resp_err_t e = rd_kafka_last_error();
+        snprintf(why, whylen, "%s (%s)", rd_kafka_err2str(e), rd_kafka_err2name(e));
+        return NULL;
+    }
+    if (rd_kafka_consume_start(t, partition, offset) == -1) {
+        rd_kafka_resp_err_t e = rd_kafka_last_error();
+        snprintf(why, whylen, "%s (%s)", rd_kafka_err2str(e), rd_kafka_err2name(e));
+        rd_kafka_topic_destroy(t);
+        return NULL;
+    }
+    rd_kafka_message_t *found = NULL;
+    for (int waited = 0; !found && !why[0] && waited < 30000; waited += 500) {
+        rd_kafka_message_t *m = rd_kafka_consume(t, partition, 500);
+        if (!m)
+            continue;
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+            snprintf(why, whylen, "the partition ends before offset %lld", (long long)offset);
+        else if (m->err)
+            snprintf(why, whylen, "%s (%s)", rd_kafka_message_errstr(m),
+                     rd_kafka_err2name(m->err));
+        else if (m->offset != offset)
+            snprintf(why, whylen, "offset %lld is no longer on the topic (the next kept is %lld)",
+                     (long long)offset, (long long)m->offset);
+        else
+            found = m;
+        if (m != found)
+            rd_kafka_message_destroy(m);
+    }
+    if (!found && !why[0])
+        snprintf(why, whylen, "not read within 30 s");
+    rd_kafka_consume_stop(t, partition);
+    rd_kafka_topic_destroy(t);
+    return found;
+}
+
 /** @brief A dry run's line: what would go where, and why it was dead-lettered. */
 static void print_planned(ms_buf *line, const rd_kafka_message_t *msg, const char *to,
-                          const char *reason)
+                          const char *reason, const char *dropped)
 {
     ms_buf_reset(line);
     ms_buf_printf(line, "{\"offset\":%lld,\"partition\":%d,\"to\":", (long long)msg->offset,
@@ -180,6 +243,10 @@ static void print_planned(ms_buf *line, const rd_kafka_message_t *msg, const cha
         ms_buf_puts(line, "null");
     ms_buf_printf(line, ",\"bytes\":%zu,\"reason\":", msg->len);
     ms_jo_cstr(line, reason);
+    if (*dropped) { /* sent with the original, read from the source topic */
+        ms_buf_puts(line, ",\"payload_dropped\":");
+        ms_jo_cstr(line, dropped);
+    }
     ms_buf_puts(line, "}\n");
     if (ms_buf_ok(line))
         fwrite(line->data, 1, line->len, stdout);
@@ -249,6 +316,7 @@ int ms_cmd_redrive(int argc, char **argv)
     }
     redrive_counts n = {0};
     rd_kafka_conf_t *pconf = rd_kafka_conf_dup(conf);
+    rd_kafka_conf_t *oconf = rd_kafka_conf_dup(conf); /* originals: no group */
     rd_kafka_conf_set_dr_msg_cb(pconf, on_delivery);
     rd_kafka_conf_set_opaque(pconf, &n);
     if (rd_kafka_conf_set(conf, "group.id", group, err, sizeof err) ||
@@ -257,10 +325,14 @@ int ms_cmd_redrive(int argc, char **argv)
          * oldest dead letter still kept, never at the end */
         rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, sizeof err) ||
         rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof err) ||
-        rd_kafka_conf_set(pconf, "enable.idempotence", "true", err, sizeof err)) {
+        rd_kafka_conf_set(pconf, "enable.idempotence", "true", err, sizeof err) ||
+        rd_kafka_conf_set(oconf, "enable.partition.eof", "true", err, sizeof err) ||
+        /* an original that retention removed is an error, not the next record */
+        rd_kafka_conf_set(oconf, "auto.offset.reset", "error", err, sizeof err)) {
         fprintf(stderr, "redrive: %s\n", err);
         rd_kafka_conf_destroy(conf);
         rd_kafka_conf_destroy(pconf);
+        rd_kafka_conf_destroy(oconf);
         return 2;
     }
     rd_kafka_t *consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
@@ -268,19 +340,30 @@ int ms_cmd_redrive(int argc, char **argv)
         fprintf(stderr, "redrive: cannot create the consumer: %s\n", err);
         rd_kafka_conf_destroy(conf); /* rd_kafka_new keeps it only on success */
         rd_kafka_conf_destroy(pconf);
+        rd_kafka_conf_destroy(oconf);
         return 2;
     }
-    rd_kafka_t *producer = NULL;
+    rd_kafka_t *producer = NULL, *origin = NULL;
     if (dry) {
         rd_kafka_conf_destroy(pconf);
+        rd_kafka_conf_destroy(oconf);
     } else if (!(producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof err))) {
         fprintf(stderr, "redrive: cannot create the producer: %s\n", err);
         rd_kafka_conf_destroy(pconf);
+        rd_kafka_conf_destroy(oconf);
+        rd_kafka_destroy(consumer);
+        return 2;
+    } else if (!(origin = rd_kafka_new(RD_KAFKA_CONSUMER, oconf, err, sizeof err))) {
+        fprintf(stderr, "redrive: cannot create the consumer of originals: %s\n", err);
+        rd_kafka_conf_destroy(oconf);
+        rd_kafka_destroy(producer);
         rd_kafka_destroy(consumer);
         return 2;
     }
     rd_kafka_topic_partition_list_t *parts = assign_committed(consumer, topic);
     if (!parts) {
+        if (origin)
+            rd_kafka_destroy(origin);
         if (producer)
             rd_kafka_destroy(producer);
         rd_kafka_destroy(consumer);
@@ -314,8 +397,9 @@ int ms_cmd_redrive(int argc, char **argv)
                 ms_cli_run = 0;
             }
         } else {
-            char reason[512], source[256];
+            char reason[512], source[256], dropped[256];
             header_str(msg, "mentionsift-error", reason, sizeof reason);
+            header_str(msg, "mentionsift-payload-dropped", dropped, sizeof dropped);
             const char *dest = to ? to : header_str(msg, "mentionsift-source-topic", source,
                                                       sizeof source);
             n.read++;
@@ -326,17 +410,39 @@ int ms_cmd_redrive(int argc, char **argv)
                 fprintf(stderr, "redrive: %s [%d] offset %lld has no source topic; use --to\n",
                         topic, (int)msg->partition, (long long)msg->offset);
             } else if (dry) {
-                print_planned(&line, msg, dest, reason);
+                print_planned(&line, msg, dest, reason, dropped);
                 n.sent++;
             } else {
                 char from[300];
                 snprintf(from, sizeof from, "%s:%d:%lld", topic, (int)msg->partition,
                          (long long)msg->offset);
-                rd_kafka_resp_err_t e;
-                while ((e = rd_kafka_producev(
+                const rd_kafka_message_t *send = msg;
+                rd_kafka_message_t *original = NULL;
+                if (*dropped) {
+                    char src[256], part[32], off[32], why[512];
+                    header_str(msg, "mentionsift-source-topic", src, sizeof src);
+                    header_str(msg, "mentionsift-source-partition", part, sizeof part);
+                    header_str(msg, "mentionsift-source-offset", off, sizeof off);
+                    if (!*src || !*part || !*off)
+                        snprintf(why, sizeof why, "its source headers are missing");
+                    else
+                        original = read_original(origin, src, (int32_t)strtol(part, NULL, 10),
+                                                 strtoll(off, NULL, 10), why, sizeof why);
+                    if (!original) {
+                        n.gone++;
+                        fprintf(stderr,
+                                "redrive: %s carries no payload (%s) and its original at "
+                                "%s [%s] offset %s cannot be read: %s; passed over\n",
+                                from, dropped, src, part, off, why);
+                    }
+                    send = original;
+                }
+                rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR_NO_ERROR;
+                while (send &&
+                       (e = rd_kafka_producev(
                             producer, RD_KAFKA_V_TOPIC(dest),
-                            RD_KAFKA_V_KEY(msg->key, msg->key_len),
-                            RD_KAFKA_V_VALUE(msg->payload, msg->len),
+                            RD_KAFKA_V_KEY(send->key, send->key_len),
+                            RD_KAFKA_V_VALUE(send->payload, send->len),
                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                             RD_KAFKA_V_HEADER("mentionsift-redriven-from", from, -1),
                             RD_KAFKA_V_END)) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
@@ -345,9 +451,11 @@ int ms_cmd_redrive(int argc, char **argv)
                     fprintf(stderr, "redrive: cannot send %s to %s: %s (%s)\n", from, dest,
                             rd_kafka_err2str(e), rd_kafka_err2name(e));
                     atomic_fetch_add(&n.failed, 1);
-                } else {
+                } else if (send) {
                     n.sent++;
                 }
+                if (original)
+                    rd_kafka_message_destroy(original);
             }
             if (++in_batch >= REDRIVE_BATCH && !dry) {
                 if (!flush_and_commit(consumer, producer, parts, &n)) {
@@ -361,13 +469,14 @@ int ms_cmd_redrive(int argc, char **argv)
     }
     if (!dry && rc == 0 && !flush_and_commit(consumer, producer, parts, &n))
         rc = 1;
-    if (atomic_load(&n.failed) || n.no_source)
+    if (atomic_load(&n.failed) || n.no_source || n.gone)
         rc = 1;
     fprintf(stderr,
             "redrive: %s: %llu read, %llu %s%s%s, %llu passed over (--match), %llu without a "
-            "source topic, %llu failed; %s\n",
+            "source topic, %llu without a payload or a readable original, %llu failed; %s\n",
             topic, n.read, n.sent, dry ? "would be sent" : "sent", to ? " to " : "",
-            to ? to : "", n.passed, n.no_source, (unsigned long long)atomic_load(&n.failed),
+            to ? to : "", n.passed, n.no_source, n.gone,
+            (unsigned long long)atomic_load(&n.failed),
             dry ? "nothing committed (dry run)"
                 : rc ? "progress committed up to the last batch acknowledged in full"
                      : "progress committed");
@@ -375,6 +484,8 @@ int ms_cmd_redrive(int argc, char **argv)
     rd_kafka_topic_partition_list_destroy(parts);
     rd_kafka_consumer_close(consumer);
     rd_kafka_destroy(consumer);
+    if (origin)
+        rd_kafka_destroy(origin);
     if (producer)
         rd_kafka_destroy(producer);
     return rc;

@@ -37,6 +37,9 @@
 #   9. redrive: a dry run lists every dead letter with its reason and source
 #      topic; the oversized one, sent on with --match and --to, arrives
 #      with its original bytes; a second run in the same group sends nothing;
+#      a dead letter too large for the service's producer (no payload) is
+#      sent with its original, read back from the source topic, and one
+#      whose original is gone is reported (exit 1), never sent empty;
 #  10. (real Kafka only: the mock has no topic configs) output topic limits:
 #      with the output topic's max.message.bytes at 20000, an event whose
 #      output is larger is dead-lettered with the limit named, and 400 small
@@ -612,6 +615,52 @@ n_to=$(timeout 30 "$BIN" tail -b "$BOOT" -o beginning -e "$RD_TO" 2>/dev/null | 
 if [ $rc = 0 ] && grep -q ': 0 read' "$WORK/rd2.err" && [ "$n_to" = "$n_big" ]; then
   ok "redrive again in the same group resumes after its commit: nothing sent twice"
 else bad "redrive again: exit $rc, $n_to records, $(cat "$WORK/rd2.err")"; fi
+
+# A dead letter too large for the service's producer carries no payload; redrive
+# reads its original back from the source topic, at the offset its headers name
+PD_IN=$RUN.pd.in PD_DLQ=$RUN.pd.dlq PD_TO=$RUN.pd.to
+[ "$BROKER" = kafka ] && for t in $PD_IN $PD_DLQ $PD_TO $RUN.pd.out; do
+  bash tests/kafka/broker.sh create-topic "$t" 1 1 >/dev/null 2>&1 || true; done
+one_topic_config "$WORK/pd.yaml" "$RUN-pd" "$PD_IN" "$RUN.pd.out" "$PD_DLQ" json <<EOF
+workers: 1
+processing:
+  max_event_bytes: 16384
+http:
+  listen: "off"
+EOF
+sed -i 's/^kafka:$/kafka:\n  producer:\n    message.max.bytes: "20000"/' "$WORK/pd.yaml"
+python3 -c 'import json; print(json.dumps({"id": "pd-1", "kind": "public_comment", "page_owned": True,
+  "author": {"id": "pd-author"}, "text": "Still waiting for repairs, " * 700}))' > "$WORK/pd.jsonl"
+kcat -P -b "$BOOT" -t "$PD_IN" -k pd-author -l "$WORK/pd.jsonl" 2>/dev/null
+start_service "$WORK/pd.yaml" "$WORK/pd.log"
+pd_until=$((SECONDS + 60))
+until [ -n "$(timeout 20 kcat -C -b "$BOOT" -t "$PD_DLQ" -o beginning -e -q -f '%h\n' 2>/dev/null)" ] ||
+      [ $SECONDS -ge $pd_until ]; do sleep 1; done
+kill -TERM "$svc"; wait "$svc"
+pd_dlq=$(timeout 20 kcat -C -b "$BOOT" -t "$PD_DLQ" -o beginning -e -q -f '%S\t%h\n' 2>/dev/null | head -1)
+"$BIN" redrive -b "$BOOT" -t "$PD_DLQ" -g "$RUN-pd-redrive" -T "$PD_TO" 2>"$WORK/pd-rd.err"
+rc=$?
+timeout 30 "$BIN" tail -b "$BOOT" -o beginning -e -k "$PD_TO" >"$WORK/pd-rd.out" 2>/dev/null
+if [[ $pd_dlq == 0$'\t'*mentionsift-payload-dropped=*"message.max.bytes 20000"* ]] && [ $rc = 0 ] &&
+   python3 - "$WORK/pd-rd.out" <<'EOF'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+sys.exit(0 if len(recs) == 1 and recs[0]["value"]["id"] == "pd-1"
+         and recs[0]["value"]["text"] == "Still waiting for repairs, " * 700 else 1)
+EOF
+then ok "redrive: a dead letter too large for the producer (no payload, the drop named) is sent on with its original, read from the source topic"
+else bad "redrive payload-dropped: dead letter '${pd_dlq:0:300}', exit $rc, $(cat "$WORK/pd-rd.err"), $(cut -c1-200 "$WORK/pd-rd.out")"; fi
+# the same kind of dead letter naming an offset retention has removed: reported, never sent empty
+printf 'x\n' | kcat -P -b "$BOOT" -t "$PD_DLQ" -k pd-author -H "mentionsift-error=oversized" \
+  -H "mentionsift-source-topic=$PD_IN" -H "mentionsift-source-partition=0" \
+  -H "mentionsift-source-offset=999" -H "mentionsift-payload-dropped=test" 2>/dev/null
+"$BIN" redrive -b "$BOOT" -t "$PD_DLQ" -g "$RUN-pd-redrive" -T "$PD_TO" 2>"$WORK/pd-rd2.err"
+rc=$?
+n_to=$(timeout 30 "$BIN" tail -b "$BOOT" -o beginning -e "$PD_TO" 2>/dev/null | wc -l)
+if [ $rc = 1 ] && grep -q "offset 999 cannot be read" "$WORK/pd-rd2.err" &&
+   grep -q '1 without a payload or a readable original' "$WORK/pd-rd2.err" && [ "$n_to" = 1 ]; then
+  ok "redrive: a dead letter whose original is gone is reported (exit 1), not sent empty"
+else bad "redrive, original gone: exit $rc, $n_to records, $(cat "$WORK/pd-rd2.err")"; fi
 
 # ---- 10: outputs larger than the topic takes; batches the topic would refuse ----------
 topic_limits_check() { # guarantee
