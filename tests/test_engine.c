@@ -468,8 +468,30 @@ static void test_rule_errors(void **state)
           "      - 'unclosed (group'\n"
           "  - id: bad.category\n"
           "    category: nonsense\n"
-          "    patterns: ['x']\n",
+          "    patterns: ['x']\n"
+          /* accepted once, silently doing nothing: each now an error */
+          "  - id: engine.category\n"               /* 12 */
+          "    category: negative\n"
+          "    patterns: ['meh']\n"
+          "  - id: words.validate\n"                /* 15 */
+          "    category: personal_info\n"
+          "    validate: uk_phone\n"
+          "    patterns: ['[0-9]{11}']\n"
+          "  - id: raw.prefix\n"                    /* 19 */
+          "    category: profanity\n"
+          "    view: raw\n"
+          "    list: raw.txt\n"
+          "  - id: outer.composite\n"               /* 23 */
+          "    category: profanity\n"
+          "    all_of: [ok.rule, inner.composite]\n"
+          "  - id: inner.composite\n"
+          "    category: profanity\n"
+          "    all_of: [ok.rule, bad.regex]\n",
           f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/raw.txt", dir);
+    f = fopen(path, "w");
+    fputs("# a comment\nscam*\n", f);
     fclose(f);
     ms_buf err;
     ms_buf_init(&err);
@@ -479,6 +501,14 @@ static void test_rule_errors(void **state)
     ms_buf_terminate(&err);
     assert_non_null(strstr(err.data, "bad.yaml:10: rule 'bad.category': unknown category"));
     assert_non_null(strstr(err.data, "bad.yaml:8: pattern"));
+    assert_non_null(strstr(err.data, "bad.yaml:13: rule 'engine.category': category 'negative' "
+                                     "is set by the engine"));
+    assert_non_null(strstr(err.data, "bad.yaml:17: rule 'words.validate': validate: checks "
+                                     "digits in the original text, so it needs view: raw"));
+    assert_non_null(strstr(err.data, "raw.txt:2: list entry 'scam*': a trailing * (longer "
+                                     "words) works in the words view only"));
+    assert_non_null(strstr(err.data, "bad.yaml:23: rule 'outer.composite': all_of names "
+                                     "'inner.composite', an all_of rule defined after it"));
     ms_buf_free(&err);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

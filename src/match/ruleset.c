@@ -342,6 +342,13 @@ static void add_list_entry(loader *L, uint32_t ri, const char *s, size_t n, cons
         add_vip(L, ri, s, n);
         return;
     }
+    if (prefix && r->view == MS_VIEW_RAW) {
+        /* a raw entry must stand between non-alphanumeric bytes: silently
+         * matching only whole words would hide the author's intent */
+        report(L, file, line, "list entry '%.*s*': a trailing * (longer words) works in the "
+               "words view only, and rule '%s' is view: raw", (int)n, s, r->id);
+        return;
+    }
     ms_buf e;
     ms_buf_init(&e);
     ms_pattern pat = {.role = MS_ROLE_RULE, .rule = ri};
@@ -868,6 +875,14 @@ static void resolve_composites(loader *L)
             if (found < 0 || (uint32_t)found == rs->composite[k])
                 report(L, r->file, r->line, "rule '%s': all_of names unknown rule '%s'", r->id,
                        pid);
+            /* composites are evaluated once, in order (matcher.c): a part
+             * that is a later composite would never have fired yet */
+            for (uint32_t later = k + 1; found >= 0 && later < rs->n_composite; later++)
+                if (rs->composite[later] == (uint32_t)found)
+                    report(L, r->file, r->line,
+                           "rule '%s': all_of names '%s', an all_of rule defined after it "
+                           "(%s:%d); define '%s' first", r->id, pid, rs->rules[found].file,
+                           rs->rules[found].line, pid);
             rs->composite_parts[k][i] = found;
         }
     }
@@ -1061,6 +1076,26 @@ static void load_rule(loader *L, yaml_document_t *d, yaml_node_t *n, const char 
                 }
             }
         }
+    }
+    if (ok && (r->category == MS_CAT_NEGATIVE || r->category == MS_CAT_EXTERNAL ||
+               r->category == MS_CAT_OTHER)) {
+        /* heuristics.c labels these from sentiment and the page alone: a
+         * rule's weight would be read by nothing */
+        report(L, file, line_of(map_get(d, n, "category")),
+               "rule '%s': category '%s' is set by the engine (sentiment, where the mention "
+               "was written), not by rules", id, cat);
+        ok = false;
+    }
+    if (ok && r->validate && r->view != MS_VIEW_RAW) {
+        report(L, file, line_of(map_get(d, n, "validate")),
+               "rule '%s': validate: checks digits in the original text, so it needs view: raw",
+               id);
+        ok = false;
+    }
+    if (ok && (r->flags & MS_RULE_PREFIX) && r->view == MS_VIEW_RAW) {
+        report(L, file, line_of(flags), "rule '%s': flag prefix (longer words) works in the words "
+               "view only, and this rule is view: raw", id);
+        ok = false;
     }
     /* Threats make a mention urgent (2.22); the id convention marks them. */
     if (strncmp(r->id, "detrimental.threat", 18) == 0)
