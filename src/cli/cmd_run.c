@@ -16,7 +16,9 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "kafka/config.h"
+#include "kafka/kafka_conf.h"
 #include "kafka/service.h"
+#include "match/ruleset.h"
 
 extern char **environ;
 
@@ -45,8 +47,47 @@ static void usage(FILE *f)
             "(kept running on the old rules if the new ones do not load).\n"
             "\n"
             "  -c, --config FILE   YAML configuration file\n"
-            "      --check         validate the configuration, print it (secrets redacted), exit\n"
+            "      --check         validate the configuration (every key, the librdkafka\n"
+            "                      properties, the rule set), print it (secrets redacted),\n"
+            "                      exit 0, or 2 naming what would stop the start\n"
             "  -h, --help          this help\n");
+}
+
+/**
+ * @brief What --check adds to reading the file: every librdkafka property
+ * through librdkafka's own parser, as each worker's clients will be built
+ * (a cooperative assignor is refused there too), and the rule directory
+ * loaded and compiled. False, with every reason on stderr, if start-up
+ * would fail on them.
+ */
+static bool check_clients_and_rules(const ms_config *cfg)
+{
+    bool ok = true;
+    char err[512];
+    for (int role = MS_CLIENT_CONSUMER; role <= MS_CLIENT_PRODUCER; role++) {
+        rd_kafka_conf_t *conf = ms_kafka_conf_new(cfg, (ms_client_role)role, "mentionsift-check",
+                                                  err, sizeof err);
+        if (!conf) {
+            fprintf(stderr, "mentionsift run: %s configuration: %s\n",
+                    role == MS_CLIENT_CONSUMER ? "consumer" : "producer", err);
+            ok = false;
+        } else {
+            rd_kafka_conf_destroy(conf);
+        }
+    }
+    ms_buf errors;
+    ms_buf_init(&errors);
+    ms_ruleset_options opt = {.check_all = true};
+    ms_ruleset *rs = ms_ruleset_load(cfg->rules_dir, &opt, &errors);
+    if (!rs) {
+        ms_buf_terminate(&errors);
+        fprintf(stderr, "%smentionsift run: the rule set in %s does not load\n",
+                errors.data ? errors.data : "", cfg->rules_dir);
+        ok = false;
+    }
+    ms_ruleset_free(rs);
+    ms_buf_free(&errors);
+    return ok;
 }
 
 int ms_cmd_run(int argc, char **argv)
@@ -91,6 +132,10 @@ int ms_cmd_run(int argc, char **argv)
         cfg.rules_dir = strdup(ms_cli_default_rules_dir());
     ms_log_set_level(cfg.log_level);
     if (check) {
+        if (!check_clients_and_rules(&cfg)) {
+            ms_config_free(&cfg);
+            return 2;
+        }
         ms_buf dump;
         ms_buf_init(&dump);
         ms_config_dump(&cfg, &dump);

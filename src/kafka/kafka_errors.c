@@ -29,7 +29,7 @@ const char *ms_kafka_err_hint(rd_kafka_resp_err_t err)
     switch (err) {
     case RD_KAFKA_RESP_ERR__AUTHENTICATION:
     case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
-        return "the broker rejected the service's credentials: check kafka.sasl.username and "
+        return "the broker rejected the service's credentials: check kafka.common.sasl.username and "
                "the password (MENTIONSIFT_KAFKA_COMMON_SASL_PASSWORD), sasl.mechanisms and "
                "security.protocol";
     case RD_KAFKA_RESP_ERR_UNSUPPORTED_SASL_MECHANISM:

@@ -413,8 +413,8 @@ void ms_metrics_render(ms_metrics *m, ms_buf *out)
     for (int b = 0; b <= MS_LATENCY_BUCKETS; b++)
         buckets[b] = SUM(m, latency_bucket[b]);
     const char *h = "mentionsift_processing_latency_seconds";
-    head(out, h, "histogram", "Time from consuming an event to the broker acknowledging its "
-                              "outputs.");
+    head(out, h, "histogram", "Time from an input record's timestamp to the broker "
+                              "acknowledging its outputs.");
     uint64_t cum = 0;
     for (int b = 0; b < MS_LATENCY_BUCKETS; b++) {
         cum += buckets[b];

@@ -18,7 +18,8 @@
 #   3. SIGTERM mid-stream drains and exits 0; after a restart every input
 #      event is present downstream (duplicates allowed, losses never);
 #   4. two instances in one group share the partitions and lose nothing;
-#   5. a bad config stops start-up with a message naming the key;
+#   5. a bad config stops start-up with a message naming the key, and
+#      run --check finds what start-up would;
 #   6. credentials never reach the logs;
 #   7. repeat offenders (2.24): an author's third House Rules violation
 #      puts one review_for_block record with the three as proof on the
@@ -464,6 +465,15 @@ MENTIONSIFT_KAFKA_PRODUCER_NO_SUCH_PROPERTY=1 timeout 20 "$BIN" run --config "$W
 rc=$?
 if [ $rc = 2 ] && grep -q "no.such.property" "$WORK/bad2.log"; then ok "bad librdkafka property: exit 2, property named"
 else bad "bad librdkafka property: exit $rc, $(tail -2 "$WORK/bad2.log")"; fi
+# --check finds what start-up would: librdkafka's refusal and rules that do not load
+printf 'kafka:\n  consumer:\n    partition.assignment.strategy: cooperative-sticky\nrules: %s/no-rules\n' \
+  "$WORK" > "$WORK/bad3.yaml"
+"$BIN" run --config "$WORK/bad3.yaml" --check >/dev/null 2>"$WORK/bad3.log"
+rc=$?
+if [ $rc = 2 ] && grep -q "'partition.assignment.strategy' = 'cooperative-sticky'" "$WORK/bad3.log" &&
+   grep -q "no-rules/ruleset.yaml: cannot read" "$WORK/bad3.log"; then
+  ok "run --check: a refused librdkafka property and rules that do not load, exit 2, each named"
+else bad "run --check: exit $rc, $(cat "$WORK/bad3.log")"; fi
 
 # ---- 6: credentials never reach the logs or the config dump ---------------------------
 SECRET="s3cr3t-$RUN"
