@@ -18,7 +18,11 @@
  *   encode json    the same, JSON;
  *   path           decode json + classify + encode pb in one loop: what a
  *                  classifying worker does per event outside librdkafka.
- * Each stage is also printed as a share of `path`. This is the benchmark
+ * Each stage is also printed as a share of `path`, and with the heap bytes it
+ * allocated per event over its measured (warm) rounds, counted by jemalloc
+ * for every library in the process (protobuf-c's own allocations included);
+ * the worker promises none once warm. Builds without jemalloc (sanitizers)
+ * print "n/a" there. This is the benchmark
  * behind the pipeline's profile: bench_pipeline.sh measures the whole
  * service, this one says which of its own steps the time goes to.
  * Figures on a shared machine are noisy: compare the shares from one run.
@@ -34,6 +38,10 @@
 #include "core/corpus.h"
 #include "core/engine.h"
 #include "match/ruleset.h"
+
+#ifdef MS_HAVE_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
 
 typedef enum stage {
     ST_COPY,
@@ -144,6 +152,21 @@ typedef struct bench {
     ms_verdict v;
     size_t sink;             /* bytes produced, printed so nothing is optimised away */
 } bench;
+
+/**
+ * @brief Bytes this thread has allocated so far, by jemalloc's count
+ * (thread.allocated), or -1 without jemalloc.
+ */
+static long long thread_allocated(void)
+{
+#ifdef MS_HAVE_JEMALLOC
+    uint64_t n = 0;
+    size_t len = sizeof n;
+    if (mallctl("thread.allocated", &n, &len, NULL, 0) == 0)
+        return (long long)n;
+#endif
+    return -1;
+}
 
 /** @brief Run one stage over every event once. False (with a message) on a codec error. */
 static bool run_stage(bench *b, stage s)
@@ -266,10 +289,12 @@ int main(int argc, char **argv)
             die("classify failed");
 
     double best[ST_COUNT];
+    long long warm_bytes[ST_COUNT];
     for (int s = 0; s < ST_COUNT; s++) {
         if (!run_stage(&b, (stage)s)) /* warm-up: buffers reach their size */
             return 1;
         best[s] = 1e30;
+        long long a0 = thread_allocated();
         for (int r = 0; r < rounds; r++) {
             double t0 = now_s();
             run_stage(&b, (stage)s);
@@ -277,17 +302,26 @@ int main(int argc, char **argv)
             if (dt < best[s])
                 best[s] = dt;
         }
+        long long a1 = thread_allocated();
+        warm_bytes[s] = a0 < 0 || a1 < 0 ? -1 : a1 - a0;
     }
     printf("rule set   %s (%s)\n", rules, ms_ruleset_version(rs));
     printf("corpus     %zu events, seed %llu, mean text %u bytes; inputs: json %.0f bytes, "
            "protobuf %.0f bytes per event\n",
            in.n, (unsigned long long)seed, length, (double)in.json.len / (double)in.n,
            (double)in.pb.len / (double)in.n);
-    printf("%-12s %10s %12s %8s\n", "stage", "ns/event", "events/s", "of path");
+    printf("%-12s %10s %12s %8s %18s\n", "stage", "ns/event", "events/s", "of path",
+           "heap bytes/event");
     for (int s = 0; s < ST_COUNT; s++) {
         double ns = best[s] * 1e9 / (double)in.n;
-        printf("%-12s %10.0f %12.0f %8.2f\n", stage_name[s], ns, (double)in.n / best[s],
-               best[s] / best[ST_PATH]);
+        char heap[32];
+        if (warm_bytes[s] < 0)
+            snprintf(heap, sizeof heap, "n/a");
+        else
+            snprintf(heap, sizeof heap, "%.1f",
+                     (double)warm_bytes[s] / ((double)in.n * (double)rounds));
+        printf("%-12s %10.0f %12.0f %8.2f %18s\n", stage_name[s], ns, (double)in.n / best[s],
+               best[s] / best[ST_PATH], heap);
     }
     printf("(best of %d rounds; checksum %zu)\n", rounds, b.sink);
 
