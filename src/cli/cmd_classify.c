@@ -7,6 +7,11 @@
  * stops the run and is never dropped silently: its line (or record) number
  * and reason go to stderr, and the record itself to the reject file as a
  * JSON object {"line":N,"error":"...","input":"..."}.
+ *
+ * With --text, the texts on the command line are classified instead, each
+ * as a mention of --kind (default a public comment on a page whg owns):
+ * the quick way for a rule author or a reviewer to see what a sentence is
+ * labelled and which rules say so.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -44,6 +49,10 @@ static void usage(FILE *f)
             "one JSON object per line, to stdout.\n"
             "\n"
             "options:\n"
+            "  -t, --text TEXT        classify TEXT instead of reading FILE (repeatable)\n"
+            "  -k, --kind KIND        with --text: public_comment | reply | inbox_message |\n"
+            "                         external_mention (default: public_comment; all but\n"
+            "                         external_mention on a page whg owns)\n"
             "  -r, --rules DIR        rule set directory (default: %s)\n"
             "  -i, --input FORMAT     json | protobuf | auto (default: auto)\n"
             "  -o, --output FORMAT    json | protobuf (length-delimited) (default: json)\n"
@@ -95,16 +104,11 @@ static void reject(classify_run *r, unsigned long recno, const char *what, const
         fwrite(r->rej.data, 1, r->rej.len, r->reject);
 }
 
-/* Classify one record; false only on an output error. */
-static bool one(classify_run *r, ms_encoding enc, const char *data, size_t len,
-                unsigned long recno, const char *what)
+/* Classify one mention and write it; `data` is its input, for a reject
+ * record. False only on an output error. */
+static bool one_mention(classify_run *r, ms_mention m, const char *data, size_t len,
+                        unsigned long recno, const char *what)
 {
-    ms_mention m;
-    ms_codec_error err;
-    if (!ms_decode_mention(r->dec, enc, data, len, &m, &err)) {
-        reject(r, recno, what, err.msg, data, len);
-        return true;
-    }
     m.received_at_ms = ms_clock_wall_ms(); /* a deadline's start without created_at */
     if (!ms_engine_classify(r->engine, &m, &r->verdict)) {
         reject(r, recno, what, "classification failed (out of memory)", data, len);
@@ -143,6 +147,19 @@ static bool one(classify_run *r, ms_encoding enc, const char *data, size_t len,
     return fwrite(r->out.data, 1, r->out.len, stdout) == r->out.len;
 }
 
+/* Classify one record; false only on an output error. */
+static bool one(classify_run *r, ms_encoding enc, const char *data, size_t len,
+                unsigned long recno, const char *what)
+{
+    ms_mention m;
+    ms_codec_error err;
+    if (!ms_decode_mention(r->dec, enc, data, len, &m, &err)) {
+        reject(r, recno, what, err.msg, data, len);
+        return true;
+    }
+    return one_mention(r, m, data, len, recno, what);
+}
+
 /** @brief Read a varint length prefix from `in`; false on EOF or a truncated or over-long varint,
  *  with `*eof` true only for a clean end before its first byte. */
 static bool read_varint(FILE *in, uint64_t *v, bool *eof)
@@ -170,15 +187,33 @@ int ms_cmd_classify(int argc, char **argv)
         {"rules", required_argument, NULL, 'r'},  {"input", required_argument, NULL, 'i'},
         {"output", required_argument, NULL, 'o'}, {"reject", required_argument, NULL, 'j'},
         {"no-redact", no_argument, NULL, 'R'},    {"help", no_argument, NULL, 'h'},
+        {"text", required_argument, NULL, 't'},   {"kind", required_argument, NULL, 'k'},
         {NULL, 0, NULL, 0},
     };
+    const char *texts[64];
+    size_t n_texts = 0;
+    ms_kind kind = MS_KIND_PUBLIC_COMMENT;
     const char *rules_dir = ms_cli_default_rules_dir(), *reject_path = NULL;
     ms_encoding in_enc = MS_ENC_AUTO;
     classify_run r = {.out_enc = MS_ENC_JSON, .ctx.redact = true, .reject = stderr};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "r:i:o:j:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:i:o:j:t:k:h", opts, NULL)) != -1) {
         switch (c) {
+        case 't':
+            if (n_texts == sizeof texts / sizeof texts[0]) {
+                fprintf(stderr, "classify: at most %zu --text; put more in a file\n", n_texts);
+                return 2;
+            }
+            texts[n_texts++] = optarg;
+            break;
+        case 'k':
+            if (!ms_kind_parse(optarg, strlen(optarg), &kind)) {
+                fprintf(stderr, "classify: --kind must be public_comment, reply, inbox_message "
+                        "or external_mention, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
         case 'r':
             rules_dir = optarg;
             break;
@@ -220,8 +255,9 @@ int ms_cmd_classify(int argc, char **argv)
             return 2;
         }
     }
-    if (argc - optind > 1) {
-        fprintf(stderr, "classify: at most one input file\n");
+    if (argc - optind > (n_texts ? 0 : 1)) {
+        fprintf(stderr, "classify: %s\n",
+                n_texts ? "--text and an input file exclude each other" : "at most one input file");
         return 2;
     }
     const char *path = optind < argc ? argv[optind] : NULL;
@@ -259,14 +295,28 @@ int ms_cmd_classify(int argc, char **argv)
     ms_buf_init(&r.out);
     ms_buf_init(&r.rej);
 
-    int first = fgetc(in);
+    bool io_ok = true;
+    for (size_t i = 0; i < n_texts && io_ok; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "text-%zu", i + 1);
+        size_t len = strlen(texts[i]);
+        ms_mention m = {.id = {id, strlen(id)},
+                        .kind = kind,
+                        .page_owned = kind != MS_KIND_EXTERNAL_MENTION,
+                        .author = {.id = {"cli", 3}, .handle = {"cli", 3}},
+                        .text = {texts[i], len},
+                        .created_at_ms = ms_clock_wall_ms()};
+        io_ok = one_mention(&r, m, texts[i], len, i + 1, "--text");
+    }
+    int first = n_texts ? EOF : fgetc(in);
     if (first != EOF)
         ungetc(first, in);
     bool proto = in_enc == MS_ENC_PROTOBUF ||
                  (in_enc == MS_ENC_AUTO && first != EOF && first != '{' && first != ' ' &&
                   first != '\n' && first != '\t' && first != '\r');
-    bool io_ok = true;
-    if (proto) {
+    if (n_texts) {
+        /* the texts were the input */
+    } else if (proto) {
         ms_buf rec;
         ms_buf_init(&rec);
         unsigned long recno = 0;
