@@ -1542,6 +1542,38 @@ static void load_index(loader *L, const char *index_path)
 
 /* ---- compiling and caching ------------------------------------------ */
 
+/**
+ * @brief Hyperscan's message `msg` about `expr`, made useful to the pattern's
+ * author: an "at index N" counts characters of the pattern as compiled (the
+ * words view's " (?:...) " wrapper, {list:} expansions), so the place is
+ * shown in that text; a pattern too large for the start-of-match compile
+ * (`som`) says so, since the same pattern compiles without it. Written to
+ * `out`, which is returned.
+ */
+static const char *explain_hs_error(char *out, size_t cap, const char *expr, const char *msg,
+                                    bool som)
+{
+    const char *at = strstr(msg, "at index ");
+    size_t len = strlen(expr);
+    if (at) {
+        long i = strtol(at + 9, NULL, 10);
+        if (i >= 0 && (size_t)i <= len) {
+            size_t from = i > 24 ? (size_t)i - 24 : 0;
+            size_t to = (size_t)i + 24 < len ? (size_t)i + 24 : len;
+            snprintf(out, cap, "%s (as compiled: '%.*s' here-> '%.*s')", msg,
+                     (int)((size_t)i - from), expr + from, (int)(to - (size_t)i), expr + i);
+            return out;
+        }
+    }
+    if (som && strstr(msg, "too large")) {
+        snprintf(out, cap, "%s (in the second compile that finds where a match starts, whose "
+                 "limits are tighter: shorten the pattern or the {list:} in it)", msg);
+        return out;
+    }
+    snprintf(out, cap, "%s", msg);
+    return out;
+}
+
 /** @brief After a failed hs_compile_multi: report each pattern of `pv` that fails alone, with its
  *  file:line, or Hyperscan's own message when none does. */
 static void report_bad_patterns(loader *L, pending_vec *pv, hs_compile_error_t *ce)
@@ -1556,11 +1588,11 @@ static void report_bad_patterns(loader *L, pending_vec *pv, hs_compile_error_t *
         hs_compile_error_t *e = NULL;
         if (hs_compile(pv->v[i].expr, pv->v[i].flags, HS_MODE_BLOCK, NULL, &db, &e) !=
             HS_SUCCESS) {
-            /* Hyperscan's message may count characters of the words-view
-             * wrapper " (?:...) "; the pattern shown is the author's. */
+            char why[768];
             report(L, pv->v[i].file, pv->v[i].line, "pattern '%s': %s",
                    pv->v[i].source ? pv->v[i].source : pv->v[i].expr,
-                   e ? e->message : "compile failed");
+                   explain_hs_error(why, sizeof why, pv->v[i].expr,
+                                    e ? e->message : "compile failed", false));
             hs_free_compile_error(e);
             found = true;
         }
@@ -1616,9 +1648,11 @@ static hs_database_t **compile_each(loader *L, pending_vec *pv)
         hs_compile_error_t *ce = NULL;
         if (hs_compile(pv->v[i].expr, pv->v[i].flags, HS_MODE_BLOCK, NULL, &dbs[i], &ce) !=
             HS_SUCCESS) {
+            char why[768];
             report(L, pv->v[i].file, pv->v[i].line, "pattern '%s': %s",
                    pv->v[i].source ? pv->v[i].source : pv->v[i].expr,
-                   ce ? ce->message : "compile failed");
+                   explain_hs_error(why, sizeof why, pv->v[i].expr,
+                                    ce ? ce->message : "compile failed", true));
             hs_free_compile_error(ce);
             dbs[i] = NULL;
         }
