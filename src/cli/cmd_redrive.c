@@ -17,16 +17,21 @@
  * (header mentionsift-payload-dropped; worker.c): its original is still on
  * the source topic, at the partition and offset its headers name, and
  * redrive reads it from there with a consumer of its own that joins no
- * group. An original that retention or compaction has removed is reported
- * and counted, never sent empty.
+ * group. It must be the original: the record at that offset, with the dead
+ * letter's key and a payload. One that is gone (retention, compaction, a
+ * deleted topic) is reported, counted and passed over, never sent empty;
+ * one that cannot be read now (no answer, no permission) stops the run with
+ * nothing after it committed, so that the next run tries it again.
  *
  * Records left out by --match are passed over and committed like the rest:
  * to go over the topic again, use another --group.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +66,7 @@ static void redrive_usage(FILE *f)
             "  -T, --to TOPIC             send every record to TOPIC, not its source topic\n"
             "  -n, --dry-run              print what would be sent as JSON lines; send and\n"
             "                             commit nothing\n"
-            "  -X PROP=VALUE              any librdkafka property, for both clients\n"
+            "  -X PROP=VALUE              any librdkafka property, for every client\n"
             "  -h, --help                 this help\n"
             "\n"
             "A dead letter that carries no payload (too large for the service's producer:\n"
@@ -71,9 +76,10 @@ static void redrive_usage(FILE *f)
             "\n"
             "Exit status: 0 when every record read was sent or passed over; 1 when some\n"
             "could not be sent (nothing after them is committed), had no source topic, or\n"
-            "carried no payload and their original could no longer be read (those are\n"
-            "reported and passed over: send them with --to under another --group); 2 on a\n"
-            "usage error.\n");
+            "carried no payload and their original is gone (those are reported and passed\n"
+            "over: a run with --to under another --group sends the ones with a source\n"
+            "topic), or an original could not be read now (nothing after it is committed:\n"
+            "run again); 2 on a usage error.\n");
 }
 
 /* What a run did, for its summary line. */
@@ -179,58 +185,151 @@ static bool flush_and_commit(rd_kafka_t *consumer, rd_kafka_t *producer,
     return true;
 }
 
+/* What reading a dead letter's original gave. */
+typedef enum original_result {
+    ORIGINAL_FOUND,
+    ORIGINAL_GONE,  /* it will never be read: pass the dead letter over */
+    ORIGINAL_RETRY, /* not now (no answer, no permission): stop, commit nothing after it */
+} original_result;
+
 /**
- * @brief The record at `offset` of `topic` [`partition`], read with `origin`
- * (a consumer in no group): the original of a dead letter that carries no
- * payload. NULL, with the reason in `why`, when it cannot be read: removed
- * by retention or compaction, or no answer within 30 s. The caller destroys
- * the message.
+ * @brief Read the original of dead letter `dl` (which carries no payload):
+ * the record at `offset` of `topic` [`partition`], with `origin` (a consumer
+ * in no group). It must have the dead letter's key and a payload, or it is
+ * not the original (a topic deleted and made again). On ORIGINAL_FOUND
+ * `*out` holds it (the caller destroys it); otherwise `why` says why.
  */
-static rd_kafka_message_t *read_original(rd_kafka_t *origin, const char *topic,
-                                         int32_t partition, int64_t offset, char *why,
-                                         size_t whylen)
+static original_result read_original(rd_kafka_t *origin, const rd_kafka_message_t *dl,
+                                     const char *topic, int32_t partition, int64_t offset,
+                                     rd_kafka_message_t **out, char *why, size_t whylen)
 {
+    *out = NULL;
     why[0] = '\0';
     rd_kafka_topic_t *t = rd_kafka_topic_new(origin, topic, NULL);
     if (!t) {
         rd_kafka_resp_err_t e = rd_kafka_last_error();
         snprintf(why, whylen, "%s (%s)", rd_kafka_err2str(e), rd_kafka_err2name(e));
-        return NULL;
+        return ORIGINAL_RETRY;
+    }
+    /* metadata first: a missing topic or partition is known at once, where
+     * consuming would wait out topic.metadata.propagation.max.ms */
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(origin, 0, t, &md, 10000);
+    original_result res = ORIGINAL_RETRY;
+    if (e) {
+        snprintf(why, whylen, "no metadata: %s (%s)", rd_kafka_err2str(e), rd_kafka_err2name(e));
+    } else if (md->topic_cnt != 1 || md->topics[0].err) {
+        e = md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+        snprintf(why, whylen, "%s (%s)", rd_kafka_err2str(e), rd_kafka_err2name(e));
+        if (e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC)
+            res = ORIGINAL_GONE;
+    } else {
+        bool has = false;
+        for (int i = 0; i < md->topics[0].partition_cnt; i++)
+            has = has || md->topics[0].partitions[i].id == partition;
+        if (!has) {
+            snprintf(why, whylen, "the topic has no partition %d", (int)partition);
+            res = ORIGINAL_GONE;
+        }
+    }
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    if (why[0]) {
+        rd_kafka_topic_destroy(t);
+        return res;
     }
     if (rd_kafka_consume_start(t, partition, offset) == -1) {
-        rd_kafka_resp_err_t e = rd_kafka_last_error();
+        e = rd_kafka_last_error();
         snprintf(why, whylen, "%s (%s)", rd_kafka_err2str(e), rd_kafka_err2name(e));
         rd_kafka_topic_destroy(t);
-        return NULL;
+        return ORIGINAL_RETRY;
     }
     rd_kafka_message_t *found = NULL;
-    for (int waited = 0; !found && !why[0] && waited < 30000; waited += 500) {
+    for (int waited = 0; !found && !why[0]; waited += 500) {
+        if (!ms_cli_run || waited >= 30000) {
+            snprintf(why, whylen, "%s", ms_cli_run ? "not read within 30 s" : "interrupted");
+            res = ORIGINAL_RETRY;
+            break;
+        }
         rd_kafka_message_t *m = rd_kafka_consume(t, partition, 500);
         if (!m)
             continue;
-        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
-            snprintf(why, whylen, "the partition ends before offset %lld", (long long)offset);
-        else if (m->err)
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF ||
+            m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
+            snprintf(why, whylen, "offset %lld is not on the topic: %s", (long long)offset,
+                     m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF ? "the partition ends before it"
+                                                                : rd_kafka_message_errstr(m));
+            res = ORIGINAL_GONE;
+        } else if (m->err) {
             snprintf(why, whylen, "%s (%s)", rd_kafka_message_errstr(m),
                      rd_kafka_err2name(m->err));
-        else if (m->offset != offset)
+            res = ORIGINAL_RETRY;
+        } else if (m->offset != offset) {
             snprintf(why, whylen, "offset %lld is no longer on the topic (the next kept is %lld)",
                      (long long)offset, (long long)m->offset);
-        else
+            res = ORIGINAL_GONE;
+        } else if (m->len == 0 || m->key_len != dl->key_len ||
+                   (m->key_len && memcmp(m->key, dl->key, m->key_len) != 0)) {
+            snprintf(why, whylen, "the record at offset %lld is not the original (%s)",
+                     (long long)offset, m->len == 0 ? "it has no payload" : "its key differs");
+            res = ORIGINAL_GONE;
+        } else {
             found = m;
+        }
         if (m != found)
             rd_kafka_message_destroy(m);
     }
-    if (!found && !why[0])
-        snprintf(why, whylen, "not read within 30 s");
     rd_kafka_consume_stop(t, partition);
     rd_kafka_topic_destroy(t);
-    return found;
+    *out = found;
+    return found ? ORIGINAL_FOUND : res;
+}
+
+/** @brief Parse a source partition or offset header: a decimal number >= 0 and nothing else. */
+static bool parse_position(const char *s, long long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || errno || v < 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+/**
+ * @brief For a dead letter without a payload (`dropped` names why): its
+ * original into `*original`, or what to do without it; the reason is
+ * printed, naming the dead letter `from`.
+ */
+static original_result dropped_original(rd_kafka_t *origin, const rd_kafka_message_t *msg,
+                                        const char *from, const char *dropped,
+                                        rd_kafka_message_t **original)
+{
+    char src[256], part[32], off[32], why[512];
+    long long p = 0, o = 0;
+    header_str(msg, "mentionsift-source-topic", src, sizeof src);
+    header_str(msg, "mentionsift-source-partition", part, sizeof part);
+    header_str(msg, "mentionsift-source-offset", off, sizeof off);
+    original_result r = ORIGINAL_GONE;
+    *original = NULL;
+    if (!*src || !parse_position(part, &p) || !parse_position(off, &o) || p > INT32_MAX)
+        snprintf(why, sizeof why, "its source headers are missing or not valid");
+    else
+        r = read_original(origin, msg, src, (int32_t)p, o, original, why, sizeof why);
+    if (r == ORIGINAL_GONE)
+        fprintf(stderr, "redrive: %s carries no payload (%s) and its original at %s [%s] "
+                "offset %s is gone: %s; passed over\n", from, dropped, src, part, off, why);
+    else if (r == ORIGINAL_RETRY)
+        fprintf(stderr, "redrive: %s carries no payload (%s) and its original at %s [%s] "
+                "offset %s cannot be read now: %s; stopping, nothing after it committed: run "
+                "again\n", from, dropped, src, part, off, why);
+    return r;
 }
 
 /** @brief A dry run's line: what would go where, and why it was dead-lettered. */
 static void print_planned(ms_buf *line, const rd_kafka_message_t *msg, const char *to,
-                          const char *reason, const char *dropped)
+                          const char *reason, const char *dropped, size_t bytes)
 {
     ms_buf_reset(line);
     ms_buf_printf(line, "{\"offset\":%lld,\"partition\":%d,\"to\":", (long long)msg->offset,
@@ -241,9 +340,9 @@ static void print_planned(ms_buf *line, const rd_kafka_message_t *msg, const cha
         ms_jo_str(line, (ms_str){msg->key, msg->key_len});
     else
         ms_buf_puts(line, "null");
-    ms_buf_printf(line, ",\"bytes\":%zu,\"reason\":", msg->len);
+    ms_buf_printf(line, ",\"bytes\":%zu,\"reason\":", bytes);
     ms_jo_cstr(line, reason);
-    if (*dropped) { /* sent with the original, read from the source topic */
+    if (*dropped) { /* sent with the original (`bytes`), read from the source topic */
         ms_buf_puts(line, ",\"payload_dropped\":");
         ms_jo_cstr(line, dropped);
     }
@@ -346,8 +445,9 @@ int ms_cmd_redrive(int argc, char **argv)
     rd_kafka_t *producer = NULL, *origin = NULL;
     if (dry) {
         rd_kafka_conf_destroy(pconf);
-        rd_kafka_conf_destroy(oconf);
-    } else if (!(producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof err))) {
+        pconf = NULL;
+    }
+    if (pconf && !(producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof err))) {
         fprintf(stderr, "redrive: cannot create the producer: %s\n", err);
         rd_kafka_conf_destroy(pconf);
         rd_kafka_conf_destroy(oconf);
@@ -356,7 +456,8 @@ int ms_cmd_redrive(int argc, char **argv)
     } else if (!(origin = rd_kafka_new(RD_KAFKA_CONSUMER, oconf, err, sizeof err))) {
         fprintf(stderr, "redrive: cannot create the consumer of originals: %s\n", err);
         rd_kafka_conf_destroy(oconf);
-        rd_kafka_destroy(producer);
+        if (producer)
+            rd_kafka_destroy(producer);
         rd_kafka_destroy(consumer);
         return 2;
     }
@@ -409,9 +510,6 @@ int ms_cmd_redrive(int argc, char **argv)
                 n.no_source++;
                 fprintf(stderr, "redrive: %s [%d] offset %lld has no source topic; use --to\n",
                         topic, (int)msg->partition, (long long)msg->offset);
-            } else if (dry) {
-                print_planned(&line, msg, dest, reason, dropped);
-                n.sent++;
             } else {
                 char from[300];
                 snprintf(from, sizeof from, "%s:%d:%lld", topic, (int)msg->partition,
@@ -419,25 +517,20 @@ int ms_cmd_redrive(int argc, char **argv)
                 const rd_kafka_message_t *send = msg;
                 rd_kafka_message_t *original = NULL;
                 if (*dropped) {
-                    char src[256], part[32], off[32], why[512];
-                    header_str(msg, "mentionsift-source-topic", src, sizeof src);
-                    header_str(msg, "mentionsift-source-partition", part, sizeof part);
-                    header_str(msg, "mentionsift-source-offset", off, sizeof off);
-                    if (!*src || !*part || !*off)
-                        snprintf(why, sizeof why, "its source headers are missing");
-                    else
-                        original = read_original(origin, src, (int32_t)strtol(part, NULL, 10),
-                                                 strtoll(off, NULL, 10), why, sizeof why);
-                    if (!original) {
+                    original_result got = dropped_original(origin, msg, from, dropped, &original);
+                    if (got == ORIGINAL_GONE)
                         n.gone++;
-                        fprintf(stderr,
-                                "redrive: %s carries no payload (%s) and its original at "
-                                "%s [%s] offset %s cannot be read: %s; passed over\n",
-                                from, dropped, src, part, off, why);
-                    }
+                    else if (got == ORIGINAL_RETRY)
+                        atomic_fetch_add(&n.failed, 1); /* stops the run, commits nothing more */
                     send = original;
                 }
                 rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR_NO_ERROR;
+                if (dry && send) {
+                    print_planned(&line, msg, dest, reason, dropped,
+                                  original ? original->len : msg->len);
+                    n.sent++;
+                    send = NULL;
+                }
                 while (send &&
                        (e = rd_kafka_producev(
                             producer, RD_KAFKA_V_TOPIC(dest),

@@ -465,15 +465,22 @@ MENTIONSIFT_KAFKA_PRODUCER_NO_SUCH_PROPERTY=1 timeout 20 "$BIN" run --config "$W
 rc=$?
 if [ $rc = 2 ] && grep -q "no.such.property" "$WORK/bad2.log"; then ok "bad librdkafka property: exit 2, property named"
 else bad "bad librdkafka property: exit $rc, $(tail -2 "$WORK/bad2.log")"; fi
-# --check finds what start-up would: librdkafka's refusal and rules that do not load
-printf 'kafka:\n  consumer:\n    partition.assignment.strategy: cooperative-sticky\nrules: %s/no-rules\n' \
+# --check finds what start-up would: a refused assignor, a combination only
+# rd_kafka_new refuses, rules that do not load; an unknown key's value (a
+# misspelt secret, maybe) is not shown
+printf 'kafka:\n  consumer:\n    partition.assignment.strategy: cooperative-sticky\n  producer:\n    max.in.flight: "10"\nrules: %s/no-rules\n' \
   "$WORK" > "$WORK/bad3.yaml"
 "$BIN" run --config "$WORK/bad3.yaml" --check >/dev/null 2>"$WORK/bad3.log"
 rc=$?
+printf 'kafka:\n  producer:\n    sasl.passwd: "pw-%s"\n' "$RUN" > "$WORK/bad4.yaml"
+"$BIN" run --config "$WORK/bad4.yaml" --check >/dev/null 2>"$WORK/bad4.log"
+rc4=$?
 if [ $rc = 2 ] && grep -q "'partition.assignment.strategy' = 'cooperative-sticky'" "$WORK/bad3.log" &&
-   grep -q "no-rules/ruleset.yaml: cannot read" "$WORK/bad3.log"; then
-  ok "run --check: a refused librdkafka property and rules that do not load, exit 2, each named"
-else bad "run --check: exit $rc, $(cat "$WORK/bad3.log")"; fi
+   grep -q 'max.in.flight. must be set <= 5' "$WORK/bad3.log" &&
+   grep -q "no-rules/ruleset.yaml: cannot read" "$WORK/bad3.log" &&
+   [ $rc4 = 2 ] && grep -q "'sasl.passwd'" "$WORK/bad4.log" && ! grep -q "pw-$RUN" "$WORK/bad4.log"; then
+  ok "run --check: a refused property, a refused combination, rules that do not load: exit 2, each named; an unknown key's value not shown"
+else bad "run --check: exit $rc/$rc4, $(cat "$WORK/bad3.log" "$WORK/bad4.log")"; fi
 
 # ---- 6: credentials never reach the logs or the config dump ---------------------------
 SECRET="s3cr3t-$RUN"
@@ -660,16 +667,22 @@ sys.exit(0 if len(recs) == 1 and recs[0]["value"]["id"] == "pd-1"
 EOF
 then ok "redrive: a dead letter too large for the producer (no payload, the drop named) is sent on with its original, read from the source topic"
 else bad "redrive payload-dropped: dead letter '${pd_dlq:0:300}', exit $rc, $(cat "$WORK/pd-rd.err"), $(cut -c1-200 "$WORK/pd-rd.out")"; fi
-# the same kind of dead letter naming an offset retention has removed: reported, never sent empty
+# dead letters whose original is gone (an offset not on the topic, a record
+# with another key there): reported, never sent empty
 printf 'x\n' | kcat -P -b "$BOOT" -t "$PD_DLQ" -k pd-author -H "mentionsift-error=oversized" \
   -H "mentionsift-source-topic=$PD_IN" -H "mentionsift-source-partition=0" \
   -H "mentionsift-source-offset=999" -H "mentionsift-payload-dropped=test" 2>/dev/null
+pd_part=$(timeout 20 kcat -C -b "$BOOT" -t "$PD_IN" -o beginning -e -q -f '%p\n' 2>/dev/null | head -1)
+printf 'x\n' | kcat -P -b "$BOOT" -t "$PD_DLQ" -k someone-else -H "mentionsift-error=oversized" \
+  -H "mentionsift-source-topic=$PD_IN" -H "mentionsift-source-partition=${pd_part:-0}" \
+  -H "mentionsift-source-offset=0" -H "mentionsift-payload-dropped=test" 2>/dev/null
 "$BIN" redrive -b "$BOOT" -t "$PD_DLQ" -g "$RUN-pd-redrive" -T "$PD_TO" 2>"$WORK/pd-rd2.err"
 rc=$?
 n_to=$(timeout 30 "$BIN" tail -b "$BOOT" -o beginning -e "$PD_TO" 2>/dev/null | wc -l)
-if [ $rc = 1 ] && grep -q "offset 999 cannot be read" "$WORK/pd-rd2.err" &&
-   grep -q '1 without a payload or a readable original' "$WORK/pd-rd2.err" && [ "$n_to" = 1 ]; then
-  ok "redrive: a dead letter whose original is gone is reported (exit 1), not sent empty"
+if [ $rc = 1 ] && grep -q "offset 999 is gone" "$WORK/pd-rd2.err" &&
+   grep -q "offset 0 is gone: the record at offset 0 is not the original (its key differs)" "$WORK/pd-rd2.err" &&
+   grep -q '2 without a payload or a readable original' "$WORK/pd-rd2.err" && [ "$n_to" = 1 ]; then
+  ok "redrive: dead letters whose original is gone (offset not on the topic, another record there) are reported (exit 1), not sent"
 else bad "redrive, original gone: exit $rc, $n_to records, $(cat "$WORK/pd-rd2.err")"; fi
 
 # ---- 10: outputs larger than the topic takes; batches the topic would refuse ----------
