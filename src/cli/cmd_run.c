@@ -54,25 +54,49 @@ static void usage(FILE *f)
 }
 
 /**
- * @brief What --check adds to reading the file: every librdkafka property
- * through librdkafka's own parser, as each worker's clients will be built
- * (a cooperative assignor is refused there too), and the rule directory
- * loaded and compiled. False, with every reason on stderr, if start-up
- * would fail on them.
+ * @brief What --check adds to reading the file: each client's configuration
+ * built as the workers build theirs (the exactly-once settings included)
+ * and handed to rd_kafka_new, which checks what no single property shows
+ * (max.in.flight with idempotence, fetch.max.bytes against
+ * message.max.bytes), without a broker to connect to; and the rule
+ * directory loaded and compiled. False, with every reason on stderr, if
+ * start-up would fail on them. Only the producers' batch.size, lowered at
+ * start to the output topics' limits, needs the cluster and is not checked.
  */
 static bool check_clients_and_rules(const ms_config *cfg)
 {
     bool ok = true;
     char err[512];
     for (int role = MS_CLIENT_CONSUMER; role <= MS_CLIENT_PRODUCER; role++) {
+        const char *what = role == MS_CLIENT_CONSUMER ? "consumer" : "producer";
         rd_kafka_conf_t *conf = ms_kafka_conf_new(cfg, (ms_client_role)role, "mentionsift-check",
                                                   err, sizeof err);
-        if (!conf) {
-            fprintf(stderr, "mentionsift run: %s configuration: %s\n",
-                    role == MS_CLIENT_CONSUMER ? "consumer" : "producer", err);
+        bool set = conf != NULL;
+        if (set && cfg->guarantee == MS_EXACTLY_ONCE)
+            set = role == MS_CLIENT_PRODUCER
+                      ? ms_kafka_conf_set(conf, "transactional.id", "mentionsift-check", err,
+                                          sizeof err)
+                      : ms_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err) &&
+                            ms_kafka_conf_set(conf, "isolation.level", "read_committed", err,
+                                              sizeof err);
+        /* no broker: this client must not connect, nor log that it cannot */
+        set = set && ms_kafka_conf_set(conf, "bootstrap.servers", "", err, sizeof err) &&
+              ms_kafka_conf_set(conf, "log_level", "0", err, sizeof err);
+        rd_kafka_t *rk = NULL;
+        if (set) {
+            char rd_err[256];
+            rk = rd_kafka_new(role == MS_CLIENT_CONSUMER ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER,
+                              conf, rd_err, sizeof rd_err);
+            if (!rk)
+                snprintf(err, sizeof err, "rd_kafka_new: %s", rd_err);
+        }
+        if (!rk) {
+            fprintf(stderr, "mentionsift run: %s configuration: %s\n", what, err);
+            if (conf)
+                rd_kafka_conf_destroy(conf); /* rd_kafka_new keeps it only on success */
             ok = false;
         } else {
-            rd_kafka_conf_destroy(conf);
+            rd_kafka_destroy(rk);
         }
     }
     ms_buf errors;

@@ -31,10 +31,13 @@ bool ms_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value
                        size_t errlen)
 {
     char rd_err[256];
-    if (rd_kafka_conf_set(conf, key, value, rd_err, sizeof rd_err) != RD_KAFKA_CONF_OK) {
-        snprintf(err, errlen, "kafka property '%s'%s%s%s: %s", key,
-                 ms_config_is_secret(key) ? "" : " = '", ms_config_is_secret(key) ? "" : value,
-                 ms_config_is_secret(key) ? "" : "'", rd_err);
+    rd_kafka_conf_res_t r = rd_kafka_conf_set(conf, key, value, rd_err, sizeof rd_err);
+    if (r != RD_KAFKA_CONF_OK) {
+        /* an unknown key may be a misspelt secret (sasl.passwd): its value
+         * is not shown either */
+        bool hide = ms_config_is_secret(key) || r == RD_KAFKA_CONF_UNKNOWN;
+        snprintf(err, errlen, "kafka property '%s'%s%s%s: %s", key, hide ? "" : " = '",
+                 hide ? "" : value, hide ? "" : "'", rd_err);
         return false;
     }
     return true;
