@@ -6,7 +6,8 @@
  * each Mention, as protobuf's writeDelimitedTo). A malformed record never
  * stops the run and is never dropped silently: its line (or record) number
  * and reason go to stderr, and the record itself to the reject file as a
- * JSON object {"line":N,"error":"...","input":"..."}.
+ * JSON object {"source":"...","line":N,"error":"...","input":"..."} ("record"
+ * for protobuf input, "text" for --text).
  *
  * With --text, the texts on the command line are classified instead, each
  * as a mention of --kind (default a public comment on a page whg owns):
@@ -193,6 +194,7 @@ int ms_cmd_classify(int argc, char **argv)
     const char *texts[64];
     size_t n_texts = 0;
     ms_kind kind = MS_KIND_PUBLIC_COMMENT;
+    bool kind_given = false;
     const char *rules_dir = ms_cli_default_rules_dir(), *reject_path = NULL;
     ms_encoding in_enc = MS_ENC_AUTO;
     classify_run r = {.out_enc = MS_ENC_JSON, .ctx.redact = true, .reject = stderr};
@@ -208,6 +210,7 @@ int ms_cmd_classify(int argc, char **argv)
             texts[n_texts++] = optarg;
             break;
         case 'k':
+            kind_given = true;
             if (!ms_kind_parse(optarg, strlen(optarg), &kind)) {
                 fprintf(stderr, "classify: --kind must be public_comment, reply, inbox_message "
                         "or external_mention, not '%s'\n", optarg);
@@ -255,6 +258,10 @@ int ms_cmd_classify(int argc, char **argv)
             return 2;
         }
     }
+    if (kind_given && !n_texts) {
+        fprintf(stderr, "classify: --kind applies to --text only (a record names its own kind)\n");
+        return 2;
+    }
     if (argc - optind > (n_texts ? 0 : 1)) {
         fprintf(stderr, "classify: %s\n",
                 n_texts ? "--text and an input file exclude each other" : "at most one input file");
@@ -262,7 +269,7 @@ int ms_cmd_classify(int argc, char **argv)
     }
     const char *path = optind < argc ? argv[optind] : NULL;
     FILE *in = stdin;
-    r.input_name = path ? path : "stdin";
+    r.input_name = n_texts ? "command line" : path ? path : "stdin";
     if (path && !(in = fopen(path, "rb"))) {
         fprintf(stderr, "classify: cannot open '%s': %s\n", path, strerror(errno));
         return 1;
@@ -306,7 +313,7 @@ int ms_cmd_classify(int argc, char **argv)
                         .author = {.id = {"cli", 3}, .handle = {"cli", 3}},
                         .text = {texts[i], len},
                         .created_at_ms = ms_clock_wall_ms()};
-        io_ok = one_mention(&r, m, texts[i], len, i + 1, "--text");
+        io_ok = one_mention(&r, m, texts[i], len, i + 1, "text");
     }
     int first = n_texts ? EOF : fgetc(in);
     if (first != EOF)

@@ -1589,8 +1589,10 @@ static void report_bad_patterns(loader *L, pending_vec *pv, hs_compile_error_t *
         if (hs_compile(pv->v[i].expr, pv->v[i].flags, HS_MODE_BLOCK, NULL, &db, &e) !=
             HS_SUCCESS) {
             char why[768];
-            report(L, pv->v[i].file, pv->v[i].line, "pattern '%s': %s",
-                   pv->v[i].source ? pv->v[i].source : pv->v[i].expr,
+            const char *src = pv->v[i].source ? pv->v[i].source : pv->v[i].expr;
+            /* the pattern is cut so that the explanation fits the report */
+            report(L, pv->v[i].file, pv->v[i].line, "pattern '%.200s%s': %s", src,
+                   strlen(src) > 200 ? "..." : "",
                    explain_hs_error(why, sizeof why, pv->v[i].expr,
                                     e ? e->message : "compile failed", false));
             hs_free_compile_error(e);
@@ -1649,8 +1651,9 @@ static hs_database_t **compile_each(loader *L, pending_vec *pv)
         if (hs_compile(pv->v[i].expr, pv->v[i].flags, HS_MODE_BLOCK, NULL, &dbs[i], &ce) !=
             HS_SUCCESS) {
             char why[768];
-            report(L, pv->v[i].file, pv->v[i].line, "pattern '%s': %s",
-                   pv->v[i].source ? pv->v[i].source : pv->v[i].expr,
+            const char *src = pv->v[i].source ? pv->v[i].source : pv->v[i].expr;
+            report(L, pv->v[i].file, pv->v[i].line, "pattern '%.200s%s': %s", src,
+                   strlen(src) > 200 ? "..." : "",
                    explain_hs_error(why, sizeof why, pv->v[i].expr,
                                     ce ? ce->message : "compile failed", true));
             hs_free_compile_error(ce);

@@ -73,10 +73,12 @@ else bad "--text: exit $rc/$rc2, $(cut -c1-200 "$WORK/t.jsonl" "$WORK/e.jsonl"),
 "$BIN" classify --kind bogus -t x >/dev/null 2>"$WORK/u1.err"; r1=$?
 "$BIN" classify -t x "$WORK/in.jsonl" >/dev/null 2>"$WORK/u2.err"; r2=$?
 "$BIN" classify -i yaml "$WORK/in.jsonl" >/dev/null 2>"$WORK/u3.err"; r3=$?
+"$BIN" classify -k reply "$WORK/in.jsonl" >/dev/null 2>"$WORK/u4.err"; r4=$?
 if [ $r1 = 2 ] && grep -q "not 'bogus'" "$WORK/u1.err" && [ $r2 = 2 ] &&
-   grep -q "exclude each other" "$WORK/u2.err" && [ $r3 = 2 ] && grep -q "not 'yaml'" "$WORK/u3.err"; then
+   grep -q "exclude each other" "$WORK/u2.err" && [ $r3 = 2 ] && grep -q "not 'yaml'" "$WORK/u3.err" &&
+   [ $r4 = 2 ] && grep -q -- "--kind applies to --text only" "$WORK/u4.err"; then
   ok "usage errors: exit 2, the bad value named"
-else bad "usage errors: $r1 $r2 $r3: $(cat "$WORK"/u*.err)"; fi
+else bad "usage errors: $r1 $r2 $r3 $r4: $(cat "$WORK"/u*.err)"; fi
 
 echo "classify CLI: $fails failure(s)"
 [ $fails = 0 ]
