@@ -1574,6 +1574,16 @@ static const char *explain_hs_error(char *out, size_t cap, const char *expr, con
     return out;
 }
 
+/** @brief Report pattern `p`'s compile error `msg` at its file:line, explained (see
+ *  explain_hs_error); the pattern is cut so that the explanation fits the report. */
+static void report_pattern_error(loader *L, const pending *p, const char *msg, bool som)
+{
+    char why[768];
+    const char *src = p->source ? p->source : p->expr;
+    report(L, p->file, p->line, "pattern '%.200s%s': %s", src, strlen(src) > 200 ? "..." : "",
+           explain_hs_error(why, sizeof why, p->expr, msg, som));
+}
+
 /** @brief After a failed hs_compile_multi: report each pattern of `pv` that fails alone, with its
  *  file:line, or Hyperscan's own message when none does. */
 static void report_bad_patterns(loader *L, pending_vec *pv, hs_compile_error_t *ce)
@@ -1588,13 +1598,7 @@ static void report_bad_patterns(loader *L, pending_vec *pv, hs_compile_error_t *
         hs_compile_error_t *e = NULL;
         if (hs_compile(pv->v[i].expr, pv->v[i].flags, HS_MODE_BLOCK, NULL, &db, &e) !=
             HS_SUCCESS) {
-            char why[768];
-            const char *src = pv->v[i].source ? pv->v[i].source : pv->v[i].expr;
-            /* the pattern is cut so that the explanation fits the report */
-            report(L, pv->v[i].file, pv->v[i].line, "pattern '%.200s%s': %s", src,
-                   strlen(src) > 200 ? "..." : "",
-                   explain_hs_error(why, sizeof why, pv->v[i].expr,
-                                    e ? e->message : "compile failed", false));
+            report_pattern_error(L, &pv->v[i], e ? e->message : "compile failed", false);
             hs_free_compile_error(e);
             found = true;
         }
@@ -1650,12 +1654,7 @@ static hs_database_t **compile_each(loader *L, pending_vec *pv)
         hs_compile_error_t *ce = NULL;
         if (hs_compile(pv->v[i].expr, pv->v[i].flags, HS_MODE_BLOCK, NULL, &dbs[i], &ce) !=
             HS_SUCCESS) {
-            char why[768];
-            const char *src = pv->v[i].source ? pv->v[i].source : pv->v[i].expr;
-            report(L, pv->v[i].file, pv->v[i].line, "pattern '%.200s%s': %s", src,
-                   strlen(src) > 200 ? "..." : "",
-                   explain_hs_error(why, sizeof why, pv->v[i].expr,
-                                    ce ? ce->message : "compile failed", true));
+            report_pattern_error(L, &pv->v[i], ce ? ce->message : "compile failed", true);
             hs_free_compile_error(ce);
             dbs[i] = NULL;
         }
