@@ -73,12 +73,8 @@ static bool check_clients_and_rules(const ms_config *cfg)
                                                   err, sizeof err);
         bool set = conf != NULL;
         if (set && cfg->guarantee == MS_EXACTLY_ONCE)
-            set = role == MS_CLIENT_PRODUCER
-                      ? ms_kafka_conf_set(conf, "transactional.id", "mentionsift-check", err,
-                                          sizeof err)
-                      : ms_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err) &&
-                            ms_kafka_conf_set(conf, "isolation.level", "read_committed", err,
-                                              sizeof err);
+            set = ms_kafka_conf_exactly_once(conf, (ms_client_role)role, "mentionsift-check", err,
+                                             sizeof err);
         /* no broker: this client must not connect, nor log that it cannot */
         set = set && ms_kafka_conf_set(conf, "bootstrap.servers", "", err, sizeof err) &&
               ms_kafka_conf_set(conf, "log_level", "0", err, sizeof err);

@@ -43,6 +43,15 @@ bool ms_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value
     return true;
 }
 
+bool ms_kafka_conf_exactly_once(rd_kafka_conf_t *conf, ms_client_role role,
+                                const char *transactional_id, char *err, size_t errlen)
+{
+    if (role == MS_CLIENT_PRODUCER)
+        return ms_kafka_conf_set(conf, "transactional.id", transactional_id, err, errlen);
+    return ms_kafka_conf_set(conf, "enable.auto.commit", "false", err, errlen) &&
+           ms_kafka_conf_set(conf, "isolation.level", "read_committed", err, errlen);
+}
+
 /** @brief Set every property of passthrough list `l` on `conf`, in order; false at the first one
  *  refused, with `err` set (secret values left out). */
 static bool apply(rd_kafka_conf_t *conf, const ms_kv_list *l, char *err, size_t errlen)

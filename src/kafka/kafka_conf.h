@@ -24,6 +24,15 @@ typedef enum ms_client_role {
 rd_kafka_conf_t *ms_kafka_conf_new(const ms_config *c, ms_client_role role, const char *client_id,
                                    char *err, size_t errlen);
 
+/**
+ * @brief Add exactly-once's settings to a worker's client built by
+ * ms_kafka_conf_new: the producer's `transactional_id`; the consumer commits
+ * nothing itself (offsets go into the transaction) and reads only committed
+ * records. False with `err` set.
+ */
+bool ms_kafka_conf_exactly_once(rd_kafka_conf_t *conf, ms_client_role role,
+                                const char *transactional_id, char *err, size_t errlen);
+
 /** @brief Set one property, with an error naming it (value hidden if secret). */
 bool ms_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value, char *err,
                        size_t errlen);

@@ -985,16 +985,9 @@ static rd_kafka_t *make_client(ms_worker *w, ms_client_role role, char *err, siz
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
-    if (w->eos) {
-        bool ok = role == MS_CLIENT_PRODUCER
-                      ? ms_kafka_conf_set(conf, "transactional.id", w->txn_id, err, errlen)
-                      : ms_kafka_conf_set(conf, "enable.auto.commit", "false", err, errlen) &&
-                            ms_kafka_conf_set(conf, "isolation.level", "read_committed", err,
-                                              errlen);
-        if (!ok) {
-            rd_kafka_conf_destroy(conf);
-            return NULL;
-        }
+    if (w->eos && !ms_kafka_conf_exactly_once(conf, role, w->txn_id, err, errlen)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
     }
     rd_kafka_conf_set_opaque(conf, w);
     rd_kafka_conf_set_error_cb(conf, on_error);
