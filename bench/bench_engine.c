@@ -243,6 +243,34 @@ static int by_cost_desc(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
+static int count_match(unsigned id, unsigned long long f, unsigned long long t, unsigned fl,
+                       void *ctx)
+{
+    ++*(uint64_t *)ctx;
+    return 0;
+}
+
+/** @brief Best of `rounds` ns per corpus event for scanning `texts` with `db`; counts the
+ *  matches into `*matches` unless it is NULL (then the callback does nothing). */
+static double db_scan_ns(const hs_database_t *db, hs_scratch_t *s, const ms_str *texts, size_t n,
+                         size_t n_events, int rounds, uint64_t *matches)
+{
+    double best = -1;
+    for (int r = 0; r < rounds; r++) {
+        uint64_t m = 0;
+        double t0 = now_s();
+        for (size_t i = 0; i < n; i++)
+            hs_scan(db, texts[i].ptr, (unsigned)texts[i].len, 0, s, matches ? count_match : nop,
+                    &m);
+        double ns = (now_s() - t0) * 1e9 / (double)n_events;
+        if (best < 0 || ns < best)
+            best = ns; /* the least disturbed round of a shared machine */
+        if (matches)
+            *matches = m;
+    }
+    return best;
+}
+
 /** @brief ns per corpus event that scanning `texts` with `expr` alone costs, or -1. */
 static double scan_cost(const char *expr, unsigned flags, const ms_str *texts, size_t n,
                         size_t n_events, int rounds, const char *what)
@@ -260,15 +288,7 @@ static double scan_cost(const char *expr, unsigned flags, const ms_str *texts, s
         hs_free_database(db);
         return -1;
     }
-    double best = -1;
-    for (int r = 0; r < rounds; r++) {
-        double t0 = now_s();
-        for (size_t i = 0; i < n; i++)
-            hs_scan(db, texts[i].ptr, (unsigned)texts[i].len, 0, s, nop, NULL);
-        double ns = (now_s() - t0) * 1e9 / (double)n_events;
-        if (best < 0 || ns < best)
-            best = ns; /* the least disturbed round of a shared machine */
-    }
+    double best = db_scan_ns(db, s, texts, n, n_events, rounds, NULL);
     hs_free_scratch(s);
     hs_free_database(db);
     return best;
@@ -336,31 +356,6 @@ static void scan_inputs_free(scan_inputs *in)
     free(in->raw);
     free(in->digit);
     free(in->at);
-}
-
-static int count_match(unsigned id, unsigned long long f, unsigned long long t, unsigned fl,
-                       void *ctx)
-{
-    ++*(uint64_t *)ctx;
-    return 0;
-}
-
-/** @brief Best of `rounds` ns per corpus event for scanning `texts` with `db`; counts matches. */
-static double db_scan_ns(const hs_database_t *db, hs_scratch_t *s, const ms_str *texts, size_t n,
-                         size_t n_events, int rounds, uint64_t *matches)
-{
-    double best = -1;
-    for (int r = 0; r < rounds; r++) {
-        uint64_t m = 0;
-        double t0 = now_s();
-        for (size_t i = 0; i < n; i++)
-            hs_scan(db, texts[i].ptr, (unsigned)texts[i].len, 0, s, count_match, &m);
-        double ns = (now_s() - t0) * 1e9 / (double)n_events;
-        if (best < 0 || ns < best)
-            best = ns; /* the least disturbed round of a shared machine */
-        *matches = m;
-    }
-    return best;
 }
 
 /*

@@ -120,14 +120,31 @@ static const char *header_str(const rd_kafka_message_t *msg, const char *name, c
     return out;
 }
 
+/**
+ * @brief The metadata of topic `t` alone, asked of the cluster (10 s at
+ * most). Returns the request's error, or else the topic's own; `*md` is set
+ * (for the caller to destroy) whenever the cluster answered.
+ */
+static rd_kafka_resp_err_t topic_metadata(rd_kafka_t *rk, rd_kafka_topic_t *t,
+                                          const struct rd_kafka_metadata **md)
+{
+    *md = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, t, md, 10000);
+    if (e) {
+        *md = NULL;
+        return e;
+    }
+    if ((*md)->topic_cnt != 1)
+        return RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+    return (*md)->topics[0].err;
+}
+
 /** @brief Every partition of `topic` from its group's committed offset (or the beginning). */
 static rd_kafka_topic_partition_list_t *assign_committed(rd_kafka_t *rk, const char *topic)
 {
     rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
     const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t e = t ? rd_kafka_metadata(rk, 0, t, &md, 10000) : rd_kafka_last_error();
-    if (!e && (md->topic_cnt != 1 || md->topics[0].err))
-        e = md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+    rd_kafka_resp_err_t e = t ? topic_metadata(rk, t, &md) : rd_kafka_last_error();
     rd_kafka_topic_partition_list_t *parts = NULL;
     if (!e) {
         parts = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
@@ -214,14 +231,13 @@ static original_result read_original(rd_kafka_t *origin, const rd_kafka_message_
     /* metadata first: a missing topic or partition is known at once, where
      * consuming would wait out topic.metadata.propagation.max.ms */
     const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t e = rd_kafka_metadata(origin, 0, t, &md, 10000);
+    rd_kafka_resp_err_t e = topic_metadata(origin, t, &md);
     original_result res = ORIGINAL_RETRY;
     if (e) {
-        snprintf(why, whylen, "no metadata: %s (%s)", rd_kafka_err2str(e), rd_kafka_err2name(e));
-    } else if (md->topic_cnt != 1 || md->topics[0].err) {
-        e = md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
-        snprintf(why, whylen, "%s (%s)", rd_kafka_err2str(e), rd_kafka_err2name(e));
-        if (e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC)
+        snprintf(why, whylen, "%s%s (%s)", md ? "" : "no metadata: ", rd_kafka_err2str(e),
+                 rd_kafka_err2name(e));
+        if (md && (e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+                   e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC))
             res = ORIGINAL_GONE;
     } else {
         bool has = false;
