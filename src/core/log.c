@@ -15,6 +15,7 @@
 #include "core/log.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -248,4 +249,23 @@ void ms_log(ms_log_level level, const char *component, const char *msg, ...)
     put(&l, "}\n");
     emit(&l);
     errno = saved_errno;
+}
+
+bool ms_log_budget_take(ms_log_budget *b, int64_t now_ms, uint32_t per_s, char held[24])
+{
+    held[0] = '\0';
+    if (now_ms - b->window_ms >= 1000 || now_ms < b->window_ms) {
+        b->window_ms = now_ms;
+        b->lines = 0;
+    }
+    if (b->lines >= per_s) {
+        b->suppressed++;
+        return false;
+    }
+    b->lines++;
+    if (b->suppressed) {
+        snprintf(held, 24, "%" PRIu64, b->suppressed);
+        b->suppressed = 0;
+    }
+    return true;
 }

@@ -95,6 +95,8 @@ struct ms_worker {
      * at the first such refusal, NO_DOUBT when there is none. */
     uint64_t limits_answers, doubt_answers;
     int64_t last_seek_error_log_ms;
+    /* lines logged once per event, each kind within its budget (log.h) */
+    ms_log_budget log_undelivered, log_produce_failed, log_dead_letter;
     const ms_ruleset *rs;    /* the engine's; a reference held in s->rules */
     uint64_t rules_gen;
     ms_decoder *dec;
@@ -204,13 +206,17 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
          * and the event is produced again by the new one */
     } else if (msg->err) {
         atomic_fetch_add_explicit(&w->m->produce_errors, 1, memory_order_relaxed);
-        char part[16], off[32];
-        snprintf(part, sizeof part, "%" PRId32, p ? p->pt->partition : -1);
-        snprintf(off, sizeof off, "%" PRId64, p ? p->offset : -1);
-        ms_log(MS_LOG_ERROR, w->name, "output not delivered; input will be reprocessed", "topic",
-               rd_kafka_topic_name(msg->rkt), "error", rd_kafka_err2name(msg->err), "reason",
-               rd_kafka_err2str(msg->err), "input_topic", p ? p->pt->topic : "",
-               "input_partition", part, "input_offset", off, NULL);
+        char part[16], off[32], held[24];
+        if (ms_log_budget_take(&w->log_undelivered, ms_clock_mono_ms(), MS_LOG_BUDGET_PER_S,
+                               held)) {
+            snprintf(part, sizeof part, "%" PRId32, p ? p->pt->partition : -1);
+            snprintf(off, sizeof off, "%" PRId64, p ? p->offset : -1);
+            ms_log(MS_LOG_ERROR, w->name, "output not delivered; input will be reprocessed",
+                   "topic", rd_kafka_topic_name(msg->rkt), "error", rd_kafka_err2name(msg->err),
+                   "reason", rd_kafka_err2str(msg->err), "input_topic", p ? p->pt->topic : "",
+                   "input_partition", part, "input_offset", off,
+                   held[0] ? "suppressed" : NULL, held, NULL);
+        }
         if (ms_kafka_err_is_permanent(msg->err))
             worker_fail(w, "produce", msg->err, rd_kafka_err2str(msg->err),
                         rd_kafka_topic_name(msg->rkt));
@@ -686,8 +692,12 @@ static void produce(ms_worker *w, int topic, const void *key, size_t keylen, con
         if (h)
             rd_kafka_headers_destroy(h);
         atomic_fetch_add_explicit(&w->m->produce_errors, 1, memory_order_relaxed);
-        ms_log(MS_LOG_ERROR, w->name, "produce failed", "topic", w->s->routes.names[topic],
-               "error", rd_kafka_err2name(e), "reason", rd_kafka_err2str(e), NULL);
+        char held[24];
+        if (ms_log_budget_take(&w->log_produce_failed, ms_clock_mono_ms(),
+                               MS_LOG_BUDGET_PER_S, held))
+            ms_log(MS_LOG_ERROR, w->name, "produce failed", "topic", w->s->routes.names[topic],
+                   "error", rd_kafka_err2name(e), "reason", rd_kafka_err2str(e),
+                   held[0] ? "suppressed" : NULL, held, NULL);
         if (ms_kafka_err_is_permanent(e))
             worker_fail(w, "produce", e, rd_kafka_err2str(e), w->s->routes.names[topic]);
         if (p)
@@ -740,8 +750,10 @@ static void dead_letter_upto(ms_worker *w, const rd_kafka_message_t *msg, ms_pen
     produce(w, dlq, msg->key, msg->key_len, fits ? msg->payload : "", fits ? msg->len : 0, h,
             true, p);
     atomic_fetch_add_explicit(&w->m->deadletter, 1, memory_order_relaxed);
-    ms_log(MS_LOG_WARN, w->name, "event dead-lettered", "topic", topic, "partition", part,
-           "offset", off, "reason", reason, NULL);
+    char held[24];
+    if (ms_log_budget_take(&w->log_dead_letter, ms_clock_mono_ms(), MS_LOG_BUDGET_PER_S, held))
+        ms_log(MS_LOG_WARN, w->name, "event dead-lettered", "topic", topic, "partition", part,
+               "offset", off, "reason", reason, held[0] ? "suppressed" : NULL, held, NULL);
 }
 
 /** @brief Send the original bytes to the dead-letter topic with the reason. */
@@ -1494,6 +1506,27 @@ static void eos_main(ms_worker *w)
         eos_commit(w);
 }
 
+/** @brief At the end, say how many per-event lines each budget held back. */
+static void log_held_back(ms_worker *w)
+{
+    const struct {
+        const ms_log_budget *b;
+        const char *line;
+    } kinds[] = {
+        {&w->log_undelivered, "output not delivered; input will be reprocessed"},
+        {&w->log_produce_failed, "produce failed"},
+        {&w->log_dead_letter, "event dead-lettered"},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (!kinds[i].b->suppressed)
+            continue;
+        char n[24];
+        snprintf(n, sizeof n, "%" PRIu64, kinds[i].b->suppressed);
+        ms_log(MS_LOG_WARN, w->name, "lines not logged since the last one like them (the "
+               "metrics count every event)", "line", kinds[i].line, "suppressed", n, NULL);
+    }
+}
+
 void *ms_worker_main(void *arg)
 {
     ms_worker *w = arg;
@@ -1502,6 +1535,7 @@ void *ms_worker_main(void *arg)
         eos_main(w);
         stop_noted(w); /* the loop ended: a stop, or a failure */
         leave_group(w);
+        log_held_back(w);
         ms_log(MS_LOG_INFO, w->name, "stopped", NULL);
         return NULL;
     }
@@ -1534,6 +1568,7 @@ void *ms_worker_main(void *arg)
     ms_log(MS_LOG_INFO, w->name, "draining", NULL);
     drain_and_commit(w, stop_noted(w));
     leave_group(w);
+    log_held_back(w);
     ms_log(MS_LOG_INFO, w->name, "stopped", NULL);
     return NULL;
 }

@@ -237,6 +237,11 @@ kcat -P -b "$BOOT" -t "$IN_C" "$WORK/in.c" -l 2>/dev/null
 kcat -P -b "$BOOT" -t "$IN_I" "$WORK/in.i" -l 2>/dev/null
 printf '%s\n' 'this is not json' '{"id":"bad-kind","kind":"carrier_pigeon","text":"hi"}' \
   '{"id":"trunc","text":"unterminated' > "$WORK/bad.jsonl"
+# and a flood of 100 more at once: each is dead-lettered, but the log shows
+# at most 10 "event dead-lettered" lines a second per worker and counts
+# the rest (checked after the SIGTERM below)
+FLOOD=100
+for i in $(seq $FLOOD); do echo "not json, flood $i"; done >> "$WORK/bad.jsonl"
 kcat -P -b "$BOOT" -t "$IN_M" "$WORK/bad.jsonl" -l 2>/dev/null
 python3 -c "print('{\"id\":\"big\",\"text\":\"' + 'a'*70000 + '\"}')" > "$WORK/big.jsonl"
 kcat -P -b "$BOOT" -t "$IN_M" "$WORK/big.jsonl" -l -X message.max.bytes=2000000 2>/dev/null
@@ -259,11 +264,11 @@ for i in 1 2 3; do
 done >> "$WORK/rep.jsonl"
 kcat -P -b "$BOOT" -t "$IN_M" "$WORK/rep.jsonl" -l 2>/dev/null
 n_sample=$(wc -l < "$SAMPLE")
-want=$((n_sample + 4 + 11))
+want=$((n_sample + 4 + FLOOD + 11))
 
 start_service "$WORK/a.yaml" "$WORK/a.log"
 got=$(wait_for_events "$want" 90 "$WORK/out1.tsv" "$svc")
-if [ "${got%% *}" -ge "$want" ]; then ok "all $n_sample sample events and 4 bad ones came out ($got)"
+if [ "${got%% *}" -ge "$want" ]; then ok "all $n_sample sample events and $((4 + FLOOD)) bad ones came out ($got)"
 else bad "only $got of $want events came out"; tail -30 "$WORK/a.log"; fi
 
 python3 - "$WORK/out1.tsv" "$SAMPLE" "$OUT" "$DLQ" <<'EOF'
@@ -421,6 +426,27 @@ kill -TERM "$svc"
 t0=$SECONDS
 if wait "$svc"; then ok "SIGTERM: drained and exited 0 in $((SECONDS - t0)) s"
 else bad "SIGTERM: exit status $? (log: $(tail -3 "$WORK/a.log"))"; fi
+# the flood of dead letters: fewer log lines than events, and every event
+# either logged or counted as held back (on a later line or at the stop)
+read -r lines held < <(python3 - "$WORK/a.log" <<'EOF'
+import json, sys
+lines = held = 0
+for l in open(sys.argv[1], errors="replace"):
+    try:
+        d = json.loads(l)
+    except ValueError:
+        continue
+    if d.get("msg") == "event dead-lettered":
+        lines += 1
+        held += int(d.get("suppressed", 0))
+    elif d.get("line") == "event dead-lettered":
+        held += int(d["suppressed"])
+print(lines, held)
+EOF
+)
+if [ "$lines" -lt $((4 + FLOOD)) ] && [ $((lines + held)) -ge $((4 + FLOOD)) ]; then
+  ok "a flood of $((4 + FLOOD)) dead letters: $lines log lines, $held more counted as held back"
+else bad "dead-letter log lines: $lines logged, $held held back, for $((4 + FLOOD)) dead letters"; fi
 wait "$fh" || bad "firehose failed: $(tail -2 "$WORK/fh.log")"
 start_service "$WORK/a.yaml" "$WORK/a2.log"
 want=$((want + N))
