@@ -443,7 +443,44 @@ static void test_scan_limit_cuts_on_a_character(void **state)
     m.text = (ms_str){"shit aaaaaaaaaa\xC3\xA9 more", 22};
     assert_true(ms_engine_classify(small, &m, &cut));
     assert_true(ms_verdict_has(&cut, MS_CAT_PROFANITY)); /* within it */
+    /* stray continuation bytes at the cut are invalid text, not a character
+     * to keep whole: the cut stays put and the number before them is found */
+    m.text = (ms_str){"call 0770090012\x80\x80\x80\x80\x80", 20};
+    assert_true(ms_engine_classify(small, &m, &cut));
+    assert_int_equal(cut.text_bytes_scanned, 16);
+    m.text = (ms_str){"ring 07700900123\x80\x80\x80\x80", 20};
+    assert_true(ms_engine_classify(small, &m, &cut));
+    assert_int_equal(cut.text_bytes_scanned, 16);
+    assert_int_equal(cut.n_redactions, 1);
+    assert_int_equal(cut.redaction[0].start, 5);
+    assert_int_equal(cut.redaction[0].end, 16);
+    /* a 3-byte character whose last byte would cross the cut: cut before it */
+    m.text = (ms_str){"aaaaaaaaaaaaaa\xE2\x82\xAC more", 22};
+    assert_true(ms_engine_classify(small, &m, &cut));
+    assert_int_equal(cut.text_bytes_scanned, 14);
     ms_engine_free(small);
+}
+
+/* More personal information than a verdict has redaction slots: every
+ * number is still masked (the last slots grow to cover the rest), none is
+ * let through. */
+static void test_many_redactions_all_masked(void **state)
+{
+    char text[1024];
+    size_t len = 0;
+    for (int i = 0; i < 3 * MS_MAX_REDACTIONS; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%s0770090%04d", i ? " and " : "", i);
+    run(text);
+    assert_int_equal(v.n_redactions, MS_MAX_REDACTIONS);
+    assert_true(v.merged_redactions > 0);
+    for (const char *p = text; (p = strstr(p, "07700")) != NULL; p += 11) {
+        uint32_t at = (uint32_t)(p - text);
+        bool covered = false;
+        for (uint8_t i = 0; i < v.n_redactions; i++)
+            covered |= v.redaction[i].start <= at && v.redaction[i].end >= at + 11;
+        if (!covered)
+            fail_msg("the number at byte %u is not masked", at);
+    }
 }
 
 /* Writes a small rule set with errors and checks they are reported with file:line. */
@@ -645,6 +682,7 @@ int main(void)
         cmocka_unit_test(test_hostile_text),
         cmocka_unit_test(test_sentiment_rules),
         cmocka_unit_test(test_scan_limit_cuts_on_a_character),
+        cmocka_unit_test(test_many_redactions_all_masked),
         cmocka_unit_test(test_rule_errors),
         cmocka_unit_test(test_list_reference),
         cmocka_unit_test(test_batch_equals_one_at_a_time),

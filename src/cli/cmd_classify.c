@@ -111,6 +111,15 @@ static bool one_mention(classify_run *r, ms_mention m, const char *data, size_t 
                         unsigned long recno, const char *what)
 {
     m.received_at_ms = ms_clock_wall_ms(); /* a deadline's start without created_at */
+    if (m.text.len > MS_ENGINE_MAX_TEXT_DEFAULT) {
+        /* the engine would scan only the start: the rest, unchecked for
+         * personal information, must not be written out (as the service) */
+        char reason[128];
+        snprintf(reason, sizeof reason, "text of %zu bytes exceeds the %u bytes the engine scans",
+                 m.text.len, MS_ENGINE_MAX_TEXT_DEFAULT);
+        reject(r, recno, what, reason, data, len);
+        return true;
+    }
     if (!ms_engine_classify(r->engine, &m, &r->verdict)) {
         reject(r, recno, what, "classification failed (out of memory)", data, len);
         return true;

@@ -17,7 +17,6 @@
 #include "score/heuristics.h"
 #include "score/sentiment.h"
 
-#define MS_DEFAULT_MAX_TEXT (1u << 20)
 
 _Static_assert(MS_ENGINE_BATCH <= MS_MATCH_BATCH, "a batch of the engine is one of the matcher");
 
@@ -37,7 +36,7 @@ ms_engine *ms_engine_new(const ms_ruleset *rs, const ms_engine_options *opt, cha
         return NULL;
     }
     e->rs = rs;
-    e->max_text = opt && opt->max_text_bytes ? opt->max_text_bytes : MS_DEFAULT_MAX_TEXT;
+    e->max_text = opt && opt->max_text_bytes ? opt->max_text_bytes : MS_ENGINE_MAX_TEXT_DEFAULT;
     bool norm_ok = true;
     for (int i = 0; i < MS_ENGINE_BATCH; i++)
         norm_ok &= (e->norm[i] = ms_normaliser_new()) != NULL;
@@ -71,15 +70,22 @@ void ms_engine_carry_counts(ms_engine *e, const ms_engine *from)
     ms_matcher_carry_counts(e->matcher, from->matcher);
 }
 
-/* Cut at most max bytes without splitting a UTF-8 sequence. */
+/* Cut at most max bytes without splitting a UTF-8 sequence: the cut moves
+ * back only to the lead byte of a sequence that would cross it, never over
+ * stray continuation bytes (invalid text must not lose valid bytes before
+ * them). */
 static uint32_t cut_utf8(const char *s, size_t len, uint32_t max)
 {
     if (len <= max)
         return (uint32_t)len;
-    uint32_t n = max;
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-        n--;
-    return n;
+    for (uint32_t k = 1; k <= 3 && k <= max; k++) {
+        unsigned char b = (unsigned char)s[max - k];
+        if ((b & 0xC0) == 0x80)
+            continue; /* a continuation byte: look for its lead */
+        uint32_t need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+        return need > k ? max - k : max;
+    }
+    return max;
 }
 
 bool ms_engine_classify_batch(ms_engine *e, const ms_mention *m, ms_verdict *out, size_t n)

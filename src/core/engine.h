@@ -19,9 +19,15 @@
 
 typedef struct ms_engine ms_engine;
 
+/* The most bytes of a text the engine scans unless told otherwise. */
+#define MS_ENGINE_MAX_TEXT_DEFAULT (1u << 20)
+
 typedef struct ms_engine_options {
-    /* Only this many bytes of a text are scanned (0: 1 MiB). The verdict's
-     * text_bytes_scanned says when a text was cut. */
+    /* Only this many bytes of a text are scanned (0: MS_ENGINE_MAX_TEXT_DEFAULT);
+     * the verdict's text_bytes_scanned says when a text was cut. The part
+     * after the cut was never looked at, personal information included: a
+     * caller that passes the text on must refuse a longer text instead (the
+     * service dead-letters it, `classify` rejects it). */
     uint32_t max_text_bytes;
 } ms_engine_options;
 

@@ -192,7 +192,10 @@ typedef struct ms_verdict {
     int64_t respond_by_ms;    /* 0 when the policy sets no deadline */
     ms_sentiment sentiment;
     uint8_t n_redactions;
-    uint8_t dropped_redactions;
+    /* spans found once all MS_MAX_REDACTIONS were taken: each was merged
+     * into the nearest span, which then also covers the text between them
+     * (more is masked, nothing is let through); saturating */
+    uint8_t merged_redactions;
     ms_redaction redaction[MS_MAX_REDACTIONS];
     uint32_t text_bytes_scanned; /* less than the text when it was truncated */
 } ms_verdict;

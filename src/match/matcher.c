@@ -143,7 +143,7 @@ void ms_matcher_carry_counts(ms_matcher *m, const ms_matcher *from)
 }
 
 /** @brief Redact source bytes [start, end), merged into an overlapping span; past MS_MAX_REDACTIONS
- *  only counted as dropped. */
+ *  merged into the nearest span (mention.h): personal information is never let through. */
 static void add_redaction(ms_verdict *v, ms_pii_kind kind, uint32_t start, uint32_t end)
 {
     /* merge with an overlapping span (two patterns finding one number) */
@@ -157,10 +157,26 @@ static void add_redaction(ms_verdict *v, ms_pii_kind kind, uint32_t start, uint3
             return;
         }
     }
-    if (v->n_redactions < MS_MAX_REDACTIONS)
+    if (v->n_redactions < MS_MAX_REDACTIONS) {
         v->redaction[v->n_redactions++] = (ms_redaction){kind, start, end};
-    else if (v->dropped_redactions < 255)
-        v->dropped_redactions++;
+        return;
+    }
+    ms_redaction *near = &v->redaction[0];
+    uint32_t best = UINT32_MAX;
+    for (uint8_t i = 0; i < v->n_redactions; i++) {
+        ms_redaction *r = &v->redaction[i];
+        uint32_t gap = start >= r->end ? start - r->end : r->start - end;
+        if (gap < best) {
+            best = gap;
+            near = r;
+        }
+    }
+    if (start < near->start)
+        near->start = start;
+    if (end > near->end)
+        near->end = end;
+    if (v->merged_redactions < 255)
+        v->merged_redactions++;
 }
 
 /** @brief Record a hit of rule `ri` at source bytes [start, end) (0, 0: no span): its first hit

@@ -80,5 +80,21 @@ if [ $r1 = 2 ] && grep -q "not 'bogus'" "$WORK/u1.err" && [ $r2 = 2 ] &&
   ok "usage errors: exit 2, the bad value named"
 else bad "usage errors: $r1 $r2 $r3 $r4: $(cat "$WORK"/u*.err)"; fi
 
+# 4. a text longer than the engine scans is rejected, not passed on with its
+# unscanned part (personal information there would go out unmasked); the
+# record after it is classified
+python3 - "$WORK/long.jsonl" <<'EOF'
+import sys
+with open(sys.argv[1], "wb") as f:
+    f.write(b'{"id":"long","text":"' + b"hello " * 180000 + b'call 07700 900123"}\n')
+    f.write(b'{"id":"short","text":"call 07700 900123"}\n')
+EOF
+"$BIN" classify -j "$WORK/long-rej.jsonl" "$WORK/long.jsonl" >"$WORK/long-out.jsonl" 2>"$WORK/long-err.txt"
+rc=$?
+if [ $rc = 3 ] && grep -q 'line 1: text of 1080017 bytes exceeds the 1048576 bytes the engine scans' "$WORK/long-err.txt" &&
+   [ "$(jq -r .mention.id "$WORK/long-out.jsonl")" = short ] && ! grep -q 900123 "$WORK/long-out.jsonl"; then
+  ok "a text over the scan limit: rejected with its size and the limit, the next one classified"
+else bad "long text: exit $rc, $(cut -c1-200 "$WORK/long-err.txt")"; fi
+
 echo "classify CLI: $fails failure(s)"
 [ $fails = 0 ]
