@@ -107,6 +107,7 @@ typedef struct state {
     bool need_rejoin;
     uint32_t n_allcaps, n_letter_tokens;
     bool oom;
+    const unsigned char *text; /* the input, for looking behind a token's bytes */
 } state;
 
 /** @brief Make the view and its source ranges hold `need` bytes; false, with s->oom set, on ENOMEM
@@ -210,6 +211,40 @@ static bool leet_applies(const char *t, uint32_t n, uint32_t letters)
     return true;
 }
 
+/* Words whose "'s" the rules read joined, as one word ("thats", "its",
+ * "whats", "theres"): a contraction of "is" or "has" with a pronoun or the
+ * like. Sorted, for bsearch. */
+static const char *const s_kept_joined[] = {
+    "anybody", "anyone", "anything", "everybody", "everyone", "everything", "he", "here",
+    "how", "it", "let", "nobody", "nothing", "one", "she", "somebody", "someone",
+    "something", "that", "there", "what", "when", "where", "who", "why",
+};
+
+/** @brief Whether view word w[0..n) keeps a following "'s" joined to it. */
+static bool keeps_s_joined(const char *w, size_t n)
+{
+    size_t lo = 0, hi = sizeof s_kept_joined / sizeof s_kept_joined[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const char *k = s_kept_joined[mid];
+        int c = strncmp(w, k, n);
+        if (c == 0 && k[n] == '\0')
+            return true;
+        if (c < 0 || (c == 0 && k[n] != '\0'))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return false;
+}
+
+/** @brief Whether source bytes [a, b) are one apostrophe: ', U+2019 or U+2018. */
+static bool is_apostrophe(const unsigned char *t, uint32_t a, uint32_t b)
+{
+    return (b - a == 1 && t[a] == '\'') ||
+           (b - a == 3 && t[a] == 0xE2 && t[a + 1] == 0x80 && (t[a + 2] == 0x99 || t[a + 2] == 0x98));
+}
+
 /* Finish the open token: map leetspeak, collapse repeats, drop a trailing
  * symbol that was only punctuation ("hello!"), then write the separator. */
 static void close_token(state *s, uint32_t sep_at)
@@ -226,6 +261,15 @@ static void close_token(state *s, uint32_t sep_at)
                           t[s->len - b - 1] == '*' || t[s->len - b - 1] == '@'))
         s->len--;
     uint32_t tlen = s->len - b;
+    /* a possessive or "is" after a noun or name ("the toilet's blocked",
+     * "Karen's husband") is dropped: the word is matched as itself */
+    if (tlen >= 3 && t[tlen - 1] == 's' && s->text &&
+        n->src_end[b + tlen - 1] == n->src_start[b + tlen - 1] + 1 &&
+        is_apostrophe(s->text, n->src_end[b + tlen - 2], n->src_start[b + tlen - 1]) &&
+        !keeps_s_joined(t, tlen - 1)) {
+        s->len--;
+        tlen--;
+    }
     if (tlen > 0 && (s->tok_leet || s->tok_digits) && leet_applies(t, tlen, s->tok_letters)) {
         for (uint32_t i = 0; i < tlen; i++) {
             unsigned char c = (unsigned char)t[i];
@@ -725,6 +769,14 @@ static void normalise_ascii_fast(ms_normaliser *n, const unsigned char *p, size_
             w += (uint32_t)run;
             next = i < len ? fast_class[p[i]] : 0;
             if (next & F_APOS) {
+                /* "toilet's" -> "toilet" (close_token says why) */
+                if (i + 1 < len && (p[i + 1] | 0x20) == 's' &&
+                    (i + 2 == len || !(fast_class[p[i + 2]] & F_ALNUM)) &&
+                    w - tb >= 2 && !keeps_s_joined(v + tb, w - tb)) {
+                    i += 2;
+                    next = i < len ? fast_class[p[i]] : 0;
+                    break;
+                }
                 seen |= F_INEXACT; /* the triple test saw the runs one by one */
                 i++; /* don't -> dont */
                 continue;
@@ -838,7 +890,7 @@ bool ms_normalise(ms_normaliser *n, const char *text, size_t len, ms_normalised 
 {
     if (len > UINT32_MAX / 4)
         len = UINT32_MAX / 4;
-    state s = {.n = n, .tok_begin = UINT32_MAX};
+    state s = {.n = n, .tok_begin = UINT32_MAX, .text = (const unsigned char *)text};
     memset(out, 0, sizeof *out);
     /* Most text maps to at most one view byte per input byte plus a space
      * per token; reserve that up front so the fast path rarely checks. */

@@ -13,7 +13,10 @@
  *   - with leetspeak mapped when the token also holds letters
  *     (sh1t, @ss, $hit, b!tch), except number-with-unit tokens (10am, 2nd);
  *   - with letters repeated three or more times collapsed to one (fuuuck);
- *   - with apostrophes dropped (don't -> dont);
+ *   - with apostrophes dropped (don't -> dont), and a possessive or "is"
+ *     "'s" after a noun or name dropped with its s (toilet's -> toilet,
+ *     Karen's -> karen), but kept joined after pronouns and the like
+ *     (it's -> its, that's -> thats);
  *   - other-script letters are kept as their UTF-8 bytes; each emoji or
  *     other symbol is a token of its own.
  * Runs of three or more single-letter tokens are rejoined ("f u c k",
