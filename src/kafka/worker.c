@@ -46,10 +46,16 @@
 #include "kafka/kafka_errors.h"
 #include "kafka/offsets.h"
 
-/* Room kept in a produced message for its headers and framing (event_headers
- * writes under 2 KB of them), so an output whose value fits a limit minus
- * this is never refused. */
+/* Room kept in a produced message for its fixed headers and framing
+ * (event_headers writes under 2 KB of them besides the event id, which is
+ * as long as the input's id): an output whose value, key and id fit a limit
+ * minus this needs no walk over its headers to know it fits. */
 #define MS_HEADER_ROOM 4096
+
+/* The longest input key a dead letter keeps: a longer key could make even a
+ * dead letter without its payload too large to produce, and it would jam
+ * its partition on every reprocessing. */
+#define MS_DEAD_LETTER_KEY_MAX (16u << 10)
 
 /* A dead letter for an event whose output the broker refused keeps the
  * original bytes only up to this size: the dead-letter topic may have the
@@ -196,6 +202,28 @@ static bool fits_topic(const ms_worker *w, const rd_kafka_message_t *msg)
     return ms_record_bytes(msg->key_len, msg->len, h) <= limit;
 }
 
+/**
+ * @brief Note that the output of pending event `p` (`len` bytes) was refused
+ * for itself with `err`, so that the event is dead-lettered when its
+ * partition is read again instead of being refused forever. Of the outputs
+ * refused for size the largest is taken as the cause (a broker refuses a
+ * whole batch for one record), for other refusals the first.
+ */
+static void note_refused(ms_pending *p, rd_kafka_resp_err_t err, size_t len)
+{
+    ms_ptrack *pt = p ? p->pt : NULL;
+    if (!pt || !record_refused(err))
+        return;
+    bool size = err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
+                err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
+    if (pt->refused_offset < 0 ||
+        (size ? len > pt->refused_len : p->offset < pt->refused_offset)) {
+        pt->refused_offset = p->offset;
+        pt->refused_error = err;
+        pt->refused_len = len;
+    }
+}
+
 /** @brief Producer delivery report: one output of a pending event settled. */
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
 {
@@ -220,12 +248,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
         if (ms_kafka_err_is_permanent(msg->err))
             worker_fail(w, "produce", msg->err, rd_kafka_err2str(msg->err),
                         rd_kafka_topic_name(msg->rkt));
-        /* a broker refuses a whole batch for one record too large, so of the
-         * outputs refused for size the largest is taken as the cause, and
-         * the others are produced again after the rewind */
-        ms_ptrack *pt = p ? p->pt : NULL;
-        bool size = msg->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
-                    msg->err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
+        /* the outputs refused with the one to blame are produced again
+         * after the rewind */
         if (msg->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE && fits_topic(w, msg) &&
             (w->producer_stale || w->doubt_answers == NO_DOUBT ||
              w->limits_answers == w->doubt_answers)) {
@@ -235,12 +259,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
             if (w->doubt_answers == NO_DOUBT)
                 w->doubt_answers = w->limits_answers;
             w->limits_stale = true;
-        } else if (pt && record_refused(msg->err) &&
-            (pt->refused_offset < 0 || (size ? msg->len > pt->refused_len
-                                             : p->offset < pt->refused_offset))) {
-            pt->refused_offset = p->offset;
-            pt->refused_error = msg->err;
-            pt->refused_len = msg->len;
+        } else {
+            note_refused(p, msg->err, msg->len);
         }
     } else {
         intptr_t t = (intptr_t)rd_kafka_topic_opaque(msg->rkt);
@@ -700,6 +720,9 @@ static void produce(ms_worker *w, int topic, const void *key, size_t keylen, con
                    held[0] ? "suppressed" : NULL, held, NULL);
         if (ms_kafka_err_is_permanent(e))
             worker_fail(w, "produce", e, rd_kafka_err2str(e), w->s->routes.names[topic]);
+        /* refused by the producer itself (over message.max.bytes): no
+         * delivery report follows, and producing it again would fail again */
+        note_refused(p, e, len);
         if (p)
             ms_offsets_ack(w->offsets, p, false);
         else
@@ -728,12 +751,18 @@ static void dead_letter_upto(ms_worker *w, const rd_kafka_message_t *msg, ms_pen
     /* bytes the producer would refuse would fail here again on every
      * reprocessing: then the dead letter names the input and carries no
      * payload (the original stays on its topic, at the offset named) */
+    size_t key_len = msg->key_len;
+    if (key_len > MS_DEAD_LETTER_KEY_MAX) {
+        char dropped[64];
+        snprintf(dropped, sizeof dropped, "%zu bytes", key_len);
+        rd_kafka_header_add(h, "mentionsift-key-dropped", -1, dropped, -1);
+        key_len = 0;
+    }
     int dlq = w->s->routes.route[MS_ROUTE_DEADLETTER];
     uint32_t dlq_limit = ms_topic_limits_get(&w->s->limits, (size_t)dlq);
-    bool over_topic = dlq_limit && !w->compressed &&
-                      ms_record_bytes(msg->key_len, msg->len, h) > dlq_limit;
-    bool fits = msg->len + MS_HEADER_ROOM <= w->max_message_bytes && msg->len <= payload_max &&
-                !over_topic;
+    size_t record = ms_record_bytes(key_len, msg->len, h);
+    bool over_topic = dlq_limit && !w->compressed && record > dlq_limit;
+    bool fits = record + 256 <= w->max_message_bytes && msg->len <= payload_max && !over_topic;
     if (!fits) {
         char dropped[128];
         if (over_topic)
@@ -747,8 +776,8 @@ static void dead_letter_upto(ms_worker *w, const rd_kafka_message_t *msg, ms_pen
                      "%zu", msg->len, w->max_message_bytes);
         rd_kafka_header_add(h, "mentionsift-payload-dropped", -1, dropped, -1);
     }
-    produce(w, dlq, msg->key, msg->key_len, fits ? msg->payload : "", fits ? msg->len : 0, h,
-            true, p);
+    produce(w, dlq, key_len ? msg->key : NULL, key_len, fits ? msg->payload : "",
+            fits ? msg->len : 0, h, true, p);
     atomic_fetch_add_explicit(&w->m->deadletter, 1, memory_order_relaxed);
     char held[24];
     if (ms_log_budget_take(&w->log_dead_letter, ms_clock_mono_ms(), MS_LOG_BUDGET_PER_S, held))
@@ -910,17 +939,26 @@ static void process(ms_worker *w, rd_kafka_message_t *msg)
         if (!ms_encode_classified(&w->out, cfg->output_encoding, &w->ctx, &m, v) ||
             !ms_buf_ok(&w->out)) {
             dead_letter(w, msg, p, "could not encode the classified event");
-        } else if (w->out.len + MS_HEADER_ROOM > w->max_message_bytes) {
-            snprintf(reason, sizeof reason,
-                     "classified event of %zu bytes exceeds the producer's message.max.bytes %zu",
-                     w->out.len, w->max_message_bytes);
-            dead_letter(w, msg, p, reason);
         } else {
             uint8_t topics[MS_MAX_TOPICS];
             size_t n = ms_routes_for(&w->s->routes, v, topics);
             rd_kafka_headers_t *h = event_headers(w, &m, v);
             size_t record = 0;
-            int over = over_topic_limit(w, topics, n, m.author.id.len, h, &record);
+            /* the producer counts key, value and headers: a long author id
+             * or event id can make a record too large for it */
+            if (w->out.len + m.author.id.len + m.id.len + MS_HEADER_ROOM > w->max_message_bytes &&
+                (record = ms_record_bytes(m.author.id.len, w->out.len, h)) >
+                    w->max_message_bytes) {
+                snprintf(reason, sizeof reason,
+                         "classified event of %zu bytes (a record of up to %zu with its key "
+                         "and headers) exceeds the producer's message.max.bytes %zu",
+                         w->out.len, record, w->max_message_bytes);
+                rd_kafka_headers_destroy(h);
+                dead_letter(w, msg, p, reason);
+                n = 0;
+                h = NULL;
+            }
+            int over = n ? over_topic_limit(w, topics, n, m.author.id.len, h, &record) : -1;
             if (over >= 0 && limits_confirm(w))
                 over = over_topic_limit(w, topics, n, m.author.id.len, h, &record);
             if (over >= 0) {

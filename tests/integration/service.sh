@@ -974,5 +974,55 @@ EOF
   kill -TERM "$svc"; wait "$svc" || bad "$G: frozen stop: the restarted service exited $?"
 done
 
+# ---- 13: a record too large for the producer because of its key and id ------
+# The producer counts key + value + headers against its message.max.bytes
+# (20000 here). rk-1's output alone fits with room to spare, but its 5000-byte
+# author id (the key) and 5000-byte event id (a header) make the record too
+# large: it is dead-lettered (without its payload, which with the key would
+# not fit either), and rk-2 after it on the same partition comes out: the
+# partition does not stall on a record the producer refuses every time.
+RK_IN=$RUN.rk.in RK_OUT=$RUN.rk.out RK_DLQ=$RUN.rk.dlq
+[ "$BROKER" = kafka ] && for t in $RK_IN $RK_OUT $RK_DLQ; do
+  bash tests/kafka/broker.sh create-topic "$t" 1 1 >/dev/null 2>&1 || true; done
+one_topic_config "$WORK/rk.yaml" "$RUN-rk" "$RK_IN" "$RK_OUT" "$RK_DLQ" json <<EOF
+workers: 1
+http:
+  listen: "off"
+EOF
+python3 - "$WORK/rk.jsonl" <<'EOF'
+import json, sys
+ev = lambda i, a, t: json.dumps({"id": i, "kind": "public_comment", "page_owned": True,
+                                 "author": {"id": a}, "text": t}) + "\n"
+with open(sys.argv[1], "w") as f:
+    f.write(ev("rk-0", "rk-author", "The lift is broken again"))
+    f.write(ev("rk-1" + "x" * 5000, "a" * 5000, "Still waiting for the boiler to be fixed, " * 40))
+    f.write(ev("rk-2", "rk-author", "Thanks for the new fence"))
+EOF
+kcat -P -b "$BOOT" -t "$RK_IN" -p 0 -l "$WORK/rk.jsonl" 2>/dev/null
+MENTIONSIFT_KAFKA_PRODUCER_MESSAGE_MAX_BYTES=20000 start_service "$WORK/rk.yaml" "$WORK/rk.log"
+until=$((SECONDS + 60)) v=""
+while [ $SECONDS -lt $until ]; do
+  timeout 20 "$BIN" tail -b "$BOOT" -o beginning -e "$RK_OUT" >"$WORK/rk.out" 2>/dev/null
+  timeout 20 "$BIN" tail -b "$BOOT" -o beginning -e "$RK_DLQ" >"$WORK/rk.dlq" 2>/dev/null
+  v=$(python3 - "$WORK" <<'EOF'
+import json, sys
+w = sys.argv[1]
+out = sorted({json.loads(l)["mention"]["id"] for l in open(f"{w}/rk.out") if l.strip()})
+dl = [json.loads(l)["deadletter"] for l in open(f"{w}/rk.dlq") if l.strip()]
+ok = (out == ["rk-0", "rk-2"] and len(dl) >= 1 and all(d["source_offset"] == "1" for d in dl)
+      and "message.max.bytes 20000" in dl[0]["error"])
+print(("ok " if ok else "no ") + f"out {out}, dead letters {[(d['source_offset'], d['error'][:120]) for d in dl]}")
+EOF
+)
+  case $v in ok*) break ;; esac
+  sleep 2
+done
+case $v in
+  ok*) ok "a record too large for the producer by its key and id: dead-lettered, the event after it comes out (${v#ok })" ;;
+  *) bad "record too large by key and id: ${v#no }; $(grep -c 'produce failed' "$WORK/rk.log") failed produce calls" ;;
+esac
+kill -TERM "$svc"
+wait "$svc" && ok "record too large by key and id: the service stops cleanly" || bad "record too large by key and id: exit status $?"
+
 echo "service integration on $BROKER: $fails failed"
 [ $fails = 0 ]
