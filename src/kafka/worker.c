@@ -190,6 +190,19 @@ static bool record_refused(rd_kafka_resp_err_t e)
            e == RD_KAFKA_RESP_ERR_POLICY_VIOLATION;
 }
 
+/**
+ * @brief Whether consumer error `msg` is one record that could not be read
+ * (corrupt, or compressed with a codec this build lacks): the consumer goes
+ * on past it, so it is dead-lettered by its position like any bad event,
+ * or a later commit would skip it silently.
+ */
+static bool record_unreadable(const rd_kafka_message_t *msg)
+{
+    return msg->rkt && msg->offset >= 0 &&
+           (msg->err == RD_KAFKA_RESP_ERR__BAD_MSG || msg->err == RD_KAFKA_RESP_ERR__BAD_COMPRESSION ||
+            msg->err == RD_KAFKA_RESP_ERR_INVALID_MSG);
+}
+
 /** @brief Whether a produced record is known to fit its topic's max.message.bytes. */
 static bool fits_topic(const ms_worker *w, const rd_kafka_message_t *msg)
 {
@@ -765,7 +778,9 @@ static void dead_letter_upto(ms_worker *w, const rd_kafka_message_t *msg, ms_pen
     bool fits = record + 256 <= w->max_message_bytes && msg->len <= payload_max && !over_topic;
     if (!fits) {
         char dropped[128];
-        if (over_topic)
+        if (payload_max == 0)
+            snprintf(dropped, sizeof dropped, "the consumer could not read the record");
+        else if (over_topic)
             snprintf(dropped, sizeof dropped, "%zu bytes, over the max.message.bytes %" PRIu32
                      " of topic %s", msg->len, dlq_limit, w->s->routes.names[dlq]);
         else if (msg->len > payload_max)
@@ -900,7 +915,11 @@ static void process(ms_worker *w, rd_kafka_message_t *msg)
     char reason[320];
     ms_mention m;
     ms_codec_error err;
-    if (cfg->passthrough) {
+    if (msg->err) {
+        snprintf(reason, sizeof reason, "unreadable record: %s (%s)", rd_kafka_message_errstr(msg),
+                 rd_kafka_err2name(msg->err));
+        dead_letter_upto(w, msg, p, reason, 0);
+    } else if (cfg->passthrough) {
         /* the benchmark baseline: the same loop with classification removed */
         produce(w, w->s->routes.category[MS_CAT_OTHER], msg->key, msg->key_len, msg->payload,
                 msg->len, NULL, false, p);
@@ -1506,7 +1525,7 @@ static void eos_main(ms_worker *w)
                 rd_kafka_message_destroy(msg);
             break;
         }
-        if (msg && !msg->err) {
+        if (msg && (!msg->err || record_unreadable(msg))) {
             if (!w->in_txn) {
                 if ((e = rd_kafka_begin_transaction(w->producer))) {
                     /* only a producer in a wrong state refuses to begin
@@ -1581,7 +1600,7 @@ void *ms_worker_main(void *arg)
         follow_rules(w);
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(w->consumer, 100);
         if (msg) {
-            if (!msg->err) {
+            if (!msg->err || record_unreadable(msg)) {
                 process(w, msg);
             } else if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                 on_consumer_error(w, msg);
