@@ -1293,19 +1293,21 @@ static void log_txn_error(ms_worker *w, const char *what, const rd_kafka_error_t
 }
 
 /** @brief One try at seeking every assigned partition back to its committed offset. */
+static int txn_timeout(ms_worker *w);
+
 static rd_kafka_resp_err_t eos_seek_committed(ms_worker *w)
 {
     rd_kafka_topic_partition_list_t *a = NULL;
     rd_kafka_resp_err_t e = rd_kafka_assignment(w->consumer, &a);
     if (!e && a->cnt)
-        e = rd_kafka_committed(w->consumer, a, 10000);
+        e = rd_kafka_committed(w->consumer, a, txn_timeout(w));
     for (int i = 0; !e && i < a->cnt; i++) {
         e = a->elems[i].err;
         if (a->elems[i].offset < 0)
             a->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING; /* auto.offset.reset */
     }
     if (!e && a->cnt) {
-        rd_kafka_error_t *se = rd_kafka_seek_partitions(w->consumer, a, 10000);
+        rd_kafka_error_t *se = rd_kafka_seek_partitions(w->consumer, a, txn_timeout(w));
         if (se) {
             e = rd_kafka_error_code(se);
             rd_kafka_error_destroy(se);
@@ -1335,7 +1337,12 @@ static void eos_rewind(ms_worker *w)
             return;
         ms_log(MS_LOG_WARN, w->name, "rewind after abort failed; retrying", "error",
                rd_kafka_err2name(e), "reason", rd_kafka_err2str(e), NULL);
-        usleep(1000 * 1000);
+        /* a stop during an outage is noticed within one call's timeout */
+        for (int i = 0; i < 10; i++) {
+            if (stop_noted(w))
+                return;
+            usleep(100 * 1000);
+        }
     }
     ms_log(MS_LOG_ERROR, w->name,
            "cannot rewind to the committed offsets after an abort; stopping so that a restart "
@@ -1353,13 +1360,21 @@ static bool eos_reset_producer(ms_worker *w)
         ms_log(MS_LOG_ERROR, w->name, "cannot recreate the producer", "reason", err, NULL);
         return false;
     }
-    rd_kafka_error_t *e = rd_kafka_init_transactions(w->producer, EOS_TIMEOUT_MS);
-    if (e) {
-        log_txn_error(w, "init_transactions failed", e);
+    /* in steps of txn_timeout, so that a stop is noticed within one; as
+     * long in all as one call of EOS_TIMEOUT_MS was before */
+    int64_t until = ms_clock_mono_ms() + EOS_TIMEOUT_MS;
+    for (;;) {
+        rd_kafka_error_t *e = rd_kafka_init_transactions(w->producer, txn_timeout(w));
+        if (!e)
+            return true;
+        bool again = rd_kafka_error_is_retriable(e) && !stop_noted(w) &&
+                     ms_clock_mono_ms() < until;
+        if (!again)
+            log_txn_error(w, "init_transactions failed", e);
         rd_kafka_error_destroy(e);
-        return false;
+        if (!again)
+            return false;
     }
-    return true;
 }
 
 /** @brief After a fatal transactional error: drop the open transaction; unless stopping, recreate
@@ -1371,7 +1386,7 @@ static void eos_fatal(ms_worker *w)
     if (stop_noted(w))
         return; /* no new producer for a stop: the next start fences the transaction */
     ms_log(MS_LOG_ERROR, w->name, "fatal transaction error: restarting the producer", NULL);
-    if (!eos_reset_producer(w))
+    if (!eos_reset_producer(w) && !stop_noted(w))
         w->s->failed = 1;
     /* after the reset: closing the old producer serves its failed deliveries,
      * which would otherwise mark the next transaction failed */
@@ -1491,7 +1506,7 @@ static void eos_commit(ms_worker *w)
 /** @brief The exactly-once loop: consume, classify, produce, commit in transactions. */
 static void eos_main(ms_worker *w)
 {
-    rd_kafka_error_t *e = rd_kafka_init_transactions(w->producer, EOS_TIMEOUT_MS);
+    rd_kafka_error_t *e = rd_kafka_init_transactions(w->producer, txn_timeout(w));
     if (e) {
         log_txn_error(w, "init_transactions failed", e);
         rd_kafka_error_destroy(e);
