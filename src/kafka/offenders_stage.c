@@ -415,7 +415,10 @@ static void write_record(ms_offenders_stage *st, const rd_kafka_message_t *msg, 
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
             return;
         atomic_fetch_sub(&st->undelivered, 1);
-        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        /* a full queue while stopping fails the record like any other
+         * error (as the workers do): the moderation input is then not
+         * committed past it, and the stop is not held up by an outage */
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || !*st->s->run) {
             atomic_store(&st->delivery_failed, true);
             atomic_fetch_add(&st->m->errors, 1);
             ms_log(MS_LOG_ERROR, stage_name, "produce failed", "error", rd_kafka_err2name(e),
