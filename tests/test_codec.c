@@ -1152,6 +1152,39 @@ static void test_classified_protobuf_extremes(void **state)
     free(text);
 }
 
+/* proto3 strings must be UTF-8: a Classified event's strings come out valid
+ * whatever the input bytes, each invalid byte replaced by one '?' so that
+ * the offsets into the text still line up; the redaction is masked on the
+ * original bytes first. */
+static void test_classified_protobuf_valid_utf8(void **state)
+{
+    (void)state;
+    static const char text[] = "\xff call 07700 900123 \xc3 caf\xc3\xa9 \xed\xa0\x80";
+    ms_mention m = {.id = S("id-\x80"), .kind = MS_KIND_PUBLIC_COMMENT, .page_owned = true,
+                    .author = {S("author-\xfe"), S("@h\xc0\xaf"), S("Name")},
+                    .text = {text, sizeof text - 1}};
+    ms_verdict v;
+    memset(&v, 0, sizeof v);
+    v.labels = 1u << MS_CAT_PERSONAL_INFO;
+    v.primary = MS_CAT_PERSONAL_INFO;
+    v.n_redactions = 1;
+    v.redaction[0] = (ms_redaction){MS_PII_PHONE, 7, 19};
+    ms_encode_ctx ctx = {.rules = NULL, .redact = true};
+    ms_buf pb;
+    ms_buf_init(&pb);
+    assert_true(ms_encode_classified(&pb, MS_ENC_PROTOBUF, &ctx, &m, &v));
+    Mentionsift__Classified *c = mentionsift__classified__unpack(NULL, pb.len,
+                                                                (uint8_t *)pb.data);
+    assert_non_null(c);
+    assert_string_equal(c->mention->text, "? call ************ ? caf\xc3\xa9 ???");
+    assert_int_equal(strlen(c->mention->text), sizeof text - 1);
+    assert_string_equal(c->mention->id, "id-?");
+    assert_string_equal(c->mention->author->id, "author-?");
+    assert_string_equal(c->mention->author->handle, "@h??");
+    mentionsift__classified__free_unpacked(c, NULL);
+    ms_buf_free(&pb);
+}
+
 /* A RepeatOffender record (2.24), both encodings: exact JSON (escapes, the
  * rule list split into an array) and a protobuf that unpacks to the same. */
 static void test_repeat_offender(void **state)
@@ -1229,6 +1262,7 @@ int main(void)
         cmocka_unit_test(test_classified_json_exact),
         cmocka_unit_test(test_classified_protobuf),
         cmocka_unit_test(test_classified_protobuf_extremes),
+        cmocka_unit_test(test_classified_protobuf_valid_utf8),
         cmocka_unit_test(test_repeat_offender),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

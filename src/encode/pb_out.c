@@ -96,8 +96,30 @@ static void ms_pb_views(const ms_mention *m, ms_str v[MS_PS_COUNT])
  * @brief Append NUL-terminated copies of the mention's strings to `out`; mask
  * the redaction spans of `v` in the text copy when `v` is not NULL.
  */
+/**
+ * @brief Replace each byte of `s` that does not start a valid UTF-8
+ * sequence with '?', one byte for one so that byte offsets into the text
+ * still hold: proto3 strings must be UTF-8 (strict parsers refuse others),
+ * and texts, ids, a record's key and headers are any bytes.
+ */
+static void ms_pb_utf8_clean(char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        size_t k = ms_utf8_len((const unsigned char *)s + i, n - i);
+        if (k == 0) {
+            s[i++] = '?';
+        } else {
+            i += k;
+        }
+    }
+}
+
+/* Stage the mention's strings in `out` (see the top of the file); with `v`
+ * mask its redactions in the text, and with `clean` make every string valid
+ * UTF-8 (ms_pb_utf8_clean) after masking, as the offsets are the original's. */
 static bool ms_pb_stage_strings(ms_buf *out, const ms_mention *m, const ms_verdict *v,
-                                ms_pb_stage *st)
+                                bool clean, ms_pb_stage *st)
 {
     ms_str views[MS_PS_COUNT];
     ms_pb_views(m, views);
@@ -121,6 +143,8 @@ static bool ms_pb_stage_strings(ms_buf *out, const ms_mention *m, const ms_verdi
                 memset(text + s, '*', e - s);
         }
     }
+    for (int i = 0; clean && i < MS_PS_COUNT; i++)
+        ms_pb_utf8_clean(out->data + st->base + st->off[i]);
     return true;
 }
 
@@ -219,7 +243,7 @@ bool ms_pb_encode_mention(ms_buf *out, const ms_mention *m)
     Mentionsift__Mention mm = MENTIONSIFT__MENTION__INIT;
     Mentionsift__Author au = MENTIONSIFT__AUTHOR__INIT;
     ms_pb_stage st;
-    if (!ms_pb_stage_strings(out, m, NULL, &st))
+    if (!ms_pb_stage_strings(out, m, NULL, false, &st))
         return false;
     ms_pb_fill_mention(&mm, &au, m);
     return ms_pb_pack(out, &st, &mm.base, &mm, &au, 0);
@@ -242,7 +266,7 @@ bool ms_pb_encode_classified(ms_buf *out, const ms_encode_ctx *ctx, const ms_men
     Mentionsift__Redaction *redp[MS_MAX_REDACTIONS];
 
     ms_pb_stage st;
-    if (!ms_pb_stage_strings(out, m, ctx->redact ? v : NULL, &st))
+    if (!ms_pb_stage_strings(out, m, ctx->redact ? v : NULL, true, &st))
         return false;
     ms_pb_fill_mention(&mm, &au, m);
     c.mention = &mm;
@@ -318,24 +342,6 @@ bool ms_pb_encode_classified(ms_buf *out, const ms_encode_ctx *ctx, const ms_men
              strlen(c.ruleset_version) + strlen(c.repair_urgency) + strlen(c.removal) +
              strlen(c.removal_clause);
     return ms_pb_pack(out, &st, &c.base, &mm, &au, bound);
-}
-
-/**
- * @brief Replace each byte of `s` that does not start a valid UTF-8
- * sequence with '?': proto3 strings must be UTF-8, and a record's key and
- * headers, where these strings come from, are any bytes.
- */
-static void ms_pb_utf8_clean(char *s)
-{
-    size_t n = strlen(s);
-    for (size_t i = 0; i < n;) {
-        size_t k = ms_utf8_len((const unsigned char *)s + i, n - i);
-        if (k == 0) {
-            s[i++] = '?';
-        } else {
-            i += k;
-        }
-    }
 }
 
 /** @brief Append one RepeatOffender record as protobuf to `out`. */
