@@ -798,7 +798,7 @@ static ms_verdict sample_verdict(void)
     v.respond_by_ms = 1717000000000LL;
     v.sentiment = (ms_sentiment){-0.51234f, 0.1f, 0.3f, 0.6f};
     v.n_redactions = 1;
-    v.redaction[0] = (ms_redaction){MS_PII_PHONE, phone, phone + 12};
+    v.redaction[0] = (ms_redaction){.kind = MS_PII_PHONE, .start = phone, .end = phone + 12};
     v.text_bytes_scanned = (uint32_t)strlen(k_text);
     return v;
 }
@@ -928,7 +928,7 @@ static void test_classified_json_exact(void **state)
     /* A redaction cutting the 2-byte 'é' in half: the masked byte is '*',
      * the byte left behind is invalid UTF-8 and comes out as \ufffd. */
     v.n_redactions = 1;
-    v.redaction[0] = (ms_redaction){MS_PII_ADDRESS, 11, 12};
+    v.redaction[0] = (ms_redaction){.kind = MS_PII_ADDRESS, .start = 11, .end = 12};
     ms_buf out;
     ms_buf_init(&out);
     assert_true(ms_encode_classified(&out, MS_ENC_JSON, NULL, &m, &v));
@@ -1124,8 +1124,8 @@ static void test_classified_protobuf_extremes(void **state)
     v.sentiment = (ms_sentiment){-1.0f, INFINITY, NAN, 1.0f};
     v.n_redactions = MS_MAX_REDACTIONS;
     for (int i = 0; i < MS_MAX_REDACTIONS; i++)
-        v.redaction[i] = (ms_redaction){MS_PII_NI_NUMBER, (uint32_t)i * 10u,
-                                        (uint32_t)i * 10u + 9u};
+        v.redaction[i] = (ms_redaction){.kind = MS_PII_NI_NUMBER, .start = (uint32_t)i * 10u,
+                                        .end = (uint32_t)i * 10u + 9u};
     ms_encode_ctx ctx = {.rules = NULL, .classified_at_ms = INT64_MIN, .redact = true};
     ms_buf pb;
     ms_buf_init(&pb);
@@ -1168,7 +1168,7 @@ static void test_classified_protobuf_valid_utf8(void **state)
     v.labels = 1u << MS_CAT_PERSONAL_INFO;
     v.primary = MS_CAT_PERSONAL_INFO;
     v.n_redactions = 1;
-    v.redaction[0] = (ms_redaction){MS_PII_PHONE, 7, 19};
+    v.redaction[0] = (ms_redaction){.kind = MS_PII_PHONE, .start = 7, .end = 19};
     ms_encode_ctx ctx = {.rules = NULL, .redact = true};
     ms_buf pb;
     ms_buf_init(&pb);

@@ -461,6 +461,21 @@ static void test_scan_limit_cuts_on_a_character(void **state)
     ms_engine_free(small);
 }
 
+/* A rule too weak to label personal information alone ("flat 3") redacts
+ * only when the category is labelled: with an address beside it, not in
+ * an ordinary sentence. */
+static void test_weak_redactions_need_the_label(void **state)
+{
+    run("flat 3 has had no hot water since Monday");
+    assert_false(ms_verdict_has(&v, MS_CAT_PERSONAL_INFO));
+    assert_int_equal(v.n_redactions, 0);
+    run("I live in flat 3, 45 Green Lane");
+    assert_true(ms_verdict_has(&v, MS_CAT_PERSONAL_INFO));
+    assert_int_equal(v.n_redactions, 2);
+    assert_int_equal(v.redaction[0].start, 10); /* "flat 3" */
+    assert_int_equal(v.redaction[0].end, 16);
+}
+
 /* More personal information than a verdict has redaction slots: every
  * number is still masked (the last slots grow to cover the rest), none is
  * let through. */
@@ -683,6 +698,7 @@ int main(void)
         cmocka_unit_test(test_sentiment_rules),
         cmocka_unit_test(test_scan_limit_cuts_on_a_character),
         cmocka_unit_test(test_many_redactions_all_masked),
+        cmocka_unit_test(test_weak_redactions_need_the_label),
         cmocka_unit_test(test_rule_errors),
         cmocka_unit_test(test_list_reference),
         cmocka_unit_test(test_batch_equals_one_at_a_time),

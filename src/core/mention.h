@@ -169,6 +169,10 @@ typedef struct ms_label {
 typedef struct ms_redaction {
     ms_pii_kind kind;
     uint32_t start, end;      /* byte offsets into the original text */
+    /* found by a rule too weak to label its category alone ("flat 3"):
+     * kept only if the category is labelled (ms_heuristics_apply) */
+    bool weak;
+    uint8_t category;         /* the finding rule's, for `weak` */
 } ms_redaction;
 
 #define MS_MAX_REDACTIONS 16

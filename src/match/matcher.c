@@ -144,9 +144,11 @@ void ms_matcher_carry_counts(ms_matcher *m, const ms_matcher *from)
 
 /** @brief Redact source bytes [start, end), merged into an overlapping span; past MS_MAX_REDACTIONS
  *  merged into the nearest span (mention.h): personal information is never let through. */
-static void add_redaction(ms_verdict *v, ms_pii_kind kind, uint32_t start, uint32_t end)
+static void add_redaction(ms_verdict *v, ms_pii_kind kind, uint32_t start, uint32_t end,
+                          bool weak, ms_category category)
 {
-    /* merge with an overlapping span (two patterns finding one number) */
+    /* merge with an overlapping span (two patterns finding one number); a
+     * span a strong rule found stays however weak the others */
     for (uint8_t i = 0; i < v->n_redactions; i++) {
         ms_redaction *r = &v->redaction[i];
         if (start < r->end && end > r->start) {
@@ -154,11 +156,12 @@ static void add_redaction(ms_verdict *v, ms_pii_kind kind, uint32_t start, uint3
                 r->start = start;
             if (end > r->end)
                 r->end = end;
+            r->weak = r->weak && weak;
             return;
         }
     }
     if (v->n_redactions < MS_MAX_REDACTIONS) {
-        v->redaction[v->n_redactions++] = (ms_redaction){kind, start, end};
+        v->redaction[v->n_redactions++] = (ms_redaction){kind, start, end, weak, (uint8_t)category};
         return;
     }
     ms_redaction *near = &v->redaction[0];
@@ -175,6 +178,7 @@ static void add_redaction(ms_verdict *v, ms_pii_kind kind, uint32_t start, uint3
         near->start = start;
     if (end > near->end)
         near->end = end;
+    near->weak = near->weak && weak;
     if (v->merged_redactions < 255)
         v->merged_redactions++;
 }
@@ -219,7 +223,8 @@ static void record_hit(scan_ctx *c, uint32_t ri, uint32_t start, uint32_t end)
     else if (l->dropped_evidence < 255)
         l->dropped_evidence++;
     if (r->has_pii)
-        add_redaction(c->v, r->pii, start, end);
+        add_redaction(c->v, r->pii, start, end,
+                      r->weight < ms_ruleset_threshold(m->rs, r->category), r->category);
 }
 
 /* A regex hit in a main database: its span comes from its own database. */

@@ -32,6 +32,13 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
     for (int c = 0; c < MS_CAT_HOUSE_RULES_END; c++)
         if (h->score[c] >= ms_ruleset_threshold(rs, (ms_category)c))
             label(v, (ms_category)c, h->score[c]);
+    /* what a weak rule alone found ("a 5 minute walk", "flat 3") is not
+     * taken for personal information unless its category is labelled */
+    uint8_t kept = 0;
+    for (uint8_t i = 0; i < v->n_redactions; i++)
+        if (!v->redaction[i].weak || ms_verdict_has(v, (ms_category)v->redaction[i].category))
+            v->redaction[kept++] = v->redaction[i];
+    v->n_redactions = kept;
     if (v->n_redactions && !ms_verdict_has(v, MS_CAT_PERSONAL_INFO))
         label(v, MS_CAT_PERSONAL_INFO, h->score[MS_CAT_PERSONAL_INFO]);
 
