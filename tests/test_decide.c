@@ -115,6 +115,23 @@ static void test_decide_where_written(void **state)
     assert_int_equal(v.priority, MS_PRIORITY_LOW);
     assert_int_equal(v.respond_by_ms, 0);
 
+    /* personal information: a person asked to inbox us on whg's pages
+     * (2.27) within the deadline; not on others' pages (2.29), nor the
+     * contact number of an advert, which is for the Specialist's review */
+    v = WITH(BIT(MS_CAT_PERSONAL_INFO));
+    ms_decide(NULL, &pub, &v);
+    assert_int_equal(v.action, MS_ACTION_ASK_TO_INBOX);
+    assert_int_equal(v.respond_by_ms, 1000 + MS_RESPONSE_DEADLINE_MS);
+    v = WITH(BIT(MS_CAT_PERSONAL_INFO) | BIT(MS_CAT_EXTERNAL));
+    ms_decide(NULL, &pub, &v);
+    assert_int_equal(v.action, MS_ACTION_REVIEW_CASE_BY_CASE);
+    assert_int_equal(v.respond_by_ms, 0);
+    v = WITH(BIT(MS_CAT_PERSONAL_INFO) | BIT(MS_CAT_ADVERTISING));
+    ms_decide(NULL, &pub, &v);
+    assert_int_equal(v.primary, MS_CAT_ADVERTISING);
+    assert_int_equal(v.action, MS_ACTION_REVIEW_FOR_REMOVAL);
+    assert_int_equal(v.respond_by_ms, 0);
+
     /* removal: a repair report stays (2.26), even with a ground; a
      * complaint is the Specialist's call; nothing without a ground */
     v = WITH(BIT(MS_CAT_REPAIR) | BIT(MS_CAT_COMPLAINT) | BIT(MS_CAT_PROFANITY));

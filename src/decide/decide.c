@@ -115,7 +115,10 @@ static ms_action action_for(const ms_ruleset *rs, ms_category c, const ms_verdic
 
 /** @brief Whether category `c` calls for a reply: a respond-by deadline and a
  *  higher priority. A negative comment does on whg's pages (2.2), not on
- *  others' (2.29: case by case). */
+ *  others' (2.29: case by case). So does personal information someone posts
+ *  on whg's pages (2.27: asked to inbox us), but not on others' pages, nor
+ *  the contact number of an advert (2.2: the advert is for removal, not a
+ *  conversation). */
 static bool needs_response(const ms_mention *m, const ms_verdict *v, ms_category c)
 {
     switch (c) {
@@ -125,7 +128,7 @@ static bool needs_response(const ms_mention *m, const ms_verdict *v, ms_category
     case MS_CAT_QUESTION:
         return true;
     case MS_CAT_PERSONAL_INFO:
-        return is_ground(m, c);
+        return is_ground(m, c) && !off_our_pages(m, v) && !ms_verdict_has(v, MS_CAT_ADVERTISING);
     case MS_CAT_NEGATIVE:
         return !off_our_pages(m, v);
     default:
