@@ -249,6 +249,7 @@ static void test_policy_by_place(void **state)
     assert_int_equal(v.primary, MS_CAT_COMPLAINT);
     run_kind("whg are the worst landlord in Walsall", MS_KIND_EXTERNAL_MENTION, false);
     assert_false(ms_verdict_has(&v, MS_CAT_COMPLAINT));
+    assert_int_equal(v.primary, MS_CAT_NEGATIVE); /* a negative comment, even if mildly put */
     assert_int_equal(v.action, MS_ACTION_REVIEW_CASE_BY_CASE);
     assert_int_equal(v.respond_by_ms, 0);
     run_kind("whg are useless, still no reply to my complaint", MS_KIND_EXTERNAL_MENTION, false);

@@ -10,7 +10,8 @@
  *   question   cues plus a question mark (2.28);
  *   positive   praise cues plus positive sentiment, minus sarcasm cues, and
  *              never together with a complaint (2.28);
- *   negative   clearly negative sentiment that is not a complaint (2.2);
+ *   negative   clearly negative sentiment that is not a complaint, and
+ *              general dissatisfaction off whg's pages (2.2, 2.29);
  *   external   any mention on a page whg does not own (2.29).
  * The weights below are the general shape; the thresholds live in
  * rules/ruleset.yaml so rule authors can tune them.
@@ -63,9 +64,13 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
      * a negative comment, considered case by case (2.29). */
     bool elsewhere = m->kind == MS_KIND_EXTERNAL_MENTION ||
                      (!m->page_owned && m->kind != MS_KIND_INBOX_MESSAGE);
-    if (complaint >= ms_ruleset_threshold(rs, MS_CAT_COMPLAINT) &&
-        (h->specific_complaint || !elsewhere))
-        label(v, MS_CAT_COMPLAINT, complaint);
+    bool general_only = false;
+    if (complaint >= ms_ruleset_threshold(rs, MS_CAT_COMPLAINT)) {
+        if (h->specific_complaint || !elsewhere)
+            label(v, MS_CAT_COMPLAINT, complaint);
+        else
+            general_only = true;
+    }
 
     float consent = h->score[MS_CAT_CONSENT_WITHDRAWAL];
     if (consent >= ms_ruleset_threshold(rs, MS_CAT_CONSENT_WITHDRAWAL))
@@ -84,8 +89,8 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
         !ms_verdict_has(v, MS_CAT_COMPLAINT))
         label(v, MS_CAT_POSITIVE, positive);
 
-    if (compound <= -0.4f && !ms_verdict_has(v, MS_CAT_COMPLAINT))
-        label(v, MS_CAT_NEGATIVE, -compound);
+    if ((compound <= -0.4f || general_only) && !ms_verdict_has(v, MS_CAT_COMPLAINT))
+        label(v, MS_CAT_NEGATIVE, compound < 0 ? -compound : 0);
 
     /* an inbox message is in whg's own inbox, whatever page_owned says */
     if (elsewhere)
