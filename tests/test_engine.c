@@ -539,7 +539,12 @@ static void test_rule_errors(void **state)
           "    all_of: [ok.rule, inner.composite]\n"
           "  - id: inner.composite\n"
           "    category: profanity\n"
-          "    all_of: [ok.rule, bad.regex]\n",
+          "    all_of: [ok.rule, bad.regex]\n"
+          "  - id: lost.id\n"                      /* 29 */
+          "    category: profanity\n"
+          "    patterns: ['drat']\n"
+          "    category: profanity\n"              /* 32: the next rule's "- id:" lost */
+          "    patterns: ['blast']\n",
           f);
     fclose(f);
     snprintf(path, sizeof path, "%s/raw.txt", dir);
@@ -564,6 +569,9 @@ static void test_rule_errors(void **state)
                                      "words) works in the words view only"));
     assert_non_null(strstr(err.data, "bad.yaml:23: rule 'outer.composite': all_of names "
                                      "'inner.composite', an all_of rule defined after it"));
+    assert_non_null(strstr(err.data, "bad.yaml:32: key 'category' given twice in one mapping "
+                                     "(first at line 30)"));
+    assert_non_null(strstr(err.data, "bad.yaml:33: key 'patterns' given twice"));
     ms_buf_free(&err);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -229,7 +229,9 @@ static const char *scalar(yaml_node_t *n)
     return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
-/** @brief Report each key of mapping `map` not in NULL-terminated `allowed`; false if any. */
+/** @brief Report each key of mapping `map` not in NULL-terminated `allowed`, and each key given
+ *  twice (YAML keeps both and only the first would be read: a rule whose `- id:` line was lost
+ *  merges into the rule above it); false if any. */
 static bool check_keys(loader *L, const char *file, yaml_document_t *d, yaml_node_t *map,
                        const char *const *allowed)
 {
@@ -245,6 +247,18 @@ static bool check_keys(loader *L, const char *file, yaml_document_t *d, yaml_nod
         if (!found) {
             report(L, file, line_of(k), "unknown key '%s'", ks ? ks : "?");
             ok = false;
+            continue;
+        }
+        for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
+            const char *qs = scalar(yaml_document_get_node(d, q->key));
+            if (qs && strcmp(qs, ks) == 0) {
+                report(L, file, line_of(k),
+                       "key '%s' given twice in one mapping (first at line %d): is a rule's "
+                       "'- id:' line missing above it?",
+                       ks, line_of(yaml_document_get_node(d, q->key)));
+                ok = false;
+                break;
+            }
         }
     }
     return ok;
