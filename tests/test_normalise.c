@@ -72,6 +72,10 @@ static void test_apostrophe_s(void **state)
     expect_view("a's b's", " as bs ");       /* one letter: not a word to drop from */
     expect_view("toilet'sx toilet's", " toiletsx toilet ");
     expect_view("the heating's", " the heating ");
+    /* where the word goes on after the s, it is read whole first */
+    expect_view("Itz's's now", " itzs now ");
+    expect_view("toilet's' blocked", " toilet blocked ");
+    expect_view("TT's\xC3\xA9 x", " ttse x ");
     ms_normalised v;
     const char *got = view_of("the toilet's blocked", &v);
     const char *w = strstr(got, "toilet");

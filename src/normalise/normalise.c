@@ -769,13 +769,18 @@ static void normalise_ascii_fast(ms_normaliser *n, const unsigned char *p, size_
             w += (uint32_t)run;
             next = i < len ? fast_class[p[i]] : 0;
             if (next & F_APOS) {
-                /* "toilet's" -> "toilet" (close_token says why) */
-                if (i + 1 < len && (p[i + 1] | 0x20) == 's' &&
-                    (i + 2 == len || !(fast_class[p[i + 2]] & F_ALNUM)) &&
-                    w - tb >= 2 && !keeps_s_joined(v + tb, w - tb)) {
-                    i += 2;
-                    next = i < len ? fast_class[p[i]] : 0;
-                    break;
+                /* "toilet's" -> "toilet" (close_token says why); where the
+                 * word might go on after the s ("it's's", "x'sé"), the
+                 * general path decides, as it reads the word whole */
+                if (i + 1 < len && (p[i + 1] | 0x20) == 's') {
+                    uint8_t after = i + 2 < len ? fast_class[p[i + 2]] : 0;
+                    if (after & (F_APOS | F_GENERAL))
+                        goto stop_word;
+                    if (!(after & F_ALNUM) && w - tb >= 2 && !keeps_s_joined(v + tb, w - tb)) {
+                        i += 2;
+                        next = after;
+                        break;
+                    }
                 }
                 seen |= F_INEXACT; /* the triple test saw the runs one by one */
                 i++; /* don't -> dont */
