@@ -76,6 +76,14 @@ static void test_apostrophe_s(void **state)
     expect_view("Itz's's now", " itzs now ");
     expect_view("toilet's' blocked", " toilet blocked ");
     expect_view("TT's\xC3\xA9 x", " ttse x ");
+    /* the case of the word without its s, on both paths */
+    ms_normalised cv;
+    view_of("TOILET's", &cv);
+    assert_true(cv.tok_flags[0] & MS_TOK_ALLCAPS);
+    view_of("\xC3\xA9 TOILET's", &cv);
+    assert_true(cv.tok_flags[1] & MS_TOK_ALLCAPS);
+    view_of("\xC3\xA9 Toilet'S", &cv);
+    assert_false(cv.tok_flags[1] & MS_TOK_ALLCAPS);
     ms_normalised v;
     const char *got = view_of("the toilet's blocked", &v);
     const char *w = strstr(got, "toilet");

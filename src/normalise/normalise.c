@@ -267,6 +267,12 @@ static void close_token(state *s, uint32_t sep_at)
         n->src_end[b + tlen - 1] == n->src_start[b + tlen - 1] + 1 &&
         is_apostrophe(s->text, n->src_end[b + tlen - 2], n->src_start[b + tlen - 1]) &&
         !keeps_s_joined(t, tlen - 1)) {
+        /* the word's case is its own, without the s ("TOILET's" is all caps) */
+        if (s->text[n->src_start[b + tlen - 1]] == 'S')
+            s->tok_upper--;
+        else
+            s->tok_lower--;
+        s->tok_letters--;
         s->len--;
         tlen--;
     }
