@@ -75,6 +75,7 @@ static void test_apostrophe_s(void **state)
     /* where the word goes on after the s, it is read whole first */
     expect_view("Itz's's now", " itzs now ");
     expect_view("toilet's' blocked", " toilet blocked ");
+    expect_view("toilet''s blocked", " toilets blocked "); /* not one apostrophe */
     expect_view("TT's\xC3\xA9 x", " ttse x ");
     /* the case of the word without its s, on both paths */
     ms_normalised cv;

@@ -778,7 +778,7 @@ static void normalise_ascii_fast(ms_normaliser *n, const unsigned char *p, size_
                 /* "toilet's" -> "toilet" (close_token says why); where the
                  * word might go on after the s ("it's's", "x'sé"), the
                  * general path decides, as it reads the word whole */
-                if (i + 1 < len && (p[i + 1] | 0x20) == 's') {
+                if (i + 1 < len && (p[i + 1] | 0x20) == 's' && (fast_class[p[i - 1]] & F_ALNUM)) {
                     uint8_t after = i + 2 < len ? fast_class[p[i + 2]] : 0;
                     if (after & (F_APOS | F_GENERAL))
                         goto stop_word;

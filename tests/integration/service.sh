@@ -659,8 +659,10 @@ if [ $rc = 0 ] && grep -q ': 0 read' "$WORK/rd2.err" && [ "$n_to" = "$n_big" ]; 
   ok "redrive again in the same group resumes after its commit: nothing sent twice"
 else bad "redrive again: exit $rc, $n_to records, $(cat "$WORK/rd2.err")"; fi
 
-# A dead letter too large for the service's producer carries no payload; redrive
-# reads its original back from the source topic, at the offset its headers name
+# A dead letter too large for the service's producer (an event of ~20.6 KB,
+# over max_event_bytes, with key and headers over the producer's 20000) carries
+# no payload; redrive reads its original back from the source topic, at the
+# offset its headers name
 PD_IN=$RUN.pd.in PD_DLQ=$RUN.pd.dlq PD_TO=$RUN.pd.to
 [ "$BROKER" = kafka ] && for t in $PD_IN $PD_DLQ $PD_TO $RUN.pd.out; do
   bash tests/kafka/broker.sh create-topic "$t" 1 1 >/dev/null 2>&1 || true; done
@@ -673,7 +675,7 @@ http:
 EOF
 sed -i 's/^kafka:$/kafka:\n  producer:\n    message.max.bytes: "20000"/' "$WORK/pd.yaml"
 python3 -c 'import json; print(json.dumps({"id": "pd-1", "kind": "public_comment", "page_owned": True,
-  "author": {"id": "pd-author"}, "text": "Still waiting for repairs, " * 700}))' > "$WORK/pd.jsonl"
+  "author": {"id": "pd-author"}, "text": "Still waiting for repairs, " * 760}))' > "$WORK/pd.jsonl"
 kcat -P -b "$BOOT" -t "$PD_IN" -k pd-author -l "$WORK/pd.jsonl" 2>/dev/null
 start_service "$WORK/pd.yaml" "$WORK/pd.log"
 pd_until=$((SECONDS + 60))
@@ -689,7 +691,7 @@ if [[ $pd_dlq == 0$'\t'*mentionsift-payload-dropped=*"message.max.bytes 20000"* 
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 sys.exit(0 if len(recs) == 1 and recs[0]["value"]["id"] == "pd-1"
-         and recs[0]["value"]["text"] == "Still waiting for repairs, " * 700 else 1)
+         and recs[0]["value"]["text"] == "Still waiting for repairs, " * 760 else 1)
 EOF
 then ok "redrive: a dead letter too large for the producer (no payload, the drop named) is sent on with its original, read from the source topic"
 else bad "redrive payload-dropped: dead letter '${pd_dlq:0:300}', exit $rc, $(cat "$WORK/pd-rd.err"), $(cut -c1-200 "$WORK/pd-rd.out")"; fi
