@@ -21,9 +21,11 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 FREEZE=${1:-200}
 BIN=${MS_BIN:-build/mentionsift}
-export MS_KAFKA_DIR=${MS_EOS_KAFKA_DIR:-/tmp/mentionsift-eos-outage} MS_KAFKA_PORT=${MS_EOS_KAFKA_PORT:-49092}
-export MS_KAFKA_CONTROLLER_PORT=${MS_EOS_KAFKA_CONTROLLER_PORT:-49192}
-PORT=${MS_EOS_HTTP_PORT:-49464}
+# ports below Linux's ephemeral range (32768-60999): an outgoing connection
+# of any program can hold a port in that range and make the broker's bind fail
+export MS_KAFKA_DIR=${MS_EOS_KAFKA_DIR:-/tmp/mentionsift-eos-outage} MS_KAFKA_PORT=${MS_EOS_KAFKA_PORT:-27092}
+export MS_KAFKA_CONTROLLER_PORT=${MS_EOS_KAFKA_CONTROLLER_PORT:-27192}
+PORT=${MS_EOS_HTTP_PORT:-27464}
 W=$(mktemp -d /tmp/ms-eos-outage-XXXXXX)
 fh= svc=
 cleanup() {
