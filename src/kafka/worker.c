@@ -120,6 +120,7 @@ struct ms_worker {
     bool uncommitted; /* offsets stored since the last answered explicit commit */
     /* exactly_once: the open transaction and the input positions it covers */
     bool eos, in_txn, txn_failed;
+    bool closing; /* the producer's queue purged for the end of a stop */
     rd_kafka_topic_partition_list_t *txn_offsets;
     char txn_id[256];
 };
@@ -245,6 +246,10 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
     if (msg->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE && w->producer_stale) {
         /* not sent: the producer is being replaced (producer_replace),
          * and the event is produced again by the new one */
+    } else if ((msg->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+                msg->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) && w->closing) {
+        /* dropped at the end of a stop (producer_close): uncommitted, so
+         * read again at the next start */
     } else if (msg->err) {
         atomic_fetch_add_explicit(&w->m->produce_errors, 1, memory_order_relaxed);
         char part[16], off[32], held[24];
@@ -1107,7 +1112,17 @@ static void producer_close(ms_worker *w)
             w->topic[t] = NULL;
         }
     if (w->producer) {
-        rd_kafka_flush(w->producer, 1000);
+        if (w->stop_started_ms) {
+            /* stopping, past the final commit: what is still unacknowledged
+             * was not committed and is read again at the next start, so it
+             * is dropped at once instead of waiting for a broker that may
+             * be down (each worker would add its wait to the stop) */
+            w->closing = true;
+            rd_kafka_purge(w->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+            rd_kafka_flush(w->producer, 100);
+        } else {
+            rd_kafka_flush(w->producer, 1000);
+        }
         rd_kafka_destroy(w->producer);
         w->producer = NULL;
     }
