@@ -425,6 +425,18 @@ static void test_sentiment_rules(void **state)
     run("great job \xF0\x9F\x98\x8A");
     assert_true(v.sentiment.compound > 0.5f);
     assert_true(v.sentiment.compound <= 1.0f && v.sentiment.compound >= -1.0f);
+    /* idioms are one sentiment word: "die" alone is sad, "to die for" praise,
+     * and negation still applies to an idiom as to a word */
+    run("I could die");
+    assert_true(v.sentiment.compound < 0);
+    run("That cake was to die for");
+    assert_true(v.sentiment.compound > 0.3f);
+    run("That cake was not to die for");
+    assert_true(v.sentiment.compound < 0);
+    run("Dead chuffed with the new kitchen");
+    assert_true(v.sentiment.compound > 0.3f);
+    run("The grass cutting is on Tuesday");    /* a household word, not a wound */
+    assert_true(v.sentiment.compound == 0.0f);
 }
 
 /* max_text_bytes: only that much is scanned, and the cut never splits a

@@ -308,6 +308,12 @@ static int on_words_match(unsigned int id, unsigned long long from, unsigned lon
     case MS_ROLE_SPECIAL:
         ti->flags |= p->special;
         break;
+    case MS_ROLE_IDIOM: {
+        ms_hits *h = &c->s->hits;
+        if (h->n_idioms < MS_MAX_IDIOMS)
+            h->idiom[h->n_idioms++] = (ms_idiom_hit){ms_normalised_token_at(v, s), t, p->value};
+        break;
+    }
     default:
         break;
     }

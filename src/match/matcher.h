@@ -36,6 +36,14 @@ typedef struct ms_tokinfo {
 } ms_tokinfo;
 
 #define MS_MAX_EMOTICONS 32
+#define MS_MAX_IDIOMS 8
+
+/* An idiom of the sentiment lexicon found in the words view: tokens
+ * first..last, read as one sentiment word of `valence` ("to die for"). */
+typedef struct ms_idiom_hit {
+    uint32_t first, last;
+    float valence;
+} ms_idiom_hit;
 
 typedef struct ms_hits {
     float score[MS_CAT_COUNT];   /* sum of weights of rules matched, per category */
@@ -43,6 +51,8 @@ typedef struct ms_hits {
     uint32_t n_tok;
     float emoticon[MS_MAX_EMOTICONS];
     uint32_t n_emoticons;
+    ms_idiom_hit idiom[MS_MAX_IDIOMS]; /* beyond MS_MAX_IDIOMS, read word by word */
+    uint32_t n_idioms;
     ms_urgency urgency;          /* highest urgency of matched repair rules */
     bool threat;                 /* a rule flagged MS_RULE_THREAT matched */
     bool vip;                    /* the author is on a VIP list */

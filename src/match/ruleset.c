@@ -1435,6 +1435,17 @@ static void booster_line(loader *L, char **cols, int nc, const char *file, int l
     add_sentiment_literal(L, cols[0], strlen(cols[0]), pat, file, line);
 }
 
+/** @brief An idiom line 'phrase<TAB>valence': a words-view literal whose words are read as one
+ *  sentiment word of that valence ("to die for" 3, "grass cutting" 0), as VADER's special cases. */
+static void idiom_line(loader *L, char **cols, int nc, const char *file, int line, void *ctx)
+{
+    float val;
+    if (!tsv_number(L, cols, nc, file, line, "valence", &val))
+        return;
+    ms_pattern pat = {.role = MS_ROLE_IDIOM, .value = val};
+    add_sentiment_literal(L, cols[0], strlen(cols[0]), pat, file, line);
+}
+
 /** @brief A negator line (first column only): a words-view literal that flips the valence of a
  *  sentiment word up to three words after it. */
 static void negator_line(loader *L, char **cols, int nc, const char *file, int line, void *ctx)
@@ -1447,7 +1458,8 @@ static void negator_line(loader *L, char **cols, int nc, const char *file, int l
  *  VADER's special words; without the section (NULL) nothing is added. */
 static void load_sentiment(loader *L, yaml_document_t *d, yaml_node_t *sent, const char *file)
 {
-    static const char *const keys[] = {"lexicon", "emoji", "boosters", "negators", NULL};
+    static const char *const keys[] = {"lexicon", "emoji", "boosters", "negators", "idioms",
+                                       NULL};
     if (!sent)
         return;
     if (sent->type != YAML_MAPPING_NODE) {
@@ -1461,7 +1473,8 @@ static void load_sentiment(loader *L, yaml_document_t *d, yaml_node_t *sent, con
     } parts[] = {{"lexicon", lexicon_line},
                  {"emoji", emoji_line},
                  {"boosters", booster_line},
-                 {"negators", negator_line}};
+                 {"negators", negator_line},
+                 {"idioms", idiom_line}};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         yaml_node_t *n = map_get(d, sent, parts[i].key);
         if (!n)

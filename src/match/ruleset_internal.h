@@ -21,6 +21,7 @@ typedef enum ms_pattern_role {
     MS_ROLE_NEGATOR,
     MS_ROLE_SPECIAL,    /* `special` is a ms_special bit */
     MS_ROLE_EMOTICON,   /* raw view; `value` is the valence */
+    MS_ROLE_IDIOM,      /* `value` is the phrase's valence, which replaces its words' */
 } ms_pattern_role;
 
 /* Words VADER's rules test by identity; bits in ms_tokinfo.flags. */

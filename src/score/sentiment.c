@@ -78,6 +78,20 @@ void ms_sentiment_score(const ms_normalised *view, ms_hits *h, ms_sentiment *out
     uint32_t bearing_at[128];
     uint32_t n_bearing = 0;
 
+    /* an idiom is one sentiment word, its last, of the idiom's valence:
+     * its own words' valences ("die" in "to die for") no longer count */
+    for (uint32_t k = 0; k < h->n_idioms; k++) {
+        const ms_idiom_hit *id = &h->idiom[k];
+        for (uint32_t i = id->first; i <= id->last && i < n; i++) {
+            tok[i].flags &= ~(uint32_t)MS_TI_LEXICON;
+            tok[i].valence = 0;
+        }
+        if (id->valence != 0 && id->last < n) {
+            tok[id->last].flags |= MS_TI_LEXICON;
+            tok[id->last].valence = id->valence;
+        }
+    }
+
     /* valence per token, stored back in tok[i].valence (0 for neutral) */
     for (uint32_t i = 0; i < n; i++) {
         ms_tokinfo *t = &tok[i];
