@@ -220,6 +220,23 @@ wait_for_events() { # want timeout_s dumpfile [service pids...]
   return 1
 }
 
+# wait_verdict OUT DLQ NAME SECONDS <<'EOF' ... EOF: read topics OUT and DLQ
+# into $WORK/NAME.out and $WORK/NAME.dlq (JSON lines, `mentionsift tail`) and
+# run the Python check given on stdin (argv[1] is $WORK) until it prints a
+# line starting "ok", at most SECONDS; prints its last line
+wait_verdict() {
+  local out=$1 dlq=$2 name=$3 until=$((SECONDS + $4)) check v=""
+  check=$(cat)
+  while [ $SECONDS -lt $until ]; do
+    timeout 20 "$BIN" tail -b "$BOOT" -o beginning -e "$out" >"$WORK/$name.out" 2>/dev/null
+    timeout 20 "$BIN" tail -b "$BOOT" -o beginning -e "$dlq" >"$WORK/$name.dlq" 2>/dev/null
+    v=$(python3 -c "$check" "$WORK")
+    case $v in ok*) break ;; esac
+    sleep 2
+  done
+  echo "$v"
+}
+
 # ---- 1 + 2: routing, headers, dead letters -------------------------------
 write_config "$WORK/a.yaml" "$RUN-a"
 SAMPLE=bench/data/sample-mentions.jsonl
@@ -871,11 +888,7 @@ EOF
     kcat -X message.max.bytes=4000000 -P -b "$BOOT" -t "$SG_IN" -p 0 -l "$WORK/sg$i.jsonl" 2>/dev/null
   done
   MENTIONSIFT_KAFKA_PRODUCER_MESSAGE_MAX_BYTES=4000000 start_service "$WORK/sg.yaml" "$WORK/sg.log"
-  until=$((SECONDS + 60)) v=""
-  while [ $SECONDS -lt $until ]; do
-    timeout 20 "$BIN" tail -b "$BOOT" -o beginning -e "$SG_OUT" >"$WORK/sg.out" 2>/dev/null
-    timeout 20 "$BIN" tail -b "$BOOT" -o beginning -e "$SG_DLQ" >"$WORK/sg.dlq" 2>/dev/null
-    v=$(python3 - "$WORK" <<'EOF'
+  v=$(wait_verdict "$SG_OUT" "$SG_DLQ" sg 60 <<'EOF'
 import json, sys
 w = sys.argv[1]
 out = [json.loads(l)["mention"]["id"] for l in open(f"{w}/sg.out") if l.strip()]
@@ -885,9 +898,6 @@ ok = (sorted(set(out)) == ["sg-0", "sg-2"] and len(dl) == 1 and dl[0]["source_of
 print(("ok " if ok else "no ") + f"out {out}, dead letters {[(d['source_offset'], d['error']) for d in dl]}")
 EOF
 )
-    case $v in ok*) break ;; esac
-    sleep 2
-  done
   # the event after it is written again once per retry of the refused one
   sleep 3
   n2=$(timeout 20 "$BIN" tail -b "$BOOT" -o beginning -e "$SG_OUT" 2>/dev/null | grep -c '"sg-2"')
@@ -1002,11 +1012,7 @@ with open(sys.argv[1], "w") as f:
 EOF
 kcat -P -b "$BOOT" -t "$RK_IN" -p 0 -l "$WORK/rk.jsonl" 2>/dev/null
 MENTIONSIFT_KAFKA_PRODUCER_MESSAGE_MAX_BYTES=20000 start_service "$WORK/rk.yaml" "$WORK/rk.log"
-until=$((SECONDS + 60)) v=""
-while [ $SECONDS -lt $until ]; do
-  timeout 20 "$BIN" tail -b "$BOOT" -o beginning -e "$RK_OUT" >"$WORK/rk.out" 2>/dev/null
-  timeout 20 "$BIN" tail -b "$BOOT" -o beginning -e "$RK_DLQ" >"$WORK/rk.dlq" 2>/dev/null
-  v=$(python3 - "$WORK" <<'EOF'
+v=$(wait_verdict "$RK_OUT" "$RK_DLQ" rk 60 <<'EOF'
 import json, sys
 w = sys.argv[1]
 out = sorted({json.loads(l)["mention"]["id"] for l in open(f"{w}/rk.out") if l.strip()})
@@ -1016,9 +1022,6 @@ ok = (out == ["rk-0", "rk-2"] and len(dl) >= 1 and all(d["source_offset"] == "1"
 print(("ok " if ok else "no ") + f"out {out}, dead letters {[(d['source_offset'], d['error'][:120]) for d in dl]}")
 EOF
 )
-  case $v in ok*) break ;; esac
-  sleep 2
-done
 case $v in
   ok*) ok "a record too large for the producer by its key and id: dead-lettered, the event after it comes out (${v#ok })" ;;
   *) bad "record too large by key and id: ${v#no }; $(grep -c 'produce failed' "$WORK/rk.log") failed produce calls" ;;
