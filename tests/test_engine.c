@@ -302,6 +302,10 @@ static void test_personal_information(void **state)
                      "jo.bloggs@example.com");
     expect_redaction("I live at WS1 1AA", MS_PII_POSTCODE, "WS1 1AA");
     expect_redaction("my NI number is AB 12 34 56 C", MS_PII_NI_NUMBER, "AB 12 34 56 C");
+    /* a card number is one with its Luhn check digit right */
+    expect_redaction("card 4111 1111 1111 1111 please", MS_PII_BANK, "4111 1111 1111 1111");
+    run("tracking 4111 1111 1111 1112");
+    assert_int_equal(v.n_redactions, 0);
     /* QQ is not an issued NI prefix: no NI redaction */
     run("reference QQ123456C");
     for (uint8_t i = 0; i < v.n_redactions; i++)

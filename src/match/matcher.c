@@ -368,6 +368,8 @@ static int on_raw_match(unsigned int id, unsigned long long from, unsigned long 
         return 0;
     if (r->validate == MS_VALIDATE_UK_PHONE && !ms_pii_valid_uk_phone(c->text + s, e - s))
         return 0;
+    if (r->validate == MS_VALIDATE_CARD && !ms_pii_valid_card(c->text + s, e - s))
+        return 0;
     record_hit(c, p->rule, s, e);
     return 0;
 }

@@ -1059,9 +1059,11 @@ static void load_rule(loader *L, yaml_document_t *d, yaml_node_t *n, const char 
             r->validate = MS_VALIDATE_NI_NUMBER;
         else if (strcmp(val, "uk_phone") == 0)
             r->validate = MS_VALIDATE_UK_PHONE;
+        else if (strcmp(val, "card") == 0)
+            r->validate = MS_VALIDATE_CARD;
         else {
             report(L, file, line_of(map_get(d, n, "validate")),
-                   "rule '%s': validate must be ni_number or uk_phone, not '%s'", id, val);
+                   "rule '%s': validate must be ni_number, uk_phone or card, not '%s'", id, val);
             ok = false;
         }
     }

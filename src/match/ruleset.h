@@ -51,6 +51,7 @@ typedef enum ms_validator {
     MS_VALIDATE_NONE = 0,
     MS_VALIDATE_NI_NUMBER,
     MS_VALIDATE_UK_PHONE,
+    MS_VALIDATE_CARD,
 } ms_validator;
 
 /** One rule as written in a rule file. */

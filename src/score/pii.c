@@ -81,3 +81,18 @@ bool ms_pii_valid_uk_phone(const char *s, size_t n)
     size_t nsn = nd - k;
     return (nsn == 9 || nsn == 10) && d[k] != '0';
 }
+
+bool ms_pii_valid_card(const char *s, size_t n)
+{
+    unsigned sum = 0, digits = 0;
+    for (size_t i = n; i-- > 0;) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < '0' || ch > '9')
+            continue; /* a space, dash or Unicode space between the groups */
+        unsigned d = ch - '0';
+        if (digits++ % 2 == 1)
+            d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+        sum += d;
+    }
+    return digits >= 13 && digits <= 19 && sum % 10 == 0;
+}
