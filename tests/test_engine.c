@@ -236,6 +236,12 @@ static void test_policy_by_place(void **state)
     assert_int_equal(v.primary, MS_CAT_REPAIR);
     assert_true(ms_verdict_has(&v, MS_CAT_PROFANITY));
     assert_int_equal(v.removal, MS_REMOVAL_NEVER);
+    /* a threat in a repair report is aggressive language the Specialist
+     * may remove (2.23, after advice 2.3), and urgent (2.22) */
+    run("If nobody fixes my boiler by Friday I'll burn the place down");
+    assert_int_equal(v.primary, MS_CAT_REPAIR);
+    assert_true(v.urgent);
+    assert_int_equal(v.removal, MS_REMOVAL_REVIEW);
     /* swearing on someone else's page: nothing whg can remove (2.29) */
     run_kind("whg are a bunch of wankers", MS_KIND_PUBLIC_COMMENT, false);
     assert_int_equal(v.removal, MS_REMOVAL_NOT_OURS);

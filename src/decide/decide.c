@@ -136,6 +136,24 @@ static bool needs_response(const ms_mention *m, const ms_verdict *v, ms_category
     }
 }
 
+/** @brief Whether a rule flagged as a threat gave evidence for a House Rules ground. */
+static bool threat_hit(const ms_ruleset *rs, const ms_mention *m, const ms_verdict *v)
+{
+    if (!rs)
+        return false;
+    for (int c = 0; c < MS_CAT_HOUSE_RULES_END; c++) {
+        if (!ms_verdict_has(v, (ms_category)c) || !is_ground(m, (ms_category)c))
+            continue;
+        const ms_label *l = &v->label[c];
+        for (uint8_t i = 0; i < l->n_evidence; i++) {
+            const ms_rule *r = ms_ruleset_rule(rs, l->evidence[i].rule);
+            if (r && (r->flags & MS_RULE_THREAT))
+                return true;
+        }
+    }
+    return false;
+}
+
 /** @brief Whether a rule that gave evidence for a House Rules ground is
  *  marked never_remove; sets *clause to its clause. */
 static bool never_remove_hit(const ms_ruleset *rs, const ms_mention *m, const ms_verdict *v,
@@ -196,7 +214,10 @@ void ms_decide(const ms_ruleset *rs, const ms_mention *m, ms_verdict *v)
         if (elsewhere) {
             v->removal = MS_REMOVAL_NOT_OURS;
             clause = "2.29";
-        } else if (ms_verdict_has(v, MS_CAT_REPAIR)) {
+        } else if (ms_verdict_has(v, MS_CAT_REPAIR) && !threat_hit(rs, m, v)) {
+            /* a repair report stays, swearing or complaining (2.26); a
+             * threat in one is aggressive language the Specialist may
+             * remove (2.23), after advice (2.3) */
             v->removal = MS_REMOVAL_NEVER;
             clause = "2.26";
         } else if (never_remove_hit(rs, m, v, &clause)) {
