@@ -780,6 +780,7 @@ static void dead_letter_upto(ms_worker *w, const rd_kafka_message_t *msg, ms_pen
     uint32_t dlq_limit = ms_topic_limits_get(&w->s->limits, (size_t)dlq);
     size_t record = ms_record_bytes(key_len, msg->len, h);
     bool over_topic = dlq_limit && !w->compressed && record > dlq_limit;
+    /* 256: room for the payload-dropped header that an unfit one gets */
     bool fits = record + 256 <= w->max_message_bytes && msg->len <= payload_max && !over_topic;
     if (!fits) {
         char dropped[128];
