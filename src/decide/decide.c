@@ -136,42 +136,24 @@ static bool needs_response(const ms_mention *m, const ms_verdict *v, ms_category
     }
 }
 
-/** @brief Whether a rule flagged as a threat gave evidence for a House Rules ground. */
-static bool threat_hit(const ms_ruleset *rs, const ms_mention *m, const ms_verdict *v)
+/** @brief The first rule with `flag` (ms_rule_flag) that gave evidence for a House Rules ground
+ *  of this mention, or NULL. */
+static const ms_rule *ground_rule_with(const ms_ruleset *rs, const ms_mention *m,
+                                       const ms_verdict *v, uint32_t flag)
 {
     if (!rs)
-        return false;
+        return NULL;
     for (int c = 0; c < MS_CAT_HOUSE_RULES_END; c++) {
         if (!ms_verdict_has(v, (ms_category)c) || !is_ground(m, (ms_category)c))
             continue;
         const ms_label *l = &v->label[c];
         for (uint8_t i = 0; i < l->n_evidence; i++) {
             const ms_rule *r = ms_ruleset_rule(rs, l->evidence[i].rule);
-            if (r && (r->flags & MS_RULE_THREAT))
-                return true;
+            if (r && (r->flags & flag))
+                return r;
         }
     }
-    return false;
-}
-
-/** @brief Whether a rule that gave evidence for a House Rules ground is
- *  marked never_remove; sets *clause to its clause. */
-static bool never_remove_hit(const ms_ruleset *rs, const ms_mention *m, const ms_verdict *v,
-                             const char **clause)
-{
-    for (int c = 0; c < MS_CAT_HOUSE_RULES_END; c++) {
-        if (!ms_verdict_has(v, (ms_category)c) || !is_ground(m, (ms_category)c))
-            continue;
-        const ms_label *l = &v->label[c];
-        for (uint8_t i = 0; i < l->n_evidence; i++) {
-            const ms_rule *r = ms_ruleset_rule(rs, l->evidence[i].rule);
-            if (r && (r->flags & MS_RULE_NEVER_REMOVE)) {
-                *clause = r->clause && r->clause[0] ? r->clause : "2.2";
-                return true;
-            }
-        }
-    }
-    return false;
+    return NULL;
 }
 
 void ms_decide(const ms_ruleset *rs, const ms_mention *m, ms_verdict *v)
@@ -209,18 +191,21 @@ void ms_decide(const ms_ruleset *rs, const ms_mention *m, ms_verdict *v)
         v->action = MS_ACTION_REPLY_IN_INBOX;
 
     const char *clause = "";
+    const ms_rule *keep;
     v->removal = MS_REMOVAL_NONE;
     if (house_rules) {
         if (elsewhere) {
             v->removal = MS_REMOVAL_NOT_OURS;
             clause = "2.29";
-        } else if (ms_verdict_has(v, MS_CAT_REPAIR) && !threat_hit(rs, m, v)) {
+        } else if (ms_verdict_has(v, MS_CAT_REPAIR) &&
+                   !ground_rule_with(rs, m, v, MS_RULE_THREAT)) {
             /* a repair report stays, swearing or complaining (2.26); a
              * threat in one is aggressive language the Specialist may
              * remove (2.23), after advice (2.3) */
             v->removal = MS_REMOVAL_NEVER;
             clause = "2.26";
-        } else if (never_remove_hit(rs, m, v, &clause)) {
+        } else if ((keep = ground_rule_with(rs, m, v, MS_RULE_NEVER_REMOVE)) != NULL) {
+            clause = keep->clause && keep->clause[0] ? keep->clause : "2.2";
             v->removal = MS_REMOVAL_NEVER;
         } else {
             v->removal = MS_REMOVAL_REVIEW;
