@@ -191,6 +191,15 @@ static void test_repairs(void **state)
     assert_int_equal(v.action, MS_ACTION_REDIRECT_TO_REPAIRS);
     run("we have had no heating or hot water since Monday");
     assert_int_equal(v.repair_urgency, MS_URGENCY_EMERGENCY);
+    /* heating that does not work is no heating (2.26: an emergency) */
+    run("my heating is not working and it's freezing");
+    assert_int_equal(v.repair_urgency, MS_URGENCY_EMERGENCY);
+    assert_true(v.urgent);
+    /* one cold radiator is not the whole system */
+    run("Radiator in the kids room is cold at the top, does it need bleeding?");
+    assert_true(ms_verdict_has(&v, MS_CAT_REPAIR));
+    assert_true(v.repair_urgency != MS_URGENCY_EMERGENCY);
+    assert_false(v.urgent);
     run("the kitchen tap is dripping, can someone look at it");
     assert_true(ms_verdict_has(&v, MS_CAT_REPAIR));
     assert_true(v.repair_urgency == MS_URGENCY_ROUTINE || v.repair_urgency == MS_URGENCY_URGENT);
