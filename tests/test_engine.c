@@ -195,6 +195,14 @@ static void test_repairs(void **state)
     run("my heating is not working and it's freezing");
     assert_int_equal(v.repair_urgency, MS_URGENCY_EMERGENCY);
     assert_true(v.urgent);
+    /* a fault reported is a service request, not a complaint (2.25, 2.26)... */
+    run("bathroom extractor fan's stopped working, steam everywhere after a shower");
+    assert_true(ms_verdict_has(&v, MS_CAT_REPAIR));
+    assert_false(ms_verdict_has(&v, MS_CAT_COMPLAINT));
+    /* ...until it says how the service failed */
+    run("the extractor fan stopped working three weeks ago and nobody has come out");
+    assert_true(ms_verdict_has(&v, MS_CAT_REPAIR));
+    assert_true(ms_verdict_has(&v, MS_CAT_COMPLAINT));
     /* one cold radiator is not the whole system */
     run("Radiator in the kids room is cold at the top, does it need bleeding?");
     assert_true(ms_verdict_has(&v, MS_CAT_REPAIR));

@@ -5,7 +5,8 @@
  * set's threshold for it. House Rules grounds score only from their rules.
  * The service categories add what the policy describes around the cues:
  *   complaint  cues plus negative sentiment: dissatisfaction, not merely a
- *              negative word (2.25);
+ *              negative word (2.25); not when its cues only restate a
+ *              repair's fault: that is a repair report (2.26);
  *   repair     cues only; urgency is the highest matched repair rule (2.26);
  *   question   cues plus a question mark (2.28);
  *   positive   praise cues plus positive sentiment, minus sarcasm cues, and
@@ -23,6 +24,37 @@ static void label(ms_verdict *v, ms_category c, float score)
 {
     v->labels |= 1u << c;
     v->label[c].score = score;
+}
+
+/**
+ * @brief Whether every complaint cue only restates the repair: each piece of complaint evidence
+ *  from a rule of positive weight lies inside a piece of repair evidence ("the extractor fan's
+ *  stopped working": "stopped working" is the fault itself).
+ *
+ * Such a post is a repair report, a service request, not a complaint about how whg handled it
+ * (2.25, 2.26; the Housing Ombudsman's Complaint Handling Code makes the same distinction).
+ * A cue outside the fault ("for three weeks", "still nothing", "useless") keeps the complaint,
+ * and so does any complaint or repair evidence dropped for want of room: what cannot be seen
+ * is not assumed to be the fault.
+ */
+static bool complaint_is_the_fault(const ms_ruleset *rs, const ms_verdict *v)
+{
+    const ms_label *c = &v->label[MS_CAT_COMPLAINT], *r = &v->label[MS_CAT_REPAIR];
+    if (c->dropped_evidence || r->dropped_evidence)
+        return false;
+    uint8_t cues = 0;
+    for (uint8_t i = 0; i < c->n_evidence; i++) {
+        const ms_evidence *e = &c->evidence[i];
+        if (ms_ruleset_rule(rs, e->rule)->weight <= 0)
+            continue; /* counter-cues argue against a complaint anyway */
+        cues++;
+        bool inside = false;
+        for (uint8_t j = 0; j < r->n_evidence && !inside; j++)
+            inside = r->evidence[j].start <= e->start && e->end <= r->evidence[j].end;
+        if (!inside)
+            return false;
+    }
+    return cues > 0;
 }
 
 void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_normalised *view,
@@ -65,7 +97,8 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
     bool elsewhere = m->kind == MS_KIND_EXTERNAL_MENTION ||
                      (!m->page_owned && m->kind != MS_KIND_INBOX_MESSAGE);
     bool general_only = false;
-    if (complaint >= ms_ruleset_threshold(rs, MS_CAT_COMPLAINT)) {
+    if (complaint >= ms_ruleset_threshold(rs, MS_CAT_COMPLAINT) &&
+        !(ms_verdict_has(v, MS_CAT_REPAIR) && complaint_is_the_fault(rs, v))) {
         if (h->specific_complaint || !elsewhere)
             label(v, MS_CAT_COMPLAINT, complaint);
         else
