@@ -199,6 +199,10 @@ static void test_repairs(void **state)
     run("bathroom extractor fan's stopped working, steam everywhere after a shower");
     assert_true(ms_verdict_has(&v, MS_CAT_REPAIR));
     assert_false(ms_verdict_has(&v, MS_CAT_COMPLAINT));
+    /* more repair evidence than the label holds hides no complaint cue */
+    run("Heating not working in the whole flat, radiators stone cold. It's freezing in here");
+    assert_true(v.label[MS_CAT_REPAIR].dropped_evidence > 0);
+    assert_false(ms_verdict_has(&v, MS_CAT_COMPLAINT));
     /* ...until it says how the service failed */
     run("the extractor fan stopped working three weeks ago and nobody has come out");
     assert_true(ms_verdict_has(&v, MS_CAT_REPAIR));

@@ -34,13 +34,13 @@ static void label(ms_verdict *v, ms_category c, float score)
  * Such a post is a repair report, a service request, not a complaint about how whg handled it
  * (2.25, 2.26; the Housing Ombudsman's Complaint Handling Code makes the same distinction).
  * A cue outside the fault ("for three weeks", "still nothing", "useless") keeps the complaint,
- * and so does any complaint or repair evidence dropped for want of room: what cannot be seen
- * is not assumed to be the fault.
+ * and so does complaint evidence dropped for want of room: a cue that cannot be seen is not
+ * assumed to be the fault. Repair evidence dropped only hides places a cue could lie in.
  */
 static bool complaint_is_the_fault(const ms_ruleset *rs, const ms_verdict *v)
 {
     const ms_label *c = &v->label[MS_CAT_COMPLAINT], *r = &v->label[MS_CAT_REPAIR];
-    if (c->dropped_evidence || r->dropped_evidence)
+    if (c->dropped_evidence)
         return false;
     uint8_t cues = 0;
     for (uint8_t i = 0; i < c->n_evidence; i++) {
