@@ -1996,7 +1996,7 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
     }
     char cbuf[PATH_MAX];
     const char *cdir = L.n_errors ? NULL : cache_dir(opt, cbuf, sizeof cbuf);
-    if (cdir) {
+    if (cdir && !(opt && opt->refresh_cache)) {
         rs->words_db = cache_read(cdir, key, "words");
         rs->raw_db = L.raw.n ? cache_read(cdir, key, "raw") : NULL;
         bool gated_ok = true;

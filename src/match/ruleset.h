@@ -86,6 +86,7 @@ typedef struct ms_ruleset_stats {
 typedef struct ms_ruleset_options {
     const char *cache_dir;  /* NULL: $MENTIONSIFT_CACHE_DIR or ~/.cache/mentionsift; "" disables */
     bool check_all;         /* keep going after the first error to report them all */
+    bool refresh_cache;     /* compile even when cached, then write the cache */
 } ms_ruleset_options;
 
 /**

@@ -47,7 +47,7 @@ fi
 export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export MS_RULES_DIR=$ROOT/rules
-export MENTIONSIFT_CACHE_DIR=$BUILD/hs-cache   # fuzz_classify: compile the rules once
+export MENTIONSIFT_CACHE_DIR=${MENTIONSIFT_CACHE_DIR:-$BUILD/hs-cache} # fuzz_classify: compile the rules once
 work=$(mktemp -d "${TMPDIR:-/tmp}/mentionsift-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$BUILD/fuzz-artifacts" "$BUILD/fuzz-logs"
