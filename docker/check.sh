@@ -406,7 +406,7 @@ check "service: user 65534 writes the cache volume ($out Hyperscan databases)" t
 podman kill -s HUP "$SVC" >/dev/null 2>&1
 t=$(now) reloaded=0
 while (($(awk -v s="$(since "$t")" 'BEGIN { print (s < 30) }'))); do
-  podman logs "$SVC" 2>&1 | grep -q '"msg":"rule set unchanged"' && { reloaded=1; break; }
+  podman logs "$SVC" 2>&1 | grep '"msg":"rule set unchanged"' >/dev/null && { reloaded=1; break; }
   sleep 0.5
 done
 check "service: SIGHUP (podman kill -s HUP) reloads the rule set without a restart" \

@@ -216,8 +216,10 @@ MENTIONSIFT_KAFKA_COMMON_SASL_PASSWORD="$PW" "$BIN" run --config "$WORK/denied.y
 svc=$!; pids+=($svc)
 expect_stop 90 $svc
 partial=$(ids_out 2 | wc -l)
-if [ "$st" = "exit status 1" ] && grep 'stopping the service' "$WORK/denied.log" | grep -q "TOPIC_AUTHORIZATION_FAILED" &&
-   grep 'stopping the service' "$WORK/denied.log" | grep -q "\"topic\":\"$DENIED\""; then
+# (grep >/dev/null, not grep -q, after a pipe: under pipefail a grep -q that
+# quits at its first match can fail the pipeline with SIGPIPE to the writer)
+if [ "$st" = "exit status 1" ] && grep 'stopping the service' "$WORK/denied.log" | grep "TOPIC_AUTHORIZATION_FAILED" >/dev/null &&
+   grep 'stopping the service' "$WORK/denied.log" | grep "\"topic\":\"$DENIED\"" >/dev/null; then
   ok "an output topic without a WRITE ACL stops the service ($st) naming $DENIED and TOPIC_AUTHORIZATION_FAILED ($partial/$N of the batch out before it stopped)"
 else
   bad "denied output topic: $st; $(grep -m1 -o '"msg":"stopping[^}]*' "$WORK/denied.log")"
@@ -241,7 +243,7 @@ expect_acl_stop() {
   MENTIONSIFT_KAFKA_COMMON_SASL_PASSWORD="$PW" "$BIN" run --config "$WORK/$1.yaml" 2>"$WORK/$1.log" &
   svc=$!; pids+=($svc)
   expect_stop 60 $svc
-  if [ "$st" = "exit status 1" ] && grep 'stopping the service' "$WORK/$1.log" | grep -q "$4"; then
+  if [ "$st" = "exit status 1" ] && grep 'stopping the service' "$WORK/$1.log" | grep "$4" >/dev/null; then
     ok "$5 stops the service ($st) naming $4"
   else
     bad "$5: $st; $(grep -m1 -o '"msg":"[^}]*error[^}]*' "$WORK/$1.log")"
