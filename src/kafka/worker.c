@@ -121,6 +121,7 @@ struct ms_worker {
     /* exactly_once: the open transaction and the input positions it covers */
     bool eos, in_txn, txn_failed;
     bool closing; /* the producer's queue purged for the end of a stop */
+    bool stop_logged; /* worker_fail() has said why this worker stops */
     rd_kafka_topic_partition_list_t *txn_offsets;
     char txn_id[256];
 };
@@ -130,13 +131,17 @@ struct ms_worker {
  *
  * Only sets the shared flag: every worker then leaves its loop, drains and
  * commits what completed, so nothing past an undelivered event is committed.
+ * Logged once per worker: every output in flight to a forbidden topic comes
+ * back with the same error, and the first one says why.
  */
 static void worker_fail(ms_worker *w, const char *what, rd_kafka_resp_err_t err,
                         const char *reason, const char *topic)
 {
-    ms_log(MS_LOG_ERROR, w->name, "stopping the service: an error that retrying cannot cure",
-           "during", what, "topic", topic ? topic : "", "error", rd_kafka_err2name(err),
-           "reason", reason, "hint", ms_kafka_err_hint(err), NULL);
+    if (!w->stop_logged)
+        ms_log(MS_LOG_ERROR, w->name, "stopping the service: an error that retrying cannot cure",
+               "during", what, "topic", topic ? topic : "", "error", rd_kafka_err2name(err),
+               "reason", reason, "hint", ms_kafka_err_hint(err), NULL);
+    w->stop_logged = true;
     w->s->failed = 1;
 }
 
