@@ -107,6 +107,26 @@ static void test_insult_or_hate(void **state)
     expect("Bought a new Dutch hoe for the allotment", MS_CAT_PROFANITY, false);
 }
 
+/* Hate is weighed from facets (rules/README.md): a group word beside a word
+ * of contempt. In a housing association's comments the commonest contempt
+ * words describe pests, crime and dirt, so a neighbour's nationality beside
+ * them is no hate; said of the group, they are. */
+static void test_hate_facets(void **state)
+{
+    const char *neighbours[] = {
+        "Our block is infested with cockroaches, the Romanian family downstairs has them too",
+        "The Muslim lady next door helped me when the bins were infested with rats",
+        "The gay couple at number 4 had their car broken into, criminals are everywhere",
+        "Criminals broke into the Pakistani shop on the corner again",
+        "The stairwell is disgusting, the Polish lads upstairs said they complained too",
+    };
+    for (size_t i = 0; i < sizeof neighbours / sizeof neighbours[0]; i++)
+        expect(neighbours[i], MS_CAT_HATE, false);
+    expect("Eastern Europeans are vermin, send them all back", MS_CAT_HATE, true);
+    expect("These Muslims breed like rats and are taking over", MS_CAT_HATE, true);
+    expect("the romanians in the flats are animals, the lot of them", MS_CAT_HATE, true);
+}
+
 static void test_evasion(void **state)
 {
     expect("this is sh1t", MS_CAT_PROFANITY, true);
@@ -734,6 +754,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_house_rules),
         cmocka_unit_test(test_insult_or_hate),
+        cmocka_unit_test(test_hate_facets),
         cmocka_unit_test(test_evasion),
         cmocka_unit_test(test_scunthorpe),
         cmocka_unit_test(test_complaint_and_deadline),
