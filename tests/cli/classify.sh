@@ -4,13 +4,7 @@
 # number and reason on stderr and in the reject file, the run goes on, and
 # the exit status says some were rejected; --text classifies the command
 # line's texts. Usage: classify.sh PATH/TO/mentionsift (ctest passes it).
-set -uo pipefail
-BIN=${1:?usage: classify.sh MENTIONSIFT}
-WORK=$(mktemp -d /tmp/ms-cli-classify.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-fails=0
-ok() { echo "PASS: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/testlib.bash" classify "$@"
 
 # 1. a malformed line between good ones, a blank line and invalid UTF-8
 printf '%s\n' \

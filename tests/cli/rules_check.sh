@@ -4,13 +4,7 @@
 # cache (so the service started next does not compile them again), a second
 # check compiles again instead of trusting the cache, and a broken rule is
 # reported as file:line with exit 2. Usage: rules_check.sh PATH/TO/mentionsift
-set -uo pipefail
-BIN=${1:?usage: rules_check.sh MENTIONSIFT}
-WORK=$(mktemp -d /tmp/ms-cli-rules.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-fails=0
-ok() { echo "PASS: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/testlib.bash" rules_check "$@"
 
 # A rule set of one rule and no lexicon: a compile of a few milliseconds.
 mkdir -p "$WORK/rules" "$WORK/cache"
