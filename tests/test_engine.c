@@ -167,6 +167,11 @@ static void test_complaint_and_deadline(void **state)
     assert_int_equal(v.action, MS_ACTION_ACKNOWLEDGE);
     /* negative but not a complaint */
     expect("the weather in Walsall is awful today", MS_CAT_COMPLAINT, false);
+    /* a lure's problem words are its bait: moderation, not a complaint */
+    run("hun I had the same problem with my credit score, this site sorted it for me "
+        "fix-my-credit-score.c0m.ru");
+    assert_true(ms_verdict_has(&v, MS_CAT_MALICIOUS_LINK));
+    assert_false(ms_verdict_has(&v, MS_CAT_COMPLAINT));
 }
 
 /* General complaint cues (failed service, waiting, stayed in, should not have

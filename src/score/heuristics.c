@@ -6,7 +6,8 @@
  * The service categories add what the policy describes around the cues:
  *   complaint  cues plus negative sentiment: dissatisfaction, not merely a
  *              negative word (2.25); not when its cues only restate a
- *              repair's fault: that is a repair report (2.26);
+ *              repair's fault: that is a repair report (2.26); never in a lure
+ *              (a malicious link), whose problem words are its bait;
  *   repair     cues only; urgency is the highest matched repair rule (2.26);
  *   question   cues plus a question mark (2.28);
  *   positive   praise cues plus positive sentiment, minus sarcasm cues, and
@@ -96,8 +97,13 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
      * a negative comment, considered case by case (2.29). */
     bool elsewhere = m->kind == MS_KIND_EXTERNAL_MENTION ||
                      (!m->page_owned && m->kind != MS_KIND_INBOX_MESSAGE);
+    /* A lure's problem words are its bait, not the writer's grievance ("had the same problem,
+     * this site sorted it", "refund due: claim at ..."); it is queued for review under 2.2
+     * anyway. Adverts are not excluded: customers' complaints about offers and orders read like
+     * adverts too often ("signed up on a special offer but it never started"). */
+    bool pitch = ms_verdict_has(v, MS_CAT_MALICIOUS_LINK);
     bool general_only = false;
-    if (complaint >= ms_ruleset_threshold(rs, MS_CAT_COMPLAINT) &&
+    if (complaint >= ms_ruleset_threshold(rs, MS_CAT_COMPLAINT) && !pitch &&
         !(ms_verdict_has(v, MS_CAT_REPAIR) && complaint_is_the_fault(rs, v))) {
         if (h->specific_complaint || !elsewhere)
             label(v, MS_CAT_COMPLAINT, complaint);
