@@ -5,6 +5,7 @@
  *
  *   build/bench/bench_engine [--rules DIR] [--events N] [--length BYTES]
  *                            [--threads N] [--seed S] [--rounds R] [--pattern-cost TOP]
+ *                            [--batch N] [--corpus FILE]
  *
  * Prints: compile time (cold, without the cache) and load time (from the
  * cache), database sizes, then for 1 and N threads the events/s and MB/s of
@@ -21,6 +22,9 @@
  * With --pattern-cost TOP it then lists the TOP regular expressions that
  * cost the most scanned alone, with their rule and file:line, for rule
  * authors deciding what to rewrite.
+ * The corpus is the deterministic generator's (core/corpus.h), or with
+ * --corpus FILE the mentions of a JSON-lines file: a rule author's own posts,
+ * or a production topic dumped with kcat.
  * Figures on a shared machine are noisy: compare ratios from one run.
  */
 #include <getopt.h>
@@ -34,6 +38,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/codec.h"
 #include "core/corpus.h"
 #include "core/engine.h"
 #include "match/ruleset.h"
@@ -117,6 +122,80 @@ static void build_corpus(corpus_mem *c, size_t n, uint32_t mean, uint64_t seed)
     c->n = n;
     free(offs);
     ms_corpus_free(g);
+}
+
+/**
+ * @brief Read up to `max` mentions from a JSON-lines file (the `classify`
+ *  input format) into `c`, keeping the fields the engine reads: a rule
+ *  author's own posts, or a topic dumped with kcat. Exits 2 naming file:line
+ *  on a line that does not decode, so a figure never silently covers fewer
+ *  events than the file has.
+ */
+static void load_corpus(corpus_mem *c, const char *path, size_t max)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    ms_decoder *d = ms_decoder_new();
+    size_t cap = 1024, line_no = 0, len_cap = 0;
+    char *line = NULL;
+    c->m = calloc(cap, sizeof *c->m);
+    size_t *offs = calloc(cap * 3, sizeof *offs);
+    if (!d || !c->m || !offs) {
+        fprintf(stderr, "bench: out of memory\n");
+        exit(1);
+    }
+    ms_buf_init(&c->store);
+    ssize_t got;
+    while (c->n < max && (got = getline(&line, &len_cap, f)) != -1) {
+        line_no++;
+        size_t len = (size_t)got;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        if (!len)
+            continue;
+        ms_mention m;
+        ms_codec_error err;
+        if (!ms_decode_mention(d, MS_ENC_JSON, line, len, &m, &err)) {
+            fprintf(stderr, "%s:%zu: not a Mention: %s\n", path, line_no, err.msg);
+            exit(2);
+        }
+        if (c->n == cap) {
+            cap *= 2;
+            ms_mention *nm = realloc(c->m, cap * sizeof *nm);
+            size_t *no = realloc(offs, cap * 3 * sizeof *no);
+            if (!nm || !no) {
+                fprintf(stderr, "bench: out of memory\n");
+                exit(1);
+            }
+            c->m = nm;
+            offs = no;
+        }
+        size_t i = c->n++;
+        c->m[i] = m;
+        c->m[i].text = copy_str(&c->store, m.text, &offs[3 * i]);
+        c->m[i].author.handle = copy_str(&c->store, m.author.handle, &offs[3 * i + 1]);
+        c->m[i].id = copy_str(&c->store, m.id, &offs[3 * i + 2]);
+        c->m[i].author.id = c->m[i].author.display_name = (ms_str){"", 0};
+        c->m[i].post_id = c->m[i].parent_id = c->m[i].permalink = c->m[i].language =
+            (ms_str){"", 0};
+        c->text_bytes += m.text.len;
+    }
+    free(line);
+    fclose(f);
+    ms_decoder_free(d);
+    if (!c->n) {
+        fprintf(stderr, "%s: no mentions\n", path);
+        exit(2);
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        c->m[i].text.ptr = c->store.data + offs[3 * i];
+        c->m[i].author.handle.ptr = c->store.data + offs[3 * i + 1];
+        c->m[i].id.ptr = c->store.data + offs[3 * i + 2];
+    }
+    free(offs);
 }
 
 typedef struct job {
@@ -472,19 +551,20 @@ int main(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},   {"rounds", required_argument, NULL, 'R'},
         {"pattern-cost", required_argument, NULL, 'P'},
         {"batch", required_argument, NULL, 'b'},
+        {"corpus", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     static const char usage[] =
         "usage: bench_engine [--rules DIR] [--events N] [--length BYTES] [--threads N] "
-        "[--seed S] [--rounds R] [--pattern-cost TOP] [--batch N]\n";
-    const char *rules = MS_DEFAULT_RULES_DIR;
+        "[--seed S] [--rounds R] [--pattern-cost TOP] [--batch N] [--corpus FILE]\n";
+    const char *rules = MS_DEFAULT_RULES_DIR, *corpus_file = NULL;
     size_t events = 200000;
     uint32_t length = 200;
     int threads = (int)sysconf(_SC_NPROCESSORS_ONLN), rounds = 5, pattern_top = 0;
     int batch = MS_ENGINE_BATCH;
     uint64_t seed = 42;
     int c;
-    while ((c = getopt_long(argc, argv, "r:n:l:t:s:R:P:b:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:n:l:t:s:R:P:b:c:h", opts, NULL)) != -1) {
         switch (c) {
         case 'r': rules = optarg; break;
         case 'n': events = strtoull(optarg, NULL, 10); break;
@@ -494,6 +574,7 @@ int main(int argc, char **argv)
         case 'R': rounds = atoi(optarg); break;
         case 'P': pattern_top = atoi(optarg); break;
         case 'b': batch = atoi(optarg); break;
+        case 'c': corpus_file = optarg; break;
         case 'h':
             printf("%s\n"
                    "Classification alone, in memory, against a raw Hyperscan scan of the same\n"
@@ -505,7 +586,9 @@ int main(int argc, char **argv)
                    "  --seed S            corpus seed (default 42)\n"
                    "  --rounds R          best of R rounds (default 5)\n"
                    "  --pattern-cost TOP  also the TOP most expensive regular expressions\n"
-                   "  --batch N           mentions per ms_engine_classify_batch call, 1..%d\n",
+                   "  --batch N           mentions per ms_engine_classify_batch call, 1..%d\n"
+                   "  --corpus FILE       mentions from a JSON-lines file (classify's input)\n"
+                   "                      instead of the generator; --events caps how many\n",
                    usage, MS_ENGINE_BATCH);
             return 0;
         default:
@@ -519,6 +602,9 @@ int main(int argc, char **argv)
                         "--pattern-cost not negative, --batch 1..%d\n", MS_ENGINE_BATCH);
         return 2;
     }
+    corpus_mem corpus = {0};
+    if (corpus_file) /* before the compile: a bad file stops it at once */
+        load_corpus(&corpus, corpus_file, events);
     ms_buf errors;
     ms_buf_init(&errors);
     ms_ruleset_options cold = {.cache_dir = ""};
@@ -551,12 +637,16 @@ int main(int argc, char **argv)
            st->raw_db_bytes);
     printf("compile (cold)  %.3f s; load from cache %.3f s\n", st->compile_seconds, warm_load);
 
-    corpus_mem corpus = {0};
-    build_corpus(&corpus, events, length, seed);
+    if (!corpus_file)
+        build_corpus(&corpus, events, length, seed);
     double mb = (double)corpus.text_bytes / 1e6;
-    printf("corpus          %zu events, seed %llu, mean text %.0f bytes, %.1f MB; %d rounds\n\n",
-           corpus.n, (unsigned long long)seed, (double)corpus.text_bytes / (double)corpus.n, mb,
-           rounds);
+    char source[320];
+    if (corpus_file)
+        snprintf(source, sizeof source, "from %.300s", corpus_file);
+    else
+        snprintf(source, sizeof source, "seed %llu", (unsigned long long)seed);
+    printf("corpus          %zu events, %s, mean text %.0f bytes, %.1f MB; %d rounds\n\n",
+           corpus.n, source, (double)corpus.text_bytes / (double)corpus.n, mb, rounds);
 
     uint64_t *hits = calloc(ms_ruleset_rule_count(rs), sizeof *hits);
     int tcounts[2] = {1, threads};

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# tests/bench/engine_corpus.sh - `bench_engine --corpus FILE` as a rule author
+# runs it on their own posts: it measures exactly the file's mentions (their
+# count and the rule hits among them), and a line that does not decode stops
+# it at once with file:line and exit 2, before any compile.
+# Usage: engine_corpus.sh PATH/TO/bench_engine
+set -uo pipefail
+BENCH=${1:?usage: engine_corpus.sh BENCH_ENGINE}
+WORK=$(mktemp -d /tmp/ms-bench-corpus.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+fails=0
+ok() { echo "PASS: $*"; }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# one rule, no lexicon: a compile of milliseconds even under the sanitizers
+mkdir -p "$WORK/rules"
+echo flumpgrizzle > "$WORK/rules/words.txt"
+printf 'name: bench-test\nfiles: [house-rules.yaml]\n' > "$WORK/rules/ruleset.yaml"
+cat > "$WORK/rules/house-rules.yaml" <<'YAML'
+rules:
+  - id: profanity.test
+    category: profanity
+    clause: "2.2"
+    description: a made-up swear word
+    action: review_for_removal
+    weight: 1.0
+    list: words.txt
+    examples:
+      match: ["what a flumpgrizzle"]
+      no_match: ["what a lovely day"]
+YAML
+cat > "$WORK/posts.jsonl" <<'EOF2'
+{"id":"p1","kind":"public_comment","page_owned":true,"text":"what a flumpgrizzle you are"}
+
+{"id":"p2","kind":"public_comment","page_owned":true,"text":"lovely day at the fun day"}
+{"id":"p3","kind":"inbox_message","page_owned":true,"text":"FLUMPGRIZZLE again, and a flumpgrizzle"}
+EOF2
+
+"$BENCH" --rules "$WORK/rules" --corpus "$WORK/posts.jsonl" --rounds 1 --threads 1 \
+  >"$WORK/good.out" 2>&1; r=$?
+hits=$(awk '$1 == "profanity.test" { print $2; exit }' "$WORK/good.out")
+if [ $r = 0 ] && grep -q '^corpus  *3 events, from ' "$WORK/good.out"; then
+  ok "the file's 3 mentions measured (the blank line skipped)"
+else bad "good corpus: exit $r: $(head -c 2000 "$WORK/good.out")"; fi
+# per-rule hits are summed over the rounds that the header names (the warm-up
+# counts too): p1 holds the word once, p3 twice, p2 not at all
+rounds=$(sed -n 's/^per-rule hits (1 thread, \([0-9]*\) rounds.*/\1/p' "$WORK/good.out")
+if [ -n "$hits" ] && [ -n "$rounds" ] && [ "$hits" = $((3 * rounds)) ]; then
+  ok "rule hits come from the file's posts: 3 per round ($hits over $rounds rounds)"
+else bad "per-rule hits for profanity.test: '$hits' over '$rounds' rounds"; fi
+
+printf '{"id":"a","text":"fine"}\nnot json at all\n' > "$WORK/bad.jsonl"
+start=$(date +%s)
+"$BENCH" --rules "$WORK/rules" --corpus "$WORK/bad.jsonl" --rounds 1 --threads 1 \
+  >"$WORK/bad.out" 2>&1; r=$?
+if [ $r = 2 ] && grep -q "bad.jsonl:2: not a Mention" "$WORK/bad.out"; then
+  ok "a bad line: exit 2 naming bad.jsonl:2 ($(( $(date +%s) - start )) s)"
+else bad "bad corpus: exit $r: $(cat "$WORK/bad.out")"; fi
+
+"$BENCH" --corpus "$WORK/missing.jsonl" --rounds 1 >"$WORK/missing.out" 2>&1; r=$?
+if [ $r = 2 ] && grep -q "missing.jsonl" "$WORK/missing.out"; then
+  ok "a missing file: exit 2 naming it"
+else bad "missing corpus: exit $r: $(cat "$WORK/missing.out")"; fi
+
+[ $fails = 0 ] && echo "engine_corpus: all passed" || echo "engine_corpus: $fails failed"
+exit $((fails > 0))
