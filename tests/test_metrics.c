@@ -157,12 +157,18 @@ static void test_counters(void **state)
     }
     free(t);
 
-    /* without rule counts: no rule metric at all */
+    /* without rule counts: no rule metric at all, and while the first rule
+     * set loads no version either; then the loaded one */
     ms_metrics *bare = ms_metrics_new(1, NULL);
     assert_non_null(bare);
     t = render(bare);
     assert_null(strstr(t, "rule_hits"));
-    expect(t, "mentionsift_ruleset_info{version=\"\"} 1\n");
+    assert_null(strstr(t, "mentionsift_ruleset_info"));
+    free(t);
+    ms_metrics_rules_loaded(bare, "def456");
+    t = render(bare);
+    expect(t, "mentionsift_ruleset_info{version=\"def456\"} 1\n");
+    expect(t, "mentionsift_rules_reloads_total{result=\"ok\"} 0\n"); /* a load, not a reload */
     free(t);
     ms_metrics_free(bare);
     ms_metrics_free(m);
@@ -302,6 +308,7 @@ static void test_ready(void **state)
 {
     ms_metrics *m = new_metrics();
     assert_false(ms_metrics_ready(m));
+    assert_string_equal(ms_metrics_not_ready(m), "waiting for every worker's partition assignment");
     atomic_store(&ms_metrics_worker(m, 0)->assigned, true);
     assert_false(ms_metrics_ready(m));
     atomic_store(&ms_metrics_worker(m, 1)->assigned, true);
@@ -311,8 +318,21 @@ static void test_ready(void **state)
     free(t);
     ms_metrics_free(m);
 
+    /* not ready while the rule set loads, whatever the workers have */
+    ms_metrics *loading = ms_metrics_new(1, NULL);
+    assert_non_null(loading);
+    atomic_store(&ms_metrics_worker(loading, 0)->assigned, true);
+    assert_string_equal(ms_metrics_not_ready(loading), "loading the rule set");
+    t = render(loading);
+    expect(t, "mentionsift_ready 0\n");
+    free(t);
+    ms_metrics_rules_loaded(loading, "v2");
+    assert_null(ms_metrics_not_ready(loading));
+    ms_metrics_free(loading);
+
     ms_metrics *none = ms_metrics_new(0, NULL);
     assert_non_null(none);
+    ms_metrics_rules_loaded(none, "v");
     assert_false(ms_metrics_ready(none)); /* no workers: nothing consumes */
     assert_null(ms_metrics_worker(none, 0));
     ms_metrics_free(none);

@@ -168,11 +168,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
                     "GET, HEAD");
     if (strcmp(url, "/healthz") == 0)
         return text(conn, MHD_HTTP_OK, "ok\n", NULL);
-    if (strcmp(url, "/readyz") == 0)
-        return ms_metrics_ready(h->metrics)
-                   ? text(conn, MHD_HTTP_OK, "ready\n", NULL)
-                   : text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-                          "not ready: waiting for every worker's partition assignment\n", NULL);
+    if (strcmp(url, "/readyz") == 0) {
+        const char *why = ms_metrics_not_ready(h->metrics);
+        if (!why)
+            return text(conn, MHD_HTTP_OK, "ready\n", NULL);
+        size_t len = strlen("not ready: \n") + strlen(why);
+        char *body = malloc(len + 1); /* the response outlives this call: it frees it */
+        if (!body)
+            return MHD_NO;
+        snprintf(body, len + 1, "not ready: %s\n", why);
+        return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", body, len,
+                     true, NULL);
+    }
     ms_buf b;
     ms_buf_init(&b);
     ms_metrics_render(h->metrics, &b);

@@ -65,6 +65,7 @@ struct ms_metrics {
     int offenders_topic;
     const _Atomic uint32_t *topic_max_bytes; /* see ms_metrics_info */
     ms_offenders_metrics offenders;
+    atomic_bool rules_loaded;        /* the first rule set is in: version is real */
     /* under rules_mu: */
     pthread_mutex_t rules_mu;
     char *version;
@@ -122,6 +123,7 @@ ms_metrics *ms_metrics_new(int n_workers, const ms_metrics_info *info)
         return NULL;
     }
     m->version = dup_or_empty(info ? info->ruleset_version : NULL);
+    atomic_init(&m->rules_loaded, info && info->ruleset_version);
     m->wrules = calloc((size_t)(n_workers ? n_workers : 1), sizeof *m->wrules);
     if (!m->version || !m->wrules)
         goto fail;
@@ -198,15 +200,32 @@ void ms_metrics_observe_latency(ms_worker_metrics *w, uint64_t us)
     atomic_fetch_add_explicit(&w->latency_sum_us, us, memory_order_relaxed);
 }
 
-bool ms_metrics_ready(ms_metrics *m)
+void ms_metrics_rules_loaded(ms_metrics *m, const char *version)
 {
-    if (!m || m->n_workers == 0)
-        return false;
+    char *v = strdup(version ? version : "");
+    pthread_mutex_lock(&m->rules_mu);
+    if (v) {
+        free(m->version);
+        m->version = v;
+    }
+    m->last_reload_ok_ms = ms_clock_wall_ms();
+    pthread_mutex_unlock(&m->rules_mu);
+    atomic_store(&m->rules_loaded, true);
+}
+
+const char *ms_metrics_not_ready(ms_metrics *m)
+{
+    if (!m || !atomic_load(&m->rules_loaded))
+        return "loading the rule set";
+    if (m->n_workers == 0)
+        return "no workers";
     for (int i = 0; i < m->n_workers; i++)
         if (!atomic_load_explicit(&m->slots[i].m.assigned, memory_order_relaxed))
-            return false;
-    return true;
+            return "waiting for every worker's partition assignment";
+    return NULL;
 }
+
+bool ms_metrics_ready(ms_metrics *m) { return !ms_metrics_not_ready(m); }
 
 /* ---- rendering ------------------------------------------------------ */
 
@@ -317,8 +336,10 @@ static void render_rules(ms_metrics *m, ms_buf *out)
             labelled(out, "mentionsift_rule_hits_total", "rule",
                      ms_ruleset_rule(newest->rs, r)->id, rule_hits(m, newest->rs, r));
     }
-    head(out, "mentionsift_ruleset_info", "gauge", "The loaded rule set's version.");
-    labelled(out, "mentionsift_ruleset_info", "version", m->version, 1);
+    if (atomic_load(&m->rules_loaded)) { /* no version to give while the first one loads */
+        head(out, "mentionsift_ruleset_info", "gauge", "The loaded rule set's version.");
+        labelled(out, "mentionsift_ruleset_info", "version", m->version, 1);
+    }
     head(out, "mentionsift_rules_reloads_total", "counter",
          "Rule set reloads asked for (SIGHUP), by result; a failed one keeps the running rules.");
     labelled(out, "mentionsift_rules_reloads_total", "result", "ok", m->reloads_ok);

@@ -6,9 +6,12 @@
  * adds (no locks on the hot path); the HTTP thread sums all workers when
  * scraped. Endpoints (libmicrohttpd, bound to loopback unless configured):
  *   GET /metrics   Prometheus text format 0.0.4
- *   GET /healthz   200 "ok" while the process runs
- *   GET /readyz    200 once every worker has a partition assignment (or the
- *                  group has none to give), 503 before
+ *   GET /healthz   200 "ok" while the process runs, from before the rule set
+ *                  is loaded (a cold compile takes tens of seconds: a
+ *                  liveness probe must not kill the process meanwhile)
+ *   GET /readyz    200 once the rule set is loaded and every worker has a
+ *                  partition assignment (or the group has none to give),
+ *                  503 with the reason before
  * No endpoint changes state.
  */
 #ifndef MS_METRICS_H
@@ -55,7 +58,7 @@ typedef struct ms_offenders_metrics {
 typedef struct ms_metrics ms_metrics;
 
 typedef struct ms_metrics_info {
-    const char *ruleset_version;
+    const char *ruleset_version;      /* NULL: not loaded yet (ms_metrics_rules_loaded) */
     const char *const *topic_names;   /* index -> output topic name */
     size_t n_topics;
     int offenders_topic;              /* index written by the offenders stage, or -1 */
@@ -80,6 +83,9 @@ struct ms_ruleset;
 void ms_metrics_worker_rules(ms_metrics *m, int worker, const struct ms_ruleset *rs,
                              uint64_t generation, const uint64_t *counts);
 
+/** @brief The first rule set is loaded: report `version` (readiness waits for it). */
+void ms_metrics_rules_loaded(ms_metrics *m, const char *version);
+
 /** @brief Count a rule-set reload; on success `version` is the one now reported. */
 void ms_metrics_rules_reload(ms_metrics *m, bool ok, const char *version);
 
@@ -90,8 +96,11 @@ void ms_metrics_observe_latency(ms_worker_metrics *w, uint64_t us);
 struct ms_buf;
 void ms_metrics_render(ms_metrics *m, struct ms_buf *out);
 
-/** @brief True when every worker has had an assignment. */
+/** @brief True when the rule set is loaded and every worker has had an assignment. */
 bool ms_metrics_ready(ms_metrics *m);
+
+/** @brief Why the service is not ready, for /readyz; NULL when it is. */
+const char *ms_metrics_not_ready(ms_metrics *m);
 
 /** @brief Serve HTTP on "HOST:PORT"; NULL with a message in err on failure. */
 typedef struct ms_http ms_http;

@@ -1,10 +1,12 @@
 /*
  * service.c - start-up, the worker threads, and shutdown (see service.h).
  *
- * Start-up validates everything before any worker starts: the rule set
- * (compiled or loaded from the cache), the routes, every librdkafka
- * property (each worker builds its clients from the config and reports the
- * first bad one). A failure there stops the process with the reason.
+ * Start-up validates everything before any worker starts: the routes, the
+ * rule set (compiled or loaded from the cache), every librdkafka property
+ * (each worker builds its clients from the config and reports the first bad
+ * one). A failure there stops the process with the reason. The HTTP
+ * endpoint opens before the rule set loads, so that health probes answer
+ * during a cold compile; readiness waits for the rules and the partitions.
  *
  * While running, the main thread only watches: for the stop flag, a failed
  * worker, and the reload flag (SIGHUP). A reload loads and compiles the rule
@@ -165,6 +167,42 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run,
     sh->cfg = cfg;
     sh->run = run;
 
+    /* The endpoint comes first: a cold start compiles the rule set for tens of
+     * seconds, and /healthz must answer meanwhile (a liveness probe that gets
+     * nothing restarts the container, which compiles again). /readyz says
+     * "loading the rule set" until it is in. */
+    if (!ms_routes_init(&sh->routes, cfg)) {
+        ms_log(MS_LOG_ERROR, "service", "too many distinct output topics", NULL);
+        goto out;
+    }
+    ms_metrics_info info = {.ruleset_version = NULL, /* not loaded yet */
+                            .topic_names = sh->routes.names,
+                            .n_topics = sh->routes.n,
+                            .offenders_topic = cfg->offenders_enabled && !cfg->passthrough
+                                                   ? sh->routes.route[MS_ROUTE_REPEAT_OFFENDER]
+                                                   : -1,
+                            .topic_max_bytes = sh->limits.max_bytes};
+    sh->metrics = ms_metrics_new(cfg->workers, &info);
+    if (!sh->metrics) {
+        ms_log(MS_LOG_ERROR, "service", "out of memory", NULL);
+        goto out;
+    }
+    if (cfg->http_listen) {
+        char err[256];
+        http = ms_http_start(cfg->http_listen, sh->metrics, err, sizeof err);
+        if (!http) {
+            ms_log(MS_LOG_ERROR, "service", "metrics endpoint failed to start", "listen",
+                   cfg->http_listen, "reason", err, NULL);
+            goto out;
+        }
+        char port[16];
+        snprintf(port, sizeof port, "%d", ms_http_port(http));
+        if (http_port_out)
+            *http_port_out = ms_http_port(http);
+        ms_log(MS_LOG_INFO, "service", "metrics endpoint listening", "listen", cfg->http_listen,
+               "port", port, NULL);
+    }
+
     ms_buf errors;
     ms_buf_init(&errors);
     ms_ruleset *loaded = ms_ruleset_load(cfg->rules_dir, NULL, &errors);
@@ -189,23 +227,13 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run,
         goto out;
     }
 
-    if (!ms_routes_init(&sh->routes, cfg)) {
-        ms_log(MS_LOG_ERROR, "service", "too many distinct output topics", NULL);
+    ms_metrics_rules_loaded(sh->metrics, version);
+    if (!*run) { /* stopped during the load: nothing consumed, nothing to drain */
+        ms_log(MS_LOG_INFO, "service", "stopped before starting the workers", NULL);
+        rc = 0;
         goto out;
     }
     fetch_topic_limits(sh);
-    ms_metrics_info info = {.ruleset_version = version,
-                            .topic_names = sh->routes.names,
-                            .n_topics = sh->routes.n,
-                            .offenders_topic = cfg->offenders_enabled && !cfg->passthrough
-                                                   ? sh->routes.route[MS_ROUTE_REPEAT_OFFENDER]
-                                                   : -1,
-                            .topic_max_bytes = sh->limits.max_bytes};
-    sh->metrics = ms_metrics_new(cfg->workers, &info);
-    if (!sh->metrics) {
-        ms_log(MS_LOG_ERROR, "service", "out of memory", NULL);
-        goto out;
-    }
     for (int i = 0; i < cfg->workers; i++) {
         char err[512];
         workers[i] = ms_worker_new(sh, i, err, sizeof err);
@@ -223,21 +251,6 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run,
             goto out;
         }
         n_threads++;
-    }
-    if (cfg->http_listen) {
-        char err[256];
-        http = ms_http_start(cfg->http_listen, sh->metrics, err, sizeof err);
-        if (!http) {
-            ms_log(MS_LOG_ERROR, "service", "metrics endpoint failed to start", "listen",
-                   cfg->http_listen, "reason", err, NULL);
-            goto out;
-        }
-        char port[16];
-        snprintf(port, sizeof port, "%d", ms_http_port(http));
-        if (http_port_out)
-            *http_port_out = ms_http_port(http);
-        ms_log(MS_LOG_INFO, "service", "metrics endpoint listening", "listen", cfg->http_listen,
-               "port", port, NULL);
     }
     for (; started < n_threads; started++) {
         trampolines[started] = started < cfg->workers
