@@ -89,6 +89,29 @@ static ms_str copy_str(ms_buf *b, ms_str s, size_t *offs)
     return (ms_str){NULL, s.len};
 }
 
+/** @brief Store mention `i` of `c` from `m`: the text, handle and id the engine reads, copied
+ *  into the corpus's store (offsets in `offs` until point_into_store), the rest blanked. */
+static void keep_mention(corpus_mem *c, size_t i, const ms_mention *m, size_t *offs)
+{
+    c->m[i] = *m;
+    c->m[i].text = copy_str(&c->store, m->text, &offs[3 * i]);
+    c->m[i].author.handle = copy_str(&c->store, m->author.handle, &offs[3 * i + 1]);
+    c->m[i].id = copy_str(&c->store, m->id, &offs[3 * i + 2]);
+    c->m[i].author.id = c->m[i].author.display_name = (ms_str){"", 0};
+    c->m[i].post_id = c->m[i].parent_id = c->m[i].permalink = c->m[i].language = (ms_str){"", 0};
+    c->text_bytes += m->text.len;
+}
+
+/** @brief Point the `c->n` kept mentions into the store, once it no longer moves. */
+static void point_into_store(corpus_mem *c, const size_t *offs)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        c->m[i].text.ptr = c->store.data + offs[3 * i];
+        c->m[i].author.handle.ptr = c->store.data + offs[3 * i + 1];
+        c->m[i].id.ptr = c->store.data + offs[3 * i + 2];
+    }
+}
+
 static void build_corpus(corpus_mem *c, size_t n, uint32_t mean, uint64_t seed)
 {
     ms_corpus_options opt;
@@ -105,21 +128,10 @@ static void build_corpus(corpus_mem *c, size_t n, uint32_t mean, uint64_t seed)
     for (size_t i = 0; i < n; i++) {
         ms_mention m;
         ms_corpus_next(g, &m);
-        c->m[i] = m;
-        c->m[i].text = copy_str(&c->store, m.text, &offs[3 * i]);
-        c->m[i].author.handle = copy_str(&c->store, m.author.handle, &offs[3 * i + 1]);
-        c->m[i].id = copy_str(&c->store, m.id, &offs[3 * i + 2]);
-        c->m[i].author.id = c->m[i].author.display_name = (ms_str){"", 0};
-        c->m[i].post_id = c->m[i].parent_id = c->m[i].permalink = c->m[i].language =
-            (ms_str){"", 0};
-        c->text_bytes += m.text.len;
-    }
-    for (size_t i = 0; i < n; i++) {
-        c->m[i].text.ptr = c->store.data + offs[3 * i];
-        c->m[i].author.handle.ptr = c->store.data + offs[3 * i + 1];
-        c->m[i].id.ptr = c->store.data + offs[3 * i + 2];
+        keep_mention(c, i, &m, offs);
     }
     c->n = n;
+    point_into_store(c, offs);
     free(offs);
     ms_corpus_free(g);
 }
@@ -174,14 +186,7 @@ static void load_corpus(corpus_mem *c, const char *path, size_t max)
             offs = no;
         }
         size_t i = c->n++;
-        c->m[i] = m;
-        c->m[i].text = copy_str(&c->store, m.text, &offs[3 * i]);
-        c->m[i].author.handle = copy_str(&c->store, m.author.handle, &offs[3 * i + 1]);
-        c->m[i].id = copy_str(&c->store, m.id, &offs[3 * i + 2]);
-        c->m[i].author.id = c->m[i].author.display_name = (ms_str){"", 0};
-        c->m[i].post_id = c->m[i].parent_id = c->m[i].permalink = c->m[i].language =
-            (ms_str){"", 0};
-        c->text_bytes += m.text.len;
+        keep_mention(c, i, &m, offs);
     }
     free(line);
     fclose(f);
@@ -190,11 +195,7 @@ static void load_corpus(corpus_mem *c, const char *path, size_t max)
         fprintf(stderr, "%s: no mentions\n", path);
         exit(2);
     }
-    for (size_t i = 0; i < c->n; i++) {
-        c->m[i].text.ptr = c->store.data + offs[3 * i];
-        c->m[i].author.handle.ptr = c->store.data + offs[3 * i + 1];
-        c->m[i].id.ptr = c->store.data + offs[3 * i + 2];
-    }
+    point_into_store(c, offs);
     free(offs);
 }
 

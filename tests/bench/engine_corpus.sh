@@ -4,31 +4,10 @@
 # count and the rule hits among them), and a line that does not decode stops
 # it at once with file:line and exit 2, before any compile.
 # Usage: engine_corpus.sh PATH/TO/bench_engine
-set -uo pipefail
-BENCH=${1:?usage: engine_corpus.sh BENCH_ENGINE}
-WORK=$(mktemp -d /tmp/ms-bench-corpus.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-fails=0
-ok() { echo "PASS: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# one rule, no lexicon: a compile of milliseconds even under the sanitizers
-mkdir -p "$WORK/rules"
-echo flumpgrizzle > "$WORK/rules/words.txt"
+. "$(dirname "$0")/../cli/testlib.bash" engine_corpus "$@"
+BENCH=$BIN
+one_rule_set "$WORK/rules"
 printf 'name: bench-test\nfiles: [house-rules.yaml]\n' > "$WORK/rules/ruleset.yaml"
-cat > "$WORK/rules/house-rules.yaml" <<'YAML'
-rules:
-  - id: profanity.test
-    category: profanity
-    clause: "2.2"
-    description: a made-up swear word
-    action: review_for_removal
-    weight: 1.0
-    list: words.txt
-    examples:
-      match: ["what a flumpgrizzle"]
-      no_match: ["what a lovely day"]
-YAML
 cat > "$WORK/posts.jsonl" <<'EOF2'
 {"id":"p1","kind":"public_comment","page_owned":true,"text":"what a flumpgrizzle you are"}
 

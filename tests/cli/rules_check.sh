@@ -6,25 +6,11 @@
 # reported as file:line with exit 2. Usage: rules_check.sh PATH/TO/mentionsift
 . "$(dirname "$0")/testlib.bash" rules_check "$@"
 
-# A rule set of one rule and no lexicon: a compile of a few milliseconds.
-mkdir -p "$WORK/rules" "$WORK/cache"
-echo flumpgrizzle > "$WORK/rules/words.txt"
+mkdir -p "$WORK/cache"
+one_rule_set "$WORK/rules"
 cat > "$WORK/rules/ruleset.yaml" <<'YAML'
 name: cli-test
 files: [house-rules.yaml]
-YAML
-cat > "$WORK/rules/house-rules.yaml" <<'YAML'
-rules:
-  - id: profanity.test
-    category: profanity
-    clause: "2.2"
-    description: a made-up swear word
-    action: review_for_removal
-    weight: 1.0
-    list: words.txt
-    examples:
-      match: ["what a flumpgrizzle"]
-      no_match: ["what a lovely day"]
 YAML
 export MENTIONSIFT_CACHE_DIR=$WORK/cache
 

@@ -10,21 +10,7 @@
 # Usage: run_startup.sh PATH/TO/mentionsift
 . "$(dirname "$0")/testlib.bash" run_startup "$@"
 
-mkdir -p "$WORK/rules"
-echo flumpgrizzle > "$WORK/rules/words.txt"
-cat > "$WORK/rules/house-rules.yaml" <<'YAML'
-rules:
-  - id: profanity.test
-    category: profanity
-    clause: "2.2"
-    description: a made-up swear word
-    action: review_for_removal
-    weight: 1.0
-    list: words.txt
-    examples:
-      match: ["what a flumpgrizzle"]
-      no_match: ["what a lovely day"]
-YAML
+one_rule_set "$WORK/rules"
 mkfifo "$WORK/rules/ruleset.yaml"
 cat > "$WORK/cfg.yaml" <<YAML
 kafka:
