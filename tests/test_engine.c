@@ -172,6 +172,11 @@ static void test_complaint_and_deadline(void **state)
         "fix-my-credit-score.c0m.ru");
     assert_true(ms_verdict_has(&v, MS_CAT_MALICIOUS_LINK));
     assert_false(ms_verdict_has(&v, MS_CAT_COMPLAINT));
+    /* a rumour's problem words are its claim: a correction, not the complaints process */
+    run("whg are closing all their offices and going online only from next month, no phone "
+        "line at all anymore. Pensioners left to rot");
+    assert_true(ms_verdict_has(&v, MS_CAT_MISINFORMATION));
+    assert_false(ms_verdict_has(&v, MS_CAT_COMPLAINT));
 }
 
 /* General complaint cues (failed service, waiting, stayed in, should not have

@@ -7,7 +7,8 @@
  *   complaint  cues plus negative sentiment: dissatisfaction, not merely a
  *              negative word (2.25); not when its cues only restate a
  *              repair's fault: that is a repair report (2.26); never in a lure
- *              (a malicious link), whose problem words are its bait;
+ *              (a malicious link) or a rumour (misinformation), whose
+ *              problem words are bait or claim, not grievance;
  *   repair     cues only; urgency is the highest matched repair rule (2.26);
  *   question   cues plus a question mark (2.28);
  *   positive   praise cues plus positive sentiment, minus sarcasm cues, and
@@ -98,12 +99,15 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
     bool elsewhere = m->kind == MS_KIND_EXTERNAL_MENTION ||
                      (!m->page_owned && m->kind != MS_KIND_INBOX_MESSAGE);
     /* A lure's problem words are its bait, not the writer's grievance ("had the same problem,
-     * this site sorted it", "refund due: claim at ..."); it is queued for review under 2.2
-     * anyway. Adverts are not excluded: customers' complaints about offers and orders read like
-     * adverts too often ("signed up on a special offer but it never started"). */
-    bool pitch = ms_verdict_has(v, MS_CAT_MALICIOUS_LINK);
+     * this site sorted it", "refund due: claim at ..."), and a rumour's are its claim ("whg are
+     * closing every office, pensioners left to rot"): the answer is a correction (2.12), not the
+     * complaints process, and both are queued for a person's review under 2.2 anyway. Adverts
+     * are not excluded: customers' complaints about offers and orders read like adverts too
+     * often ("signed up on a special offer but it never started"). */
+    bool not_a_grievance =
+        ms_verdict_has(v, MS_CAT_MALICIOUS_LINK) || ms_verdict_has(v, MS_CAT_MISINFORMATION);
     bool general_only = false;
-    if (complaint >= ms_ruleset_threshold(rs, MS_CAT_COMPLAINT) && !pitch &&
+    if (complaint >= ms_ruleset_threshold(rs, MS_CAT_COMPLAINT) && !not_a_grievance &&
         !(ms_verdict_has(v, MS_CAT_REPAIR) && complaint_is_the_fault(rs, v))) {
         if (h->specific_complaint || !elsewhere)
             label(v, MS_CAT_COMPLAINT, complaint);
