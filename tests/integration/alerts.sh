@@ -32,7 +32,7 @@ cleanup() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
   sleep 0.3
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  rm -rf "$WORK"
+  [ -n "${MS_KEEP:-}" ] && echo "kept $WORK" || rm -rf "$WORK"
 }
 trap cleanup EXIT
 . tests/integration/lib.sh
@@ -68,8 +68,13 @@ log:
 EOF
 "$BIN" run --config "$WORK/c.yaml" 2>"$WORK/service.log" &
 pids+=($!)
-for _ in $(seq 100); do
-  curl -sf --max-time 2 "http://127.0.0.1:$PORT/metrics" >"$WORK/metrics" 2>/dev/null && break
+# the endpoint answers from before the rule set loads; every series the
+# alerts and the dashboard read is there once the workers report rule hits
+# (seconds from the cache that `rules check` wrote; minutes to compile cold
+# under the sanitizers)
+for _ in $(seq 3000); do
+  curl -sf --max-time 2 "http://127.0.0.1:$PORT/metrics" >"$WORK/metrics" 2>/dev/null &&
+    grep -q '^mentionsift_rule_hits_total{' "$WORK/metrics" && break
   sleep 0.1
 done
 [ -s "$WORK/metrics" ] || { echo "FAIL: no /metrics from the service: $(tail -2 "$WORK/service.log")"; exit 1; }
