@@ -88,6 +88,13 @@ static void test_house_rules(void **state)
     run("I will burn your office down");
     assert_true(v.urgent);
     assert_int_equal(v.priority, MS_PRIORITY_URGENT);
+    /* an idiom is no threat, and a threat rule it trips makes nothing urgent */
+    run("I'll kill him if the plumber is late again lol");
+    assert_false(ms_verdict_has(&v, MS_CAT_DETRIMENTAL));
+    assert_false(v.urgent);
+    run("that caretaker is getting done in, watch");
+    assert_true(ms_verdict_has(&v, MS_CAT_DETRIMENTAL));
+    assert_true(v.urgent);
 }
 
 /* Hate is aimed at a group; a slur used as an insult at one person is
@@ -125,6 +132,10 @@ static void test_hate_facets(void **state)
     expect("Eastern Europeans are vermin, send them all back", MS_CAT_HATE, true);
     expect("These Muslims breed like rats and are taking over", MS_CAT_HATE, true);
     expect("the romanians in the flats are animals, the lot of them", MS_CAT_HATE, true);
+    /* coded group names count as group words; a neighbour's arrival alone is no grievance */
+    expect("send the dinghy divers back, Britain is full", MS_CAT_HATE, true);
+    expect("Since the Polish family moved in upstairs we've had a leak every week", MS_CAT_HATE,
+           false);
 }
 
 static void test_evasion(void **state)

@@ -141,7 +141,9 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
     if (h->vip)
         label(v, MS_CAT_VIP, h->score[MS_CAT_VIP]);
 
-    v->urgent = h->threat || h->vip ||
+    /* a threat rule counts only when the post is labelled a threat: its
+     * counter-cues (an idiom, a threat the writer received) have had their say */
+    v->urgent = (h->threat && ms_verdict_has(v, MS_CAT_DETRIMENTAL)) || h->vip ||
                 (ms_verdict_has(v, MS_CAT_REPAIR) && v->repair_urgency == MS_URGENCY_EMERGENCY);
     if (!v->labels)
         label(v, MS_CAT_OTHER, 0);
