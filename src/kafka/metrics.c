@@ -451,6 +451,7 @@ void ms_metrics_render(ms_metrics *m, ms_buf *out)
 
     scalar_metric(out, "mentionsift_workers", "gauge", "Worker threads.", m->n_workers, true);
     scalar_metric(out, "mentionsift_ready", "gauge",
-                  "1 once the rule set is loaded and every worker has had a partition assignment.", ms_metrics_ready(m),
-                  true);
+                  "1 once the rule set is loaded and every worker has had a partition "
+                  "assignment.",
+                  ms_metrics_ready(m), true);
 }
