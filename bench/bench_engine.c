@@ -89,6 +89,20 @@ static ms_str copy_str(ms_buf *b, ms_str s, size_t *offs)
     return (ms_str){NULL, s.len};
 }
 
+/** @brief Room for `cap` mentions in an empty `c`, and their store offsets (3 per mention,
+ *  returned; the caller frees them); exits on ENOMEM. */
+static size_t *corpus_reserve(corpus_mem *c, size_t cap)
+{
+    c->m = calloc(cap, sizeof *c->m);
+    size_t *offs = calloc(cap * 3, sizeof *offs);
+    if (!c->m || !offs) {
+        fprintf(stderr, "bench: out of memory\n");
+        exit(1);
+    }
+    ms_buf_init(&c->store);
+    return offs;
+}
+
 /** @brief Store mention `i` of `c` from `m`: the text, handle and id the engine reads, copied
  *  into the corpus's store (offsets in `offs` until point_into_store), the rest blanked. */
 static void keep_mention(corpus_mem *c, size_t i, const ms_mention *m, size_t *offs)
@@ -118,13 +132,11 @@ static void build_corpus(corpus_mem *c, size_t n, uint32_t mean, uint64_t seed)
     ms_corpus_options_default(&opt);
     opt.mean_len = mean;
     ms_corpus *g = ms_corpus_new(seed, &opt);
-    c->m = calloc(n, sizeof *c->m);
-    size_t *offs = calloc(n * 3, sizeof *offs);
-    if (!g || !c->m || !offs) {
+    size_t *offs = corpus_reserve(c, n);
+    if (!g) {
         fprintf(stderr, "bench: out of memory\n");
         exit(1);
     }
-    ms_buf_init(&c->store);
     for (size_t i = 0; i < n; i++) {
         ms_mention m;
         ms_corpus_next(g, &m);
@@ -153,13 +165,11 @@ static void load_corpus(corpus_mem *c, const char *path, size_t max)
     ms_decoder *d = ms_decoder_new();
     size_t cap = 1024, line_no = 0, len_cap = 0;
     char *line = NULL;
-    c->m = calloc(cap, sizeof *c->m);
-    size_t *offs = calloc(cap * 3, sizeof *offs);
-    if (!d || !c->m || !offs) {
+    size_t *offs = corpus_reserve(c, cap);
+    if (!d) {
         fprintf(stderr, "bench: out of memory\n");
         exit(1);
     }
-    ms_buf_init(&c->store);
     ssize_t got;
     while (c->n < max && (got = getline(&line, &len_cap, f)) != -1) {
         line_no++;
