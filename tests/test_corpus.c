@@ -300,6 +300,12 @@ static void test_mean_len(void **state)
     o.mean_len = 200;
     double avg = check_lengths(77, &o, 10000, 20, 600);
     assert_true(avg >= 150 && avg <= 250);
+    /* a mean above the default ceiling raises the ceiling instead of being clipped */
+    ms_corpus_options_default(&o);
+    o.mean_len = 2000;
+    avg = check_lengths(78, &o, 2000, 20, 3000);
+    if (avg < 1800 || avg > 2200)
+        fail_msg("mean_len 2000 with default bounds: average %.1f", avg);
 }
 
 static void test_names(void **state)

@@ -18,8 +18,6 @@ int ms_cmd_mock_cluster(int argc, char **argv);
 int ms_cmd_tail(int argc, char **argv);
 int ms_cmd_redrive(int argc, char **argv);
 
-/** @brief Apply one -X PROP=VALUE to a librdkafka config; false after
- *  printing "<cmd>: ..." with the property and librdkafka's reason. */
 struct rd_kafka_conf_s;
 
 /* The run flag of the Kafka client commands: 1 until SIGINT or SIGTERM,
@@ -27,7 +25,18 @@ struct rd_kafka_conf_s;
 extern volatile sig_atomic_t ms_cli_run;
 void ms_cli_stop_on_signals(void);
 
+/** @brief Apply one -X PROP=VALUE to a librdkafka config; false after
+ *  printing "<cmd>: ..." with the property and librdkafka's reason. */
 bool ms_cli_kafka_prop(struct rd_kafka_conf_s *conf, const char *cmd, const char *arg);
+
+/** @brief Parse an option's whole text as an integer in [min, max]; false after
+ *  printing "<cmd>: <option> must be ..." with the text given. */
+bool ms_cli_uint(const char *cmd, const char *option, const char *text, unsigned long long min,
+                 unsigned long long max, unsigned long long *out);
+
+/** @brief ms_cli_uint for a real number in [min, max] (NaN and infinity refused). */
+bool ms_cli_real(const char *cmd, const char *option, const char *text, double min, double max,
+                 double *out);
 
 /** @brief The rule-set directory: $MS_RULES_DIR, else the built-in default. */
 const char *ms_cli_default_rules_dir(void);

@@ -215,13 +215,13 @@ int ms_cmd_demo(int argc, char **argv)
         case 'f':
             file = optarg;
             break;
-        case 'w':
-            workers = atoi(optarg);
-            if (workers < 1 || workers > 64) {
-                fprintf(stderr, "demo: --workers must be 1..64, not '%s'\n", optarg);
+        case 'w': {
+            unsigned long long n;
+            if (!ms_cli_uint("demo", "--workers", optarg, 1, 64, &n))
                 return 2;
-            }
+            workers = (int)n;
             break;
+        }
         case 'k':
             keep = true;
             break;

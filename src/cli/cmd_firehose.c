@@ -8,6 +8,7 @@
  * author id, like a real platform connector would.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <signal.h>
@@ -66,6 +67,28 @@ static void firehose_usage(FILE *f)
             "  -h, --help                 this help\n");
 }
 
+/** @brief Parse the value of -n, -r, -s or -l (option letter `c`) into its variable; false after
+ *  saying which option and why. */
+static bool firehose_number(int c, const char *text, unsigned long long *count, double *rate,
+                            unsigned long long *seed, ms_corpus_options *copt)
+{
+    unsigned long long len;
+    switch (c) {
+    case 'n':
+        return ms_cli_uint("firehose", "--count", text, 0, ULLONG_MAX, count);
+    case 'r':
+        return ms_cli_real("firehose", "--rate", text, 0, 1e9, rate);
+    case 's':
+        return ms_cli_uint("firehose", "--seed", text, 0, ULLONG_MAX, seed);
+    default:
+        /* 0 keeps the generator's natural lengths; the corpus caps a text at 64 KiB */
+        if (!ms_cli_uint("firehose", "--length", text, 0, 65536, &len))
+            return false;
+        copt->mean_len = (uint32_t)len;
+        return true;
+    }
+}
+
 int ms_cmd_firehose(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -93,16 +116,13 @@ int ms_cmd_firehose(int argc, char **argv)
             topic = optarg;
             break;
         case 'n':
-            count = strtoull(optarg, NULL, 10);
-            break;
         case 'r':
-            rate = strtod(optarg, NULL);
-            break;
         case 's':
-            seed = strtoull(optarg, NULL, 10);
-            break;
         case 'l':
-            copt.mean_len = (uint32_t)strtoul(optarg, NULL, 10);
+            if (!firehose_number(c, optarg, &count, &rate, &seed, &copt)) {
+                rd_kafka_conf_destroy(conf);
+                return 2;
+            }
             break;
         case 'e':
             if (!strcmp(optarg, "json"))
@@ -280,7 +300,7 @@ static void inject_faults(rd_kafka_mock_cluster_t *mc, int brokers, int round, l
 
 int ms_cmd_mock_cluster(int argc, char **argv)
 {
-    int brokers = 3, fault_seconds = 0;
+    unsigned long long brokers = 3, fault_seconds = 0;
     if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         printf("usage: mentionsift mock-cluster [BROKERS] [--faults SECONDS]\n\n"
                "Starts librdkafka's mock Kafka cluster (default 3 brokers) on loopback,\n"
@@ -294,14 +314,18 @@ int ms_cmd_mock_cluster(int argc, char **argv)
         return 0;
     }
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--faults") && i + 1 < argc)
-            fault_seconds = atoi(argv[++i]);
+        bool ok;
+        if (!strcmp(argv[i], "--faults") && i + 1 == argc) {
+            fprintf(stderr, "mock-cluster: --faults needs SECONDS\n");
+            ok = false;
+        } else if (!strcmp(argv[i], "--faults"))
+            ok = ms_cli_uint("mock-cluster", "--faults", argv[++i], 0, 86400, &fault_seconds);
         else
-            brokers = atoi(argv[i]);
-    }
-    if (brokers < 1 || brokers > 9) {
-        fprintf(stderr, "mock-cluster: BROKERS must be 1..9\n");
-        return 2;
+            ok = ms_cli_uint("mock-cluster", "BROKERS", argv[i], 1, 9, &brokers);
+        if (!ok) {
+            fprintf(stderr, "usage: mentionsift mock-cluster [BROKERS] [--faults SECONDS]\n");
+            return 2;
+        }
     }
     char err[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -311,7 +335,7 @@ int ms_cmd_mock_cluster(int argc, char **argv)
         rd_kafka_conf_destroy(conf);
         return 1;
     }
-    rd_kafka_mock_cluster_t *mc = rd_kafka_mock_cluster_new(rk, brokers);
+    rd_kafka_mock_cluster_t *mc = rd_kafka_mock_cluster_new(rk, (int)brokers);
     if (!mc) {
         fprintf(stderr, "mock-cluster: rd_kafka_mock_cluster_new failed\n");
         rd_kafka_destroy(rk);
@@ -322,10 +346,10 @@ int ms_cmd_mock_cluster(int argc, char **argv)
     fflush(stdout);
     if (fault_seconds > 0) {
         long counts[6] = {0};
-        double until = ms_clock_mono_s() + fault_seconds;
+        double until = ms_clock_mono_s() + (double)fault_seconds;
         sleep(2); /* let clients connect first */
         for (int round = 0; ms_cli_run && ms_clock_mono_s() < until; round++) {
-            inject_faults(mc, brokers, round, counts);
+            inject_faults(mc, (int)brokers, round, counts);
             /* running totals, so a reader stopped early still has them */
             fprintf(stderr,
                     "mock-cluster: faults injected: produce errors %ld, fetch errors %ld, "

@@ -15,6 +15,7 @@
  * triggers a rebalance.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
 #include <stdio.h>
@@ -244,16 +245,12 @@ int ms_cmd_tail(int argc, char **argv)
         case 'e':
             exit_at_end = true;
             break;
-        case 'n': {
-            char *end;
-            count = strtoull(optarg, &end, 10);
-            if (*end || !*optarg) {
-                fprintf(stderr, "tail: --count must be a number, not '%s'\n", optarg);
+        case 'n':
+            if (!ms_cli_uint("tail", "--count", optarg, 0, ULLONG_MAX, &count)) {
                 rd_kafka_conf_destroy(conf);
                 return 2;
             }
             break;
-        }
         case 'k':
             wrap = true;
             break;

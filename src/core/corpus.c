@@ -1154,6 +1154,11 @@ ms_corpus *ms_corpus_new(uint64_t seed, const ms_corpus_options *opt)
         if (any)
             memcpy(o.mix, opt->mix, sizeof o.mix);
     }
+    /* a mean asked for is a mean delivered: the default 600-byte ceiling would
+     * otherwise clip every draw above it and a --length 1000 run would measure
+     * texts of about 600 */
+    if (o.mean_len && o.max_len < o.mean_len + o.mean_len / 2)
+        o.max_len = o.mean_len + o.mean_len / 2;
     if (o.max_len < o.min_len)
         o.max_len = o.min_len;
 

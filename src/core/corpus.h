@@ -69,7 +69,8 @@ typedef enum ms_corpus_scenario_id {
 typedef struct ms_corpus_options {
     uint32_t min_len;  /* text bytes, at least; 0 means 20 */
     uint32_t max_len;  /* text bytes, at most; 0 means 600 */
-    uint32_t mean_len; /* 0: natural lengths; else texts spread around this */
+    uint32_t mean_len; /* 0: natural lengths; else uniform in [mean/2, 3*mean/2],
+                          max_len raised to hold that range */
     uint32_t authors;  /* size of the author pool; 0 means 5000 */
     uint32_t mix[MS_CORPUS_SCENARIO_COUNT]; /* weights; all 0: default mix */
 } ms_corpus_options;
