@@ -80,6 +80,59 @@ static void test_cooperative_assignor_refused(void **state)
     ms_buf_free(&e);
 }
 
+/** @brief The exactly-once producer's socket.timeout.ms under `env`, as a number. */
+static long eos_socket_timeout(char *const *env)
+{
+    ms_config c;
+    ms_buf e;
+    char err[256], val[32];
+    size_t n = sizeof val;
+    ms_buf_init(&e);
+    assert_true(ms_config_load(&c, NULL, env, &e));
+    rd_kafka_conf_t *pc = ms_kafka_conf_new(&c, MS_CLIENT_PRODUCER, "t", err, sizeof err);
+    assert_non_null(pc);
+    assert_true(ms_kafka_conf_exactly_once(pc, &c, MS_CLIENT_PRODUCER, "txn-t", err, sizeof err));
+    assert_int_equal(rd_kafka_conf_get(pc, "socket.timeout.ms", val, &n), RD_KAFKA_CONF_OK);
+    rd_kafka_conf_destroy(pc);
+    ms_config_free(&c);
+    ms_buf_free(&e);
+    return strtol(val, NULL, 10);
+}
+
+/* librdkafka 2.0.2's send_offsets_to_transaction waits up to socket.timeout.ms
+ * for an unreachable coordinator: under exactly_once it is half the stop's
+ * budget (1 to 60 s) unless the user chose one. */
+static void test_eos_socket_timeout_fits_the_stop(void **state)
+{
+    (void)state;
+    char *const dflt[] = {NULL};
+    char *const short_stop[] = {"MENTIONSIFT_PROCESSING_SHUTDOWN_TIMEOUT_MS=4000", NULL};
+    char *const tiny_stop[] = {"MENTIONSIFT_PROCESSING_SHUTDOWN_TIMEOUT_MS=100", NULL};
+    char *const long_stop[] = {"MENTIONSIFT_PROCESSING_SHUTDOWN_TIMEOUT_MS=600000", NULL};
+    char *const user[] = {"MENTIONSIFT_KAFKA_PRODUCER_SOCKET_TIMEOUT_MS=45000", NULL};
+    char *const user_common[] = {"MENTIONSIFT_KAFKA_COMMON_SOCKET_TIMEOUT_MS=30000", NULL};
+    assert_int_equal(eos_socket_timeout(dflt), 5000);
+    assert_int_equal(eos_socket_timeout(short_stop), 2000);
+    assert_int_equal(eos_socket_timeout(tiny_stop), 1000);
+    assert_int_equal(eos_socket_timeout(long_stop), 60000);
+    assert_int_equal(eos_socket_timeout(user), 45000);
+    assert_int_equal(eos_socket_timeout(user_common), 30000);
+    /* at_least_once leaves librdkafka's default alone */
+    ms_config c;
+    ms_buf e;
+    char err[256], val[32];
+    size_t n = sizeof val;
+    ms_buf_init(&e);
+    assert_true(ms_config_load(&c, NULL, dflt, &e));
+    rd_kafka_conf_t *pc = ms_kafka_conf_new(&c, MS_CLIENT_PRODUCER, "t", err, sizeof err);
+    assert_non_null(pc);
+    assert_int_equal(rd_kafka_conf_get(pc, "socket.timeout.ms", val, &n), RD_KAFKA_CONF_OK);
+    assert_string_equal(val, "60000");
+    rd_kafka_conf_destroy(pc);
+    ms_config_free(&c);
+    ms_buf_free(&e);
+}
+
 static void test_permanent_errors(void **state)
 {
     static const rd_kafka_resp_err_t permanent[] = {
@@ -108,6 +161,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_guarantee_settings_win),
         cmocka_unit_test(test_cooperative_assignor_refused),
+        cmocka_unit_test(test_eos_socket_timeout_fits_the_stop),
         cmocka_unit_test(test_permanent_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

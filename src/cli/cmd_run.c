@@ -73,7 +73,7 @@ static bool check_clients_and_rules(const ms_config *cfg)
                                                   err, sizeof err);
         bool set = conf != NULL;
         if (set && cfg->guarantee == MS_EXACTLY_ONCE)
-            set = ms_kafka_conf_exactly_once(conf, (ms_client_role)role, "mentionsift-check", err,
+            set = ms_kafka_conf_exactly_once(conf, cfg, (ms_client_role)role, "mentionsift-check", err,
                                              sizeof err);
         /* no broker: this client must not connect, nor log that it cannot */
         set = set && ms_kafka_conf_set(conf, "bootstrap.servers", "", err, sizeof err) &&

@@ -43,11 +43,37 @@ bool ms_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value
     return true;
 }
 
-bool ms_kafka_conf_exactly_once(rd_kafka_conf_t *conf, ms_client_role role,
+/** @brief Whether the user set librdkafka property `key` for `role` (kafka.common or the role's
+ *  own list). */
+static bool user_set(const ms_config *c, ms_client_role role, const char *key)
+{
+    const ms_kv_list *lists[] = {&c->common,
+                                 role == MS_CLIENT_CONSUMER ? &c->consumer : &c->producer};
+    for (size_t l = 0; l < 2; l++)
+        for (size_t i = 0; i < lists[l]->n; i++)
+            if (!strcmp(lists[l]->v[i].key, key))
+                return true;
+    return false;
+}
+
+bool ms_kafka_conf_exactly_once(rd_kafka_conf_t *conf, const ms_config *c, ms_client_role role,
                                 const char *transactional_id, char *err, size_t errlen)
 {
-    if (role == MS_CLIENT_PRODUCER)
-        return ms_kafka_conf_set(conf, "transactional.id", transactional_id, err, errlen);
+    if (role == MS_CLIENT_PRODUCER) {
+        if (!ms_kafka_conf_set(conf, "transactional.id", transactional_id, err, errlen))
+            return false;
+        if (user_set(c, role, "socket.timeout.ms"))
+            return true;
+        /* librdkafka 2.0.2's send_offsets_to_transaction() waits for an
+         * unreachable transaction coordinator up to socket.timeout.ms
+         * (60 s) whatever timeout it is given; a stop that comes meanwhile
+         * cannot proceed until it returns. Half the stop's budget keeps a
+         * stop during an outage inside processing.shutdown_timeout_ms. */
+        uint32_t half = c->shutdown_timeout_ms / 2;
+        char v[16];
+        snprintf(v, sizeof v, "%u", half < 1000 ? 1000 : half > 60000 ? 60000 : half);
+        return ms_kafka_conf_set(conf, "socket.timeout.ms", v, err, errlen);
+    }
     return ms_kafka_conf_set(conf, "enable.auto.commit", "false", err, errlen) &&
            ms_kafka_conf_set(conf, "isolation.level", "read_committed", err, errlen);
 }

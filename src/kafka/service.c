@@ -283,6 +283,7 @@ int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run,
         }
         usleep(100 * 1000);
     }
+    atomic_store(&sh->stop_seen_ms, ms_clock_mono_ms());
     uint64_t waited = 0, limit = (uint64_t)cfg->shutdown_timeout_ms + 5000;
     while (atomic_load(done) < started && waited < limit) {
         usleep(50 * 1000);

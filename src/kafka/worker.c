@@ -255,6 +255,13 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
                 msg->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) && w->closing) {
         /* dropped at the end of a stop (producer_close): uncommitted, so
          * read again at the next start */
+    } else if ((msg->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+                msg->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) && w->eos) {
+        /* exactly_once: dropped by abort_transaction with the rest of its
+         * transaction, whose input is read again (eos_rewind) or by the
+         * partition's next owner; not a failure, and it must not fail the
+         * next transaction */
+        return;
     } else if (msg->err) {
         atomic_fetch_add_explicit(&w->m->produce_errors, 1, memory_order_relaxed);
         char part[16], off[32], held[24];
@@ -350,12 +357,14 @@ static int64_t budget_at(const ms_worker *w, int64_t start, ms_stop_step step)
 }
 
 /** @brief The start of the stop's budget, noted the first time the worker sees the run flag
- *  down or the service failed (a stop can begin inside a transactional call's loop); 0 while
- *  running. */
+ *  down or the service failed (a stop can begin inside a transactional call's loop): when the
+ *  service saw the stop if it has yet, else now; 0 while running. */
 static int64_t stop_noted(ms_worker *w)
 {
-    if (!w->stop_started_ms && (!*w->s->run || w->s->failed))
-        w->stop_started_ms = ms_clock_mono_ms();
+    if (!w->stop_started_ms && (!*w->s->run || w->s->failed)) {
+        int64_t seen = atomic_load(&w->s->stop_seen_ms);
+        w->stop_started_ms = seen ? seen : ms_clock_mono_ms();
+    }
     return w->stop_started_ms;
 }
 
@@ -1065,7 +1074,7 @@ static rd_kafka_t *make_client(ms_worker *w, ms_client_role role, char *err, siz
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
-    if (w->eos && !ms_kafka_conf_exactly_once(conf, role, w->txn_id, err, errlen)) {
+    if (w->eos && !ms_kafka_conf_exactly_once(conf, w->s->cfg, role, w->txn_id, err, errlen)) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }

@@ -33,6 +33,10 @@ typedef struct ms_service_shared {
     ms_metrics *metrics;
     volatile sig_atomic_t *run;     /* 0 asks every worker to drain and stop */
     atomic_int failed;              /* set by a worker that hit a fatal error */
+    /* when the service saw the stop (ms_clock_mono_ms), 0 while running: a
+     * worker that was blocked in a call when it came counts its stop budget
+     * from here, not from when the call let it notice */
+    _Atomic int64_t stop_seen_ms;
 } ms_service_shared;
 
 typedef struct ms_worker ms_worker;
