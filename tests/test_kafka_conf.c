@@ -7,6 +7,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -80,8 +81,8 @@ static void test_cooperative_assignor_refused(void **state)
     ms_buf_free(&e);
 }
 
-/** @brief The exactly-once producer's socket.timeout.ms under `env`, as a number. */
-static long eos_socket_timeout(char *const *env)
+/** @brief The producer's socket.timeout.ms under `env`, with exactly-once's settings if `eos`. */
+static long producer_socket_timeout(char *const *env, bool eos)
 {
     ms_config c;
     ms_buf e;
@@ -91,7 +92,9 @@ static long eos_socket_timeout(char *const *env)
     assert_true(ms_config_load(&c, NULL, env, &e));
     rd_kafka_conf_t *pc = ms_kafka_conf_new(&c, MS_CLIENT_PRODUCER, "t", err, sizeof err);
     assert_non_null(pc);
-    assert_true(ms_kafka_conf_exactly_once(pc, &c, MS_CLIENT_PRODUCER, "txn-t", err, sizeof err));
+    if (eos)
+        assert_true(
+            ms_kafka_conf_exactly_once(pc, &c, MS_CLIENT_PRODUCER, "txn-t", err, sizeof err));
     assert_int_equal(rd_kafka_conf_get(pc, "socket.timeout.ms", val, &n), RD_KAFKA_CONF_OK);
     rd_kafka_conf_destroy(pc);
     ms_config_free(&c);
@@ -111,26 +114,14 @@ static void test_eos_socket_timeout_fits_the_stop(void **state)
     char *const long_stop[] = {"MENTIONSIFT_PROCESSING_SHUTDOWN_TIMEOUT_MS=600000", NULL};
     char *const user[] = {"MENTIONSIFT_KAFKA_PRODUCER_SOCKET_TIMEOUT_MS=45000", NULL};
     char *const user_common[] = {"MENTIONSIFT_KAFKA_COMMON_SOCKET_TIMEOUT_MS=30000", NULL};
-    assert_int_equal(eos_socket_timeout(dflt), 5000);
-    assert_int_equal(eos_socket_timeout(short_stop), 2000);
-    assert_int_equal(eos_socket_timeout(tiny_stop), 1000);
-    assert_int_equal(eos_socket_timeout(long_stop), 60000);
-    assert_int_equal(eos_socket_timeout(user), 45000);
-    assert_int_equal(eos_socket_timeout(user_common), 30000);
+    assert_int_equal(producer_socket_timeout(dflt, true), 5000);
+    assert_int_equal(producer_socket_timeout(short_stop, true), 2000);
+    assert_int_equal(producer_socket_timeout(tiny_stop, true), 1000);
+    assert_int_equal(producer_socket_timeout(long_stop, true), 60000);
+    assert_int_equal(producer_socket_timeout(user, true), 45000);
+    assert_int_equal(producer_socket_timeout(user_common, true), 30000);
     /* at_least_once leaves librdkafka's default alone */
-    ms_config c;
-    ms_buf e;
-    char err[256], val[32];
-    size_t n = sizeof val;
-    ms_buf_init(&e);
-    assert_true(ms_config_load(&c, NULL, dflt, &e));
-    rd_kafka_conf_t *pc = ms_kafka_conf_new(&c, MS_CLIENT_PRODUCER, "t", err, sizeof err);
-    assert_non_null(pc);
-    assert_int_equal(rd_kafka_conf_get(pc, "socket.timeout.ms", val, &n), RD_KAFKA_CONF_OK);
-    assert_string_equal(val, "60000");
-    rd_kafka_conf_destroy(pc);
-    ms_config_free(&c);
-    ms_buf_free(&e);
+    assert_int_equal(producer_socket_timeout(dflt, false), 60000);
 }
 
 static void test_permanent_errors(void **state)
