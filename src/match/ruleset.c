@@ -10,8 +10,8 @@
  *   2. add the sentiment lexicon, boosters, negators and VADER's special
  *      words to the words database, emoticons to the raw one;
  *   3. hash every input byte (XXH3-128) into the rule-set version and either
- *      deserialize the databases cached under that hash or compile them and
- *      write the cache.
+ *      load the databases cached under that hash (db_cache.h) or compile
+ *      them and write the cache.
  * Every problem is reported as "file:line: message"; with check_all the
  * loader keeps going to report them all.
  */
@@ -24,14 +24,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 #include <xxhash.h>
 #include <yaml.h>
 
 #include "core/buf.h"
 #include "decide/decide.h"
+#include "match/db_cache.h"
 #include "match/ruleset_internal.h"
 #include "normalise/normalise.h"
 
@@ -1691,161 +1690,8 @@ static hs_database_t **compile_each(loader *L, pending_vec *pv)
     return dbs;
 }
 
-/** @brief Free `n` databases (NULL entries allowed) and their array; NULL-safe. */
-static void free_each(hs_database_t **dbs, uint32_t n)
-{
-    for (uint32_t i = 0; dbs && i < n; i++)
-        hs_free_database(dbs[i]);
-    free(dbs);
-}
-
-/** @brief The database cache directory: the option, else $MENTIONSIFT_CACHE_DIR, else
- *  ~/.cache/mentionsift (in `buf`); NULL, no cache, when set empty or without HOME. */
-static const char *cache_dir(const ms_ruleset_options *opt, char *buf, size_t n)
-{
-    if (opt && opt->cache_dir)
-        return opt->cache_dir[0] ? opt->cache_dir : NULL;
-    const char *env = getenv("MENTIONSIFT_CACHE_DIR");
-    if (env)
-        return env[0] ? env : NULL;
-    const char *home = getenv("HOME");
-    if (!home)
-        return NULL;
-    snprintf(buf, n, "%s/.cache/mentionsift", home);
-    return buf;
-}
-
 /* Cache file names of the gated raw databases, by enum ms_gate. */
 static const char *const gate_name[MS_GATES] = {"raw-digit", "raw-at"};
-
-/** @brief Read cache file `which` of rule set `key` into b; false (b freed) if absent. */
-static bool cache_file_read(const char *dir, const char *key, const char *which, ms_buf *b)
-{
-    char path[PATH_MAX];
-    ms_buf_init(b);
-    int n = snprintf(path, sizeof path, "%s/%s.%s.hsdb", dir, key, which);
-    if (n < 0 || (size_t)n >= sizeof path || ms_buf_read_file(b, path, 0) != 0) {
-        ms_buf_free(b);
-        return false;
-    }
-    return true;
-}
-
-/** @brief Database `which` cached under key `version` in `dir`, or NULL when absent, unreadable or
- *  not loadable by this Hyperscan (then it is compiled again). */
-static hs_database_t *cache_read(const char *dir, const char *version, const char *which)
-{
-    ms_buf b;
-    if (!cache_file_read(dir, version, which, &b))
-        return NULL;
-    hs_database_t *db = NULL;
-    if (ms_buf_ok(&b) && b.len &&
-        hs_deserialize_database(b.data, b.len, &db) != HS_SUCCESS)
-        db = NULL; /* stale or foreign: recompile */
-    ms_buf_free(&b);
-    return db;
-}
-
-/** @brief Cache `db` as `which` under key `version`, creating `dir`; written to a temporary file
- *  and renamed into place. Best effort: every failure is ignored. */
-static void cache_write(const char *dir, const char *version, const char *which,
-                        const hs_database_t *db)
-{
-    char *bytes = NULL;
-    size_t len = 0;
-    if (!db || hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
-        return;
-    char path[PATH_MAX], tmp[PATH_MAX + 16];
-    /* mkdir -p, one level at a time */
-    char d[PATH_MAX];
-    snprintf(d, sizeof d, "%s", dir);
-    for (char *p = d + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(d, 0755);
-            *p = '/';
-        }
-    mkdir(d, 0755);
-    snprintf(path, sizeof path, "%s/%s.%s.hsdb", dir, version, which);
-    snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (f) {
-        bool ok = fwrite(bytes, 1, len, f) == len;
-        ok = (fclose(f) == 0) && ok;
-        /* rename is atomic: concurrent starters never read half a file */
-        if (!ok || rename(tmp, path) != 0)
-            unlink(tmp);
-    }
-    free(bytes);
-}
-
-/* Several databases in one cache file: a u64 length before each. */
-static void cache_write_each(const char *dir, const char *key, const char *which,
-                             hs_database_t **dbs, uint32_t n)
-{
-    ms_buf b;
-    ms_buf_init(&b);
-    for (uint32_t i = 0; i < n; i++) {
-        char *bytes = NULL;
-        size_t len = 0;
-        if (!dbs[i] || hs_serialize_database(dbs[i], &bytes, &len) != HS_SUCCESS) {
-            ms_buf_free(&b);
-            return;
-        }
-        uint64_t l = len;
-        ms_buf_append(&b, &l, sizeof l);
-        ms_buf_append(&b, bytes, len);
-        free(bytes);
-    }
-    if (!ms_buf_ok(&b) || !b.len) {
-        ms_buf_free(&b);
-        return;
-    }
-    char path[PATH_MAX], tmp[PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/%s.%s.hsdb", dir, key, which);
-    snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (f) {
-        bool ok = fwrite(b.data, 1, b.len, f) == b.len;
-        ok = (fclose(f) == 0) && ok;
-        if (!ok || rename(tmp, path) != 0)
-            unlink(tmp);
-    }
-    ms_buf_free(&b);
-}
-
-/** @brief The `n` databases of a cache_write_each() file, or NULL when it is absent, truncated, of
- *  another count or not loadable. */
-static hs_database_t **cache_read_each(const char *dir, const char *key, const char *which,
-                                       uint32_t n)
-{
-    ms_buf b;
-    if (!cache_file_read(dir, key, which, &b))
-        return NULL;
-    hs_database_t **dbs = calloc(n ? n : 1, sizeof *dbs);
-    size_t off = 0;
-    bool ok = dbs && ms_buf_ok(&b);
-    for (uint32_t i = 0; ok && i < n; i++) {
-        uint64_t l;
-        if (off + sizeof l > b.len) {
-            ok = false;
-            break;
-        }
-        memcpy(&l, b.data + off, sizeof l);
-        off += sizeof l;
-        if (l > b.len - off ||
-            hs_deserialize_database(b.data + off, (size_t)l, &dbs[i]) != HS_SUCCESS)
-            ok = false;
-        off += (size_t)l;
-    }
-    size_t total = b.len;
-    ms_buf_free(&b);
-    if (!ok || off != total) {
-        free_each(dbs, n);
-        return NULL;
-    }
-    return dbs;
-}
 
 /** @brief qsort order of VIP entries: strcmp of handles, as match_vip's binary search expects. */
 static int vip_cmp(const void *a, const void *b)
@@ -1995,20 +1841,23 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
                  (unsigned long long)kd.low64);
     }
     char cbuf[PATH_MAX];
-    const char *cdir = L.n_errors ? NULL : cache_dir(opt, cbuf, sizeof cbuf);
+    const char *cdir =
+        L.n_errors ? NULL : ms_db_cache_dir(opt ? opt->cache_dir : NULL, cbuf, sizeof cbuf);
     if (cdir && !(opt && opt->refresh_cache)) {
-        rs->words_db = cache_read(cdir, key, "words");
-        rs->raw_db = L.raw.n ? cache_read(cdir, key, "raw") : NULL;
+        rs->words_db = ms_db_cache_read(cdir, key, "words");
+        rs->raw_db = L.raw.n ? ms_db_cache_read(cdir, key, "raw") : NULL;
         bool gated_ok = true;
         for (int g = 0; g < MS_GATES; g++) {
-            rs->raw_gated[g].db = L.raw_gate[g].n ? cache_read(cdir, key, gate_name[g]) : NULL;
+            rs->raw_gated[g].db =
+                L.raw_gate[g].n ? ms_db_cache_read(cdir, key, gate_name[g]) : NULL;
             gated_ok = gated_ok && (rs->raw_gated[g].db || !L.raw_gate[g].n);
         }
-        rs->author_db = L.author.n ? cache_read(cdir, key, "author") : NULL;
-        rs->words_re_db = L.words_re.n ? cache_read(cdir, key, "words-re") : NULL;
-        rs->words_som_db = L.words_som.n ? cache_read_each(cdir, key, "words-som", L.words_som.n)
-                                         : NULL;
-        rs->raw_som_db = L.raw_som.n ? cache_read_each(cdir, key, "raw-som", L.raw_som.n) : NULL;
+        rs->author_db = L.author.n ? ms_db_cache_read(cdir, key, "author") : NULL;
+        rs->words_re_db = L.words_re.n ? ms_db_cache_read(cdir, key, "words-re") : NULL;
+        rs->words_som_db =
+            L.words_som.n ? ms_db_cache_read_many(cdir, key, "words-som", L.words_som.n) : NULL;
+        rs->raw_som_db =
+            L.raw_som.n ? ms_db_cache_read_many(cdir, key, "raw-som", L.raw_som.n) : NULL;
         if (rs->words_db && (rs->raw_db || !L.raw.n) && (rs->author_db || !L.author.n) &&
             gated_ok &&
             (rs->words_re_db || !L.words_re.n) &&
@@ -2024,8 +1873,8 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
             hs_free_database(rs->author_db);
             hs_free_database(rs->words_re_db);
             rs->words_re_db = NULL;
-            free_each(rs->words_som_db, L.words_som.n);
-            free_each(rs->raw_som_db, L.raw_som.n);
+            ms_db_cache_free_many(rs->words_som_db, L.words_som.n);
+            ms_db_cache_free_many(rs->raw_som_db, L.raw_som.n);
             rs->words_db = rs->raw_db = rs->author_db = NULL;
             rs->words_som_db = rs->raw_som_db = NULL;
         }
@@ -2052,16 +1901,16 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
         if (L.n_errors || !rs->words_db)
             goto fail;
         if (cdir) {
-            cache_write(cdir, key, "words", rs->words_db);
-            cache_write(cdir, key, "raw", rs->raw_db);
+            ms_db_cache_write(cdir, key, "words", rs->words_db);
+            ms_db_cache_write(cdir, key, "raw", rs->raw_db);
             for (int g = 0; g < MS_GATES; g++)
-                cache_write(cdir, key, gate_name[g], rs->raw_gated[g].db);
-            cache_write(cdir, key, "author", rs->author_db);
-            cache_write(cdir, key, "words-re", rs->words_re_db);
+                ms_db_cache_write(cdir, key, gate_name[g], rs->raw_gated[g].db);
+            ms_db_cache_write(cdir, key, "author", rs->author_db);
+            ms_db_cache_write(cdir, key, "words-re", rs->words_re_db);
             if (rs->words_som_db)
-                cache_write_each(cdir, key, "words-som", rs->words_som_db, L.words_som.n);
+                ms_db_cache_write_many(cdir, key, "words-som", rs->words_som_db, L.words_som.n);
             if (rs->raw_som_db)
-                cache_write_each(cdir, key, "raw-som", rs->raw_som_db, L.raw_som.n);
+                ms_db_cache_write_many(cdir, key, "raw-som", rs->raw_som_db, L.raw_som.n);
         }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -2125,8 +1974,8 @@ void ms_ruleset_free(ms_ruleset *rs)
     free(rs->words_re_pat);
     free(rs->regex);
     free(rs->examples);
-    free_each(rs->words_som_db, rs->n_words_som_pat);
-    free_each(rs->raw_som_db, rs->n_raw_som_pat);
+    ms_db_cache_free_many(rs->words_som_db, rs->n_words_som_pat);
+    ms_db_cache_free_many(rs->raw_som_db, rs->n_raw_som_pat);
     free(rs->words_som_pat);
     free(rs->raw_som_pat);
     free(rs->composite);
