@@ -28,7 +28,7 @@
 #        kafka: one input topic created with 6 partitions, and a second one
 #               with (F - 1) x N more events (--passthrough-factor F, 3)
 #               that only the passthrough runs also read: passthrough is
-#               ~5x faster, and a drain of N alone would last under a
+#               ~10x faster or more, and a drain of N alone would last under a
 #               second (events are events to passthrough: it never looks
 #               inside them);
 #        mock:  one topic per chunk, auto-created with the mock's 4 partitions
