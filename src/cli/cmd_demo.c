@@ -155,7 +155,7 @@ static void print_summary(const summary *s, unsigned long produced, double secs,
 {
     /* a newcomer's first seconds: say why nothing comes out yet */
     const char *why = !final && produced && !s->events
-                          ? "  (the consumer group is forming: Kafka waits 3 s for members)"
+                          ? "  (consumer groups forming: Kafka holds each rebalance ~3 s for members)"
                           : "";
     printf("%s[%5.1fs] in %lu  classified %lu  (%.0f events/s)%s\n", final ? "\n" : "", secs,
            produced, s->events, secs > 0 ? (double)s->events / secs : 0.0, why);
