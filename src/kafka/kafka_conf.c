@@ -12,6 +12,7 @@
 #include "kafka/kafka_conf.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -69,9 +70,18 @@ bool ms_kafka_conf_exactly_once(rd_kafka_conf_t *conf, const ms_config *c, ms_cl
          * (60 s) whatever timeout it is given; a stop that comes meanwhile
          * cannot proceed until it returns. Half the stop's budget keeps a
          * stop during an outage inside processing.shutdown_timeout_ms. */
-        uint32_t half = c->shutdown_timeout_ms / 2;
-        char v[16];
-        snprintf(v, sizeof v, "%u", half < 1000 ? 1000 : half > 60000 ? 60000 : half);
+        unsigned long t = c->shutdown_timeout_ms / 2;
+        t = t < 1000 ? 1000 : t > 60000 ? 60000 : t;
+        /* librdkafka refuses a socket.timeout.ms over transaction.timeout.ms
+         * (+ 100 ms) once it is set explicitly */
+        char v[24];
+        size_t n = sizeof v;
+        if (rd_kafka_conf_get(conf, "transaction.timeout.ms", v, &n) == RD_KAFKA_CONF_OK) {
+            unsigned long txn = strtoul(v, NULL, 10);
+            if (txn && txn < t)
+                t = txn;
+        }
+        snprintf(v, sizeof v, "%lu", t);
         return ms_kafka_conf_set(conf, "socket.timeout.ms", v, err, errlen);
     }
     return ms_kafka_conf_set(conf, "enable.auto.commit", "false", err, errlen) &&

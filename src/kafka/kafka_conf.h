@@ -27,8 +27,8 @@ rd_kafka_conf_t *ms_kafka_conf_new(const ms_config *c, ms_client_role role, cons
 /**
  * @brief Add exactly-once's settings to a worker's client built by
  * ms_kafka_conf_new from `c`: the producer's `transactional_id`, and its
- * socket.timeout.ms at half of processing.shutdown_timeout_ms (1 to 60 s)
- * unless the user set it, so that a transactional call blocked by an
+ * socket.timeout.ms at half of processing.shutdown_timeout_ms (1 to 60 s,
+ * at most transaction.timeout.ms) unless the user set it, so that a transactional call blocked by an
  * unreachable coordinator ends within a stop's budget; the consumer commits
  * nothing itself (offsets go into the transaction) and reads only committed
  * records. False with `err` set.
