@@ -156,6 +156,18 @@ static void one_rule_set(const char *dir)
     fixture_put(dir, "w.txt", "flumpgrizzle\n");
 }
 
+/** @brief Load the rule set in `dir` with `opt`, asserting it loads and whether it came from the
+ *  cache. */
+static ms_ruleset *load_expecting(const char *dir, const ms_ruleset_options *opt, bool cached)
+{
+    ms_ruleset *rs = ms_ruleset_load(dir, opt, NULL);
+    assert_non_null(rs);
+    if (ms_ruleset_stats_get(rs)->from_cache != cached)
+        fail_msg("rule set %s: from_cache is %d, expected %d", dir,
+                 ms_ruleset_stats_get(rs)->from_cache, cached);
+    return rs;
+}
+
 static void test_rule_set_loads_from_cache(void **state)
 {
     (void)state;
@@ -164,12 +176,8 @@ static void test_rule_set_loads_from_cache(void **state)
     assert_non_null(mkdtemp(cache));
     one_rule_set(rules);
     ms_ruleset_options opt = {.cache_dir = cache};
-    ms_ruleset *first = ms_ruleset_load(rules, &opt, NULL);
-    assert_non_null(first);
-    assert_false(ms_ruleset_stats_get(first)->from_cache);
-    ms_ruleset *second = ms_ruleset_load(rules, &opt, NULL);
-    assert_non_null(second);
-    assert_true(ms_ruleset_stats_get(second)->from_cache);
+    ms_ruleset *first = load_expecting(rules, &opt, false);
+    ms_ruleset *second = load_expecting(rules, &opt, true);
     assert_string_equal(ms_ruleset_version(first), ms_ruleset_version(second));
     assert_int_equal(ms_ruleset_stats_get(first)->words_db_bytes,
                      ms_ruleset_stats_get(second)->words_db_bytes);
@@ -177,24 +185,16 @@ static void test_rule_set_loads_from_cache(void **state)
     char cmd[300]; /* the entry's key hashes the generated patterns too: every words entry */
     snprintf(cmd, sizeof cmd, "truncate -s 16 %s/*.words.hsdb", cache);
     assert_int_equal(system(cmd), 0);
-    ms_ruleset *third = ms_ruleset_load(rules, &opt, NULL);
-    assert_non_null(third);
-    assert_false(ms_ruleset_stats_get(third)->from_cache);
+    ms_ruleset *third = load_expecting(rules, &opt, false);
     /* and the compile wrote it again */
-    ms_ruleset *fourth = ms_ruleset_load(rules, &opt, NULL);
-    assert_non_null(fourth);
-    assert_true(ms_ruleset_stats_get(fourth)->from_cache);
+    ms_ruleset *fourth = load_expecting(rules, &opt, true);
     /* a changed list is another rule set: another version, compiled */
     fixture_put(rules, "w.txt", "flumpgrizzle\nsnorkelwump\n");
-    ms_ruleset *changed = ms_ruleset_load(rules, &opt, NULL);
-    assert_non_null(changed);
-    assert_false(ms_ruleset_stats_get(changed)->from_cache);
+    ms_ruleset *changed = load_expecting(rules, &opt, false);
     assert_string_not_equal(ms_ruleset_version(first), ms_ruleset_version(changed));
-    ms_ruleset_free(first);
-    ms_ruleset_free(second);
-    ms_ruleset_free(third);
-    ms_ruleset_free(fourth);
-    ms_ruleset_free(changed);
+    ms_ruleset *all[] = {first, second, third, fourth, changed};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        ms_ruleset_free(all[i]);
     rm_rf(rules);
     rm_rf(cache);
 }
