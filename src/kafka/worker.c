@@ -267,13 +267,24 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
         char part[16], off[32], held[24];
         if (ms_log_budget_take(&w->log_undelivered, ms_clock_mono_ms(), MS_LOG_BUDGET_PER_S,
                                held)) {
-            snprintf(part, sizeof part, "%" PRId32, p ? p->pt->partition : -1);
-            snprintf(off, sizeof off, "%" PRId64, p ? p->offset : -1);
-            ms_log(MS_LOG_ERROR, w->name, "output not delivered; input will be reprocessed",
-                   "topic", rd_kafka_topic_name(msg->rkt), "error", rd_kafka_err2name(msg->err),
-                   "reason", rd_kafka_err2str(msg->err), "input_topic", p ? p->pt->topic : "",
-                   "input_partition", part, "input_offset", off,
-                   held[0] ? "suppressed" : NULL, held, NULL);
+            if (p) {
+                snprintf(part, sizeof part, "%" PRId32, p->pt->partition);
+                snprintf(off, sizeof off, "%" PRId64, p->offset);
+                ms_log(MS_LOG_ERROR, w->name, "output not delivered; input will be reprocessed",
+                       "topic", rd_kafka_topic_name(msg->rkt), "error",
+                       rd_kafka_err2name(msg->err), "reason", rd_kafka_err2str(msg->err),
+                       "input_topic", p->pt->topic, "input_partition", part, "input_offset", off,
+                       held[0] ? "suppressed" : NULL, held, NULL);
+            } else {
+                /* exactly_once tracks no input per output: the whole
+                 * transaction aborts and its batch is read again */
+                ms_log(MS_LOG_ERROR, w->name,
+                       "output not delivered; the transaction will abort and its batch be read "
+                       "again",
+                       "topic", rd_kafka_topic_name(msg->rkt), "error",
+                       rd_kafka_err2name(msg->err), "reason", rd_kafka_err2str(msg->err),
+                       held[0] ? "suppressed" : NULL, held, NULL);
+            }
         }
         if (ms_kafka_err_is_permanent(msg->err))
             worker_fail(w, "produce", msg->err, rd_kafka_err2str(msg->err),
@@ -1615,7 +1626,7 @@ static void log_held_back(ms_worker *w)
         const ms_log_budget *b;
         const char *line;
     } kinds[] = {
-        {&w->log_undelivered, "output not delivered; input will be reprocessed"},
+        {&w->log_undelivered, "output not delivered"},
         {&w->log_produce_failed, "produce failed"},
         {&w->log_dead_letter, "event dead-lettered"},
     };
