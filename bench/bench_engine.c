@@ -27,7 +27,6 @@
  * or a production topic dumped with kcat.
  * Figures on a shared machine are noisy: compare ratios from one run.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <hs/hs.h>
 #include <pthread.h>
@@ -38,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "core/buf.h"
 #include "core/codec.h"
 #include "core/corpus.h"
@@ -127,18 +127,13 @@ static void point_into_store(corpus_mem *c, const size_t *offs)
     }
 }
 
-/** @brief An option's whole text as an integer in [lo, hi]; exit 2 naming the option otherwise
- *  ("12x" and "abc" are refused, not read as 12 and 0). */
+/** @brief An option's whole text as an integer in [lo, hi] (ms_cli_uint); exit 2 after its
+ *  message otherwise. */
 static uint64_t whole_number(const char *option, const char *text, uint64_t lo, uint64_t hi)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (end == text || *end || errno == ERANGE || strchr(text, '-') || v < lo || v > hi) {
-        fprintf(stderr, "bench: %s must be a whole number from %llu to %llu, not '%s'\n", option,
-                (unsigned long long)lo, (unsigned long long)hi, text);
+    unsigned long long v;
+    if (!ms_cli_uint("bench", option, text, lo, hi, &v))
         exit(2);
-    }
     return v;
 }
 

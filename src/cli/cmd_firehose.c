@@ -67,28 +67,6 @@ static void firehose_usage(FILE *f)
             "  -h, --help                 this help\n");
 }
 
-/** @brief Parse the value of -n, -r, -s or -l (option letter `c`) into its variable; false after
- *  saying which option and why. */
-static bool firehose_number(int c, const char *text, unsigned long long *count, double *rate,
-                            unsigned long long *seed, ms_corpus_options *copt)
-{
-    unsigned long long len;
-    switch (c) {
-    case 'n':
-        return ms_cli_uint("firehose", "--count", text, 0, ULLONG_MAX, count);
-    case 'r':
-        return ms_cli_real("firehose", "--rate", text, 0, 1e9, rate);
-    case 's':
-        return ms_cli_uint("firehose", "--seed", text, 0, ULLONG_MAX, seed);
-    default:
-        /* 0 keeps the generator's natural lengths; the corpus caps a text at 64 KiB */
-        if (!ms_cli_uint("firehose", "--length", text, 0, 65536, &len))
-            return false;
-        copt->mean_len = (uint32_t)len;
-        return true;
-    }
-}
-
 int ms_cmd_firehose(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -98,8 +76,9 @@ int ms_cmd_firehose(int argc, char **argv)
         {"encoding", required_argument, NULL, 'e'},  {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *bootstrap = NULL, *topic = "whg.mentions";
-    unsigned long long count = 10000, seed = 1;
+    unsigned long long count = 10000, seed = 1, mean_len = 0;
     double rate = 0;
+    bool ok = true;
     ms_encoding enc = MS_ENC_JSON;
     ms_corpus_options copt;
     ms_corpus_options_default(&copt);
@@ -116,13 +95,18 @@ int ms_cmd_firehose(int argc, char **argv)
             topic = optarg;
             break;
         case 'n':
+            ok = ms_cli_uint("firehose", "--count", optarg, 0, ULLONG_MAX, &count);
+            break;
         case 'r':
+            ok = ms_cli_real("firehose", "--rate", optarg, 0, 1e9, &rate);
+            break;
         case 's':
+            ok = ms_cli_uint("firehose", "--seed", optarg, 0, ULLONG_MAX, &seed);
+            break;
         case 'l':
-            if (!firehose_number(c, optarg, &count, &rate, &seed, &copt)) {
-                rd_kafka_conf_destroy(conf);
-                return 2;
-            }
+            /* 0 keeps the generator's natural lengths */
+            ok = ms_cli_uint("firehose", "--length", optarg, 0, 65536, &mean_len);
+            copt.mean_len = (uint32_t)mean_len;
             break;
         case 'e':
             if (!strcmp(optarg, "json"))
@@ -148,6 +132,10 @@ int ms_cmd_firehose(int argc, char **argv)
             return 0;
         default:
             firehose_usage(stderr);
+            rd_kafka_conf_destroy(conf);
+            return 2;
+        }
+        if (!ok) { /* a number refused, with its message */
             rd_kafka_conf_destroy(conf);
             return 2;
         }
