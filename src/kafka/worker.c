@@ -1656,6 +1656,9 @@ void *ms_worker_main(void *arg)
         follow_rules(w);
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(w->consumer, 100);
         if (msg) {
+            /* a reload published while the poll waited applies to this event
+             * already: one atomic load per event */
+            follow_rules(w);
             if (!msg->err || record_unreadable(msg)) {
                 process(w, msg);
             } else if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
