@@ -770,6 +770,74 @@ static void test_list_reference(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/** @brief Whether label `c` of the last verdict has evidence [start, end). */
+static bool has_span(ms_category c, uint32_t start, uint32_t end)
+{
+    const ms_label *l = &v.label[c];
+    for (uint8_t i = 0; i < l->n_evidence; i++)
+        if (l->evidence[i].start == start && l->evidence[i].end == end)
+            return true;
+    return false;
+}
+
+/* Two kinds of regular expression skip the start-of-match pass (ruleset.c):
+ * a words-view alternation of plain words is loaded as list entries, and a
+ * raw regex whose matches all have one width starts at its end minus that
+ * width. Their spans must still be exact bytes of the original text, and
+ * the words must still be whole words. */
+static void test_spans_without_start_of_match_pass(void **state)
+{
+    char dir[] = "/tmp/ms-rules-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    fixture_put(dir, "ruleset.yaml", "files: [r.yaml]\n");
+    fixture_put(dir, "swear.txt", "dang\n"); /* a words database needs a literal */
+    fixture_put(dir, "r.yaml", "rules:\n"
+                            "  - id: profanity.t\n"
+                            "    category: profanity\n"
+                            "    list: swear.txt\n"
+                            "  - id: colleague.alt\n"
+                            "    category: colleague\n"
+                            "    patterns: ['(?:hot water|Boiler)']\n"
+                            "  - id: colleague.code\n"
+                            "    category: colleague\n"
+                            "    view: raw\n"
+                            "    patterns: ['ref[0-9]{2}-(?:ab|cd)']\n");
+    ms_ruleset_options opt = {.cache_dir = ""};
+    ms_ruleset *lr = ms_ruleset_load(dir, &opt, NULL);
+    assert_non_null(lr);
+    char eerr[256];
+    ms_engine *le = ms_engine_new(lr, NULL, eerr, sizeof eerr);
+    assert_non_null(le);
+    const struct {
+        const char *text;
+        uint32_t start, end; /* 0, 0: no colleague label */
+    } cases[] = {
+        {"no Hot Water since Monday", 3, 12},
+        {"the b\xc3\xb3iler again", 4, 11}, /* an accent: 7 source bytes */
+        {"the hot waters are lovely", 0, 0},
+        {"boilers everywhere", 0, 0},
+        {"quote:REF42-CD please", 6, 14},
+        {"quote ref4-cd please", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ms_mention m = {.kind = MS_KIND_PUBLIC_COMMENT, .page_owned = true,
+                        .text = {cases[i].text, strlen(cases[i].text)}};
+        assert_true(ms_engine_classify(le, &m, &v));
+        bool want = cases[i].end != 0;
+        if (ms_verdict_has(&v, MS_CAT_COLLEAGUE) != want)
+            fail_msg("\"%s\": colleague label expected %s", cases[i].text,
+                     want ? "present" : "absent");
+        if (want && !has_span(MS_CAT_COLLEAGUE, cases[i].start, cases[i].end))
+            fail_msg("\"%s\": no evidence [%u, %u)", cases[i].text, cases[i].start,
+                     cases[i].end);
+    }
+    ms_engine_free(le);
+    ms_ruleset_free(lr);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -795,6 +863,7 @@ int main(void)
         cmocka_unit_test(test_weak_redactions_need_the_label),
         cmocka_unit_test(test_rule_errors),
         cmocka_unit_test(test_list_reference),
+        cmocka_unit_test(test_spans_without_start_of_match_pass),
         cmocka_unit_test(test_batch_equals_one_at_a_time),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

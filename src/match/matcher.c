@@ -6,8 +6,10 @@
  * toward its category's score once per event (a per-rule mark, cleared
  * through a touched list so clearing costs the hits, not the rule count),
  * while every match becomes evidence until the label's evidence array is
- * full. Literal patterns have a known length, so only regular expressions
- * pay for start-of-match tracking.
+ * full. Literal patterns have a known length, and so have regular
+ * expressions whose matches are all one width (the loader gives them that
+ * length): only the other regular expressions pay for start-of-match
+ * tracking.
  */
 #include "match/matcher.h"
 

@@ -35,7 +35,7 @@
 #include "normalise/normalise.h"
 
 /* Bump when pattern generation changes, so cached databases are rebuilt. */
-#define MS_PATTERN_FORMAT "mentionsift-patterns-9"
+#define MS_PATTERN_FORMAT "mentionsift-patterns-10"
 
 #define MS_MAX_FILE_BYTES (64u << 20)
 
@@ -663,6 +663,65 @@ static int raw_gate_of(const char *re)
     return gate;
 }
 
+/** @brief Add words-view regex `re` as list entries when it is only an alternation of plain words
+ *  ("days|weeks|hot water", possibly inside one "(?:...)"): a literal's span is its end minus its
+ *  length, so it needs no start-of-match pass. False (nothing added) for any other regex. */
+static bool add_as_literals(loader *L, uint32_t ri, const char *re, const char *file, int line)
+{
+    size_t n = strlen(re);
+    if (n > 4 && strncmp(re, "(?:", 3) == 0 && re[n - 1] == ')') {
+        re += 3;
+        n -= 4;
+    }
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = re[i];
+        bool word = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+        /* every alternative non-empty, words separated by single spaces */
+        bool edge = i == 0 || i + 1 == n || re[i - 1] == '|' || re[i + 1] == '|';
+        if (!word && !((ch == ' ' || ch == '|') && !edge && re[i - 1] != ' ' && re[i - 1] != '|'))
+            return false;
+    }
+    for (const char *a = re, *end = re + n; a < end;) {
+        const char *bar = memchr(a, '|', (size_t)(end - a));
+        const char *stop = bar ? bar : end;
+        add_list_entry(L, ri, a, (size_t)(stop - a), file, line);
+        a = stop + 1;
+    }
+    return true;
+}
+
+/** @brief The width in bytes of every match of `re` (compiled caseless, as the main databases
+ *  compile it) when all its matches have the same one; 0 when they do not, or it cannot tell. */
+static uint16_t fixed_width(const char *re)
+{
+    /* an unescaped '*', '+' or '?' (a repeat of open length, or now and
+     * then a member of a class) leaves it to the start-of-match pass without
+     * asking Hyperscan, which takes long over the large alternations of
+     * lists: a start-up cost paid on every load and reload */
+    for (const char *p = re; *p; p++) {
+        if (*p == '\\' && p[1])
+            p++;
+        else if (*p == '(' && p[1] == '?')
+            p++;
+        else if (*p == '*' || *p == '+' || *p == '?')
+            return 0;
+    }
+    hs_expr_info_t *info = NULL;
+    hs_compile_error_t *ce = NULL;
+    if (hs_expression_info(re, HS_FLAG_CASELESS, &info, &ce) != HS_SUCCESS) {
+        hs_free_compile_error(ce);
+        return 0; /* the compile that follows reports it */
+    }
+    uint16_t w = info->min_width == info->max_width && info->max_width > 0 &&
+                         info->max_width < UINT16_MAX
+                     ? (uint16_t)info->max_width
+                     : 0;
+    free(info);
+    return w;
+}
+
 /** @brief add_rule_regex() once list references are expanded: `re` is compiled, `written` (the
  *  author's text) is what messages show. */
 static void add_rule_regex_expanded(loader *L, uint32_t ri, const char *re, const char *written,
@@ -681,6 +740,9 @@ static void add_rule_regex_expanded(loader *L, uint32_t ri, const char *re, cons
         r->n_patterns++;
         return;
     }
+    if (r->view == MS_VIEW_WORDS && !(r->flags & MS_RULE_PREFIX) &&
+        add_as_literals(L, ri, re, file, line))
+        return;
     ms_buf e;
     ms_buf_init(&e);
     if (r->view == MS_VIEW_WORDS)
@@ -714,6 +776,17 @@ static void add_rule_regex_expanded(loader *L, uint32_t ri, const char *re, cons
         e.data = detector;
     }
     pending_vec *main = words ? &L->words_re : gate < MS_GATES ? &L->raw_gate[gate] : &L->raw;
+    uint16_t width = detector ? 0 : fixed_width(som_copy);
+    if (width) {
+        /* its start is its end minus its width: no start-of-match pass */
+        free(som_copy);
+        pat.flags = 0;
+        pat.len = width;
+        pat.som = 0;
+        push_src(L, main, e.data, src, HS_FLAG_CASELESS, pat, file, line);
+        r->n_patterns++;
+        return;
+    }
     push_src(L, main, e.data, src, HS_FLAG_CASELESS, pat, file, line);
     pat.flags = 0;
     push_src(L, words ? &L->words_som : &L->raw_som, som_copy, src,
