@@ -230,6 +230,7 @@ typedef struct job {
     double secs;
     long allocs_warm;
     uint64_t *rule_hits; /* engine runs only, thread 0 */
+    uint64_t *rule_rescans; /* beside rule_hits: start-of-match rescans */
 } job;
 
 static int nop(unsigned id, unsigned long long f, unsigned long long t, unsigned fl, void *ctx)
@@ -298,8 +299,11 @@ static void *run_job(void *arg)
     j->allocs_warm = atomic_load(&allocs) - j->allocs_warm;
     if (j->rule_hits) {
         const uint64_t *h = ms_engine_rule_counts(e);
-        for (uint32_t i = 0; i < ms_ruleset_rule_count(rs); i++)
+        const uint64_t *rc = ms_engine_rescan_counts(e);
+        for (uint32_t i = 0; i < ms_ruleset_rule_count(rs); i++) {
             j->rule_hits[i] = h[i];
+            j->rule_rescans[i] = rc[i];
+        }
     }
     ms_engine_free(e);
     return NULL;
@@ -307,7 +311,8 @@ static void *run_job(void *arg)
 
 /** @brief Run `threads` jobs over the whole corpus; returns events/s. */
 static double measure(const ms_ruleset *rs, const corpus_mem *c, int threads, int rounds,
-                      bool raw, size_t batch, long *allocs_out, uint64_t *rule_hits)
+                      bool raw, size_t batch, long *allocs_out, uint64_t *rule_hits,
+                      uint64_t *rule_rescans)
 {
     job jobs[64];
     pthread_t th[64];
@@ -315,7 +320,8 @@ static double measure(const ms_ruleset *rs, const corpus_mem *c, int threads, in
         jobs[t] = (job){.rs = rs, .c = c, .rounds = rounds, .raw = raw, .batch = batch,
                         .from = c->n * (size_t)t / (size_t)threads,
                         .to = c->n * (size_t)(t + 1) / (size_t)threads,
-                        .rule_hits = t == 0 ? rule_hits : NULL};
+                        .rule_hits = t == 0 ? rule_hits : NULL,
+                        .rule_rescans = t == 0 ? rule_rescans : NULL};
         pthread_create(&th[t], NULL, run_job, &jobs[t]);
     }
     double slowest = 0;
@@ -667,6 +673,7 @@ int main(int argc, char **argv)
            corpus.n, source, (double)corpus.text_bytes / (double)corpus.n, mb, rounds);
 
     uint64_t *hits = calloc(ms_ruleset_rule_count(rs), sizeof *hits);
+    uint64_t *rescans = calloc(ms_ruleset_rule_count(rs), sizeof *rescans);
     int tcounts[2] = {1, threads};
     /* each path one mention at a time, then (with --batch > 1) in batches:
      * the engine's ratio is to raw scanned the same way */
@@ -678,10 +685,11 @@ int main(int argc, char **argv)
         int sizes[2] = {1, batch};
         for (int bi = 0; bi < (batch > 1 ? 2 : 1); bi++) {
             size_t bs = (size_t)sizes[bi];
-            double raw = measure(rs, &corpus, t, rounds, true, bs, NULL, NULL);
+            double raw = measure(rs, &corpus, t, rounds, true, bs, NULL, NULL, NULL);
             long a = 0;
             double eng = measure(rs, &corpus, t, rounds, false, bs, &a,
-                                 k == 0 && bi == 0 ? hits : NULL);
+                                 k == 0 && bi == 0 ? hits : NULL,
+                                 k == 0 && bi == 0 ? rescans : NULL);
             printf("%-8d %-6zu %-8s %14.0f %10.1f %8s\n", t, bs, "raw", raw, raw * bpe / 1e6,
                    "1.00");
             printf("%-8d %-6zu %-8s %14.0f %10.1f %8.2f   (heap allocations while warm: %ld)\n",
@@ -691,11 +699,20 @@ int main(int argc, char **argv)
     scan_inputs inputs;
     scan_inputs_build(&inputs, &corpus);
     db_cost(rs, &inputs, rounds);
-    printf("\nper-rule hits (1 thread, %d rounds):\n", rounds + 1);
+    /* a rescan is a regex that hit scanned again alone for where its match
+     * starts (matcher.c): what a rule costs beyond the shared scan */
+    uint64_t all_rescans = 0;
+    for (uint32_t i = 0; i < ms_ruleset_rule_count(rs); i++)
+        all_rescans += rescans[i];
+    printf("\nper-rule hits and start-of-match rescans (1 thread, %d rounds; rescans per event "
+           "%.3f):\n",
+           rounds + 1, (double)all_rescans / ((double)(rounds + 1) * (double)corpus.n));
     for (uint32_t i = 0; i < ms_ruleset_rule_count(rs); i++)
         if (hits[i])
-            printf("  %-40s %10llu\n", ms_ruleset_rule(rs, i)->id, (unsigned long long)hits[i]);
+            printf("  %-40s %10llu %10llu\n", ms_ruleset_rule(rs, i)->id,
+                   (unsigned long long)hits[i], (unsigned long long)rescans[i]);
     free(hits);
+    free(rescans);
     if (pattern_top)
         pattern_cost(rs, &inputs, pattern_top, rounds);
     scan_inputs_free(&inputs);

@@ -65,6 +65,11 @@ const uint64_t *ms_engine_rule_counts(const ms_engine *e)
     return ms_matcher_rule_counts(e->matcher);
 }
 
+const uint64_t *ms_engine_rescan_counts(const ms_engine *e)
+{
+    return ms_matcher_rescan_counts(e->matcher);
+}
+
 void ms_engine_carry_counts(ms_engine *e, const ms_engine *from)
 {
     ms_matcher_carry_counts(e->matcher, from->matcher);

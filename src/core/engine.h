@@ -55,6 +55,9 @@ bool ms_engine_classify_batch(ms_engine *e, const ms_mention *m, ms_verdict *out
 /** @brief Per-rule match counts of this engine since creation. */
 const uint64_t *ms_engine_rule_counts(const ms_engine *e);
 
+/** @brief Per-rule start-of-match rescans of this engine since creation (matcher.h). */
+const uint64_t *ms_engine_rescan_counts(const ms_engine *e);
+
 /** @brief Start `e`'s per-rule counts from `from`'s, by rule id: an engine
  *  built for a reloaded rule set keeps the counts of the one it replaces. */
 void ms_engine_carry_counts(ms_engine *e, const ms_engine *from);

@@ -42,6 +42,7 @@ struct ms_matcher {
     const ms_ruleset *rs;
     hs_scratch_t *scratch;
     uint64_t *rule_count;    /* lifetime match counts, for bench */
+    uint64_t *rescan_count;  /* per rule: start-of-match rescans, for bench */
     match_slot slot[MS_MATCH_BATCH];
 };
 
@@ -77,6 +78,7 @@ ms_matcher *ms_matcher_new(const ms_ruleset *rs, char *err, size_t errlen)
         e = hs_alloc_scratch(rs->author_db, &m->scratch);
     uint32_t nr = rs->n_rules ? rs->n_rules : 1;
     m->rule_count = calloc(nr, sizeof *m->rule_count);
+    m->rescan_count = calloc(nr, sizeof *m->rescan_count);
     for (uint32_t i = 0; e == HS_SUCCESS && i < rs->n_words_som_pat; i++)
         e = hs_alloc_scratch(rs->words_som_db[i], &m->scratch);
     for (uint32_t i = 0; e == HS_SUCCESS && i < rs->n_raw_som_pat; i++)
@@ -95,7 +97,7 @@ ms_matcher *ms_matcher_new(const ms_ruleset *rs, char *err, size_t errlen)
         slots_ok &= sl->rule_hit && sl->first_start && sl->first_end && sl->touched &&
                     sl->som_seen && sl->som_list && sl->som_end;
     }
-    if (e != HS_SUCCESS || !slots_ok || !m->rule_count) {
+    if (e != HS_SUCCESS || !slots_ok || !m->rule_count || !m->rescan_count) {
         snprintf(err, errlen, "matcher: %s",
                  e != HS_SUCCESS ? "hs_alloc_scratch failed" : "out of memory");
         ms_matcher_free(m);
@@ -121,10 +123,13 @@ void ms_matcher_free(ms_matcher *m)
         free(sl->touched);
     }
     free(m->rule_count);
+    free(m->rescan_count);
     free(m);
 }
 
 const uint64_t *ms_matcher_rule_counts(const ms_matcher *m) { return m->rule_count; }
+
+const uint64_t *ms_matcher_rescan_counts(const ms_matcher *m) { return m->rescan_count; }
 
 void ms_matcher_carry_counts(ms_matcher *m, const ms_matcher *from)
 {
@@ -561,6 +566,7 @@ bool ms_matcher_scan_batch(ms_matcher *m, ms_match_job *jobs, size_t n)
             bool words = k < rs->n_words_som_pat;
             uint32_t idx = words ? k : k - rs->n_words_som_pat;
             c.table = words ? &rs->words_som_pat[idx] : &rs->raw_som_pat[idx];
+            m->rescan_count[c.table->rule]++;
             hs_error_t e = words ? hs_scan(rs->words_som_db[idx], c.view->view, c.view->len, 0,
                                            m->scratch, on_words_match, &c)
                                  : hs_scan(rs->raw_som_db[idx], c.text, c.text_len, 0,

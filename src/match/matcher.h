@@ -100,6 +100,11 @@ bool ms_matcher_scan_batch(ms_matcher *m, ms_match_job *jobs, size_t n);
 /** @brief Per-rule match counts since the matcher was created (for bench). */
 const uint64_t *ms_matcher_rule_counts(const ms_matcher *m);
 
+/** @brief Per-rule start-of-match rescans since the matcher was created (for bench): how often a
+ *  regex that hit was scanned again on its own to find where its match starts. Not carried over a
+ *  reload; read by the matcher's own thread only. */
+const uint64_t *ms_matcher_rescan_counts(const ms_matcher *m);
+
 /** @brief Start `m`'s counts from `from`'s, rule by rule id (a rule set
  *  reload must not send a counter back); call before `m` scans. */
 void ms_matcher_carry_counts(ms_matcher *m, const ms_matcher *from);

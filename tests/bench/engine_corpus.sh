@@ -8,6 +8,16 @@
 BENCH=$BIN
 one_rule_set "$WORK/rules"
 printf 'name: bench-test\nfiles: [house-rules.yaml]\n' > "$WORK/rules/ruleset.yaml"
+# two regexes that both hit p2: one of open width is rescanned for where its
+# match starts, one whose matches all have one width is not
+cat >> "$WORK/rules/house-rules.yaml" <<'YAML'
+  - id: colleague.open_width
+    category: colleague
+    patterns: ['fun +day']
+  - id: colleague.one_width
+    category: colleague
+    patterns: ['lovely da[a-z]']
+YAML
 cat > "$WORK/posts.jsonl" <<'EOF2'
 {"id":"p1","kind":"public_comment","page_owned":true,"text":"what a flumpgrizzle you are"}
 
@@ -23,10 +33,18 @@ if [ $r = 0 ] && grep -q '^corpus  *3 events, from ' "$WORK/good.out"; then
 else bad "good corpus: exit $r: $(head -c 2000 "$WORK/good.out")"; fi
 # per-rule hits are summed over the rounds that the header names (the warm-up
 # counts too): p1 holds the word once, p3 twice, p2 not at all
-rounds=$(sed -n 's/^per-rule hits (1 thread, \([0-9]*\) rounds.*/\1/p' "$WORK/good.out")
+rounds=$(sed -n 's/^per-rule hits and start-of-match rescans (1 thread, \([0-9]*\) rounds.*/\1/p' \
+  "$WORK/good.out")
 if [ -n "$hits" ] && [ -n "$rounds" ] && [ "$hits" = $((3 * rounds)) ]; then
   ok "rule hits come from the file's posts: 3 per round ($hits over $rounds rounds)"
 else bad "per-rule hits for profanity.test: '$hits' over '$rounds' rounds"; fi
+# hits, then rescans; and the header's rescans per event: 1 per round over 3
+open_w=$(awk '$1 == "colleague.open_width" { print $2, $3; exit }' "$WORK/good.out")
+one_w=$(awk '$1 == "colleague.one_width" { print $2, $3; exit }' "$WORK/good.out")
+if [ -n "$rounds" ] && [ "$open_w" = "$rounds $rounds" ] && [ "$one_w" = "$rounds 0" ] &&
+   grep -q "rescans per event 0.333)" "$WORK/good.out"; then
+  ok "rescans: the open-width regex once per round, the one-width regex never"
+else bad "rescans: open width '$open_w', one width '$one_w' over '$rounds' rounds: $(grep -A4 '^per-rule' "$WORK/good.out")"; fi
 
 printf '{"id":"a","text":"fine"}\nnot json at all\n' > "$WORK/bad.jsonl"
 start=$(date +%s)
