@@ -780,11 +780,12 @@ static bool has_span(ms_category c, uint32_t start, uint32_t end)
     return false;
 }
 
-/* Two kinds of regular expression skip the start-of-match pass (ruleset.c):
- * a words-view alternation of plain words is loaded as list entries, and a
- * raw regex whose matches all have one width starts at its end minus that
- * width. Their spans must still be exact bytes of the original text, and
- * the words must still be whole words. */
+/* Three kinds of regular expression skip the start-of-match pass
+ * (ruleset.c): a words-view alternation of plain words is loaded as list
+ * entries, a regex whose matches all have one width starts at its end minus
+ * that width, and a raw regex anchored by '^' starts at the text's start.
+ * Their spans must still be exact bytes of the original text, and the words
+ * must still be whole words. */
 static void test_spans_without_start_of_match_pass(void **state)
 {
     char dir[] = "/tmp/ms-rules-XXXXXX";
@@ -801,7 +802,11 @@ static void test_spans_without_start_of_match_pass(void **state)
                             "  - id: colleague.code\n"
                             "    category: colleague\n"
                             "    view: raw\n"
-                            "    patterns: ['ref[0-9]{2}-(?:ab|cd)']\n");
+                            "    patterns: ['ref[0-9]{2}-(?:ab|cd)']\n"
+                            "  - id: colleague.anchored\n"
+                            "    category: colleague\n"
+                            "    view: raw\n"
+                            "    patterns: ['^[^a-z]*(?:hello|hi) team', '^zz|qq[a-z]+']\n");
     ms_ruleset_options opt = {.cache_dir = ""};
     ms_ruleset *lr = ms_ruleset_load(dir, &opt, NULL);
     assert_non_null(lr);
@@ -818,6 +823,9 @@ static void test_spans_without_start_of_match_pass(void **state)
         {"boilers everywhere", 0, 0},
         {"quote:REF42-CD please", 6, 14},
         {"quote ref4-cd please", 0, 0},
+        {"  Hi team, the lift", 2, 9}, /* from the text's start, blanks trimmed */
+        {"oh hi team", 0, 0},
+        {"see qqab here", 4, 8}, /* '^' in one alternative only: not anchored */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ms_mention m = {.kind = MS_KIND_PUBLIC_COMMENT, .page_owned = true,

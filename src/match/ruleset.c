@@ -692,6 +692,17 @@ static bool add_as_literals(loader *L, uint32_t ri, const char *re, const char *
     return true;
 }
 
+/** @brief Whether every match of raw regex `re` starts at the text's first byte: its first
+ *  top-level item is an unrepeated '^' (and it has no top-level '|'). Block mode, no multi-line
+ *  flag: Hyperscan then reports such a match from 0 without start-of-match tracking. */
+static bool anchored_at_start(const char *re)
+{
+    re_item it[256];
+    size_t n;
+    return re_items(re, it, sizeof it / sizeof it[0], &n) && n > 0 && it[0].n == 1 &&
+           it[0].p[0] == '^' && !it[0].q;
+}
+
 /** @brief The width in bytes of every match of `re` (compiled caseless, as the main databases
  *  compile it) when all its matches have the same one; 0 when they do not, or it cannot tell. */
 static uint16_t fixed_width(const char *re)
@@ -777,8 +788,9 @@ static void add_rule_regex_expanded(loader *L, uint32_t ri, const char *re, cons
     }
     pending_vec *main = words ? &L->words_re : gate < MS_GATES ? &L->raw_gate[gate] : &L->raw;
     uint16_t width = detector ? 0 : fixed_width(som_copy);
-    if (width) {
-        /* its start is its end minus its width: no start-of-match pass */
+    if (width || (!words && !detector && anchored_at_start(som_copy))) {
+        /* its start is its end minus its width, or the text's start (len 0:
+         * Hyperscan's `from`): no start-of-match pass */
         free(som_copy);
         pat.flags = 0;
         pat.len = width;
