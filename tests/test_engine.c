@@ -76,6 +76,28 @@ static void expect(const char *text, ms_category c, bool want)
                  want ? "present" : "absent", ms_category_name(v.primary));
 }
 
+/** @brief An engine over the rule set in `dir`, loaded without the cache; the rule set in `*rs_out`
+ *  (cmocka asserts on failure). */
+static ms_engine *dir_engine(const char *dir, ms_ruleset **rs_out)
+{
+    ms_ruleset_options opt = {.cache_dir = ""};
+    ms_ruleset *lr = ms_ruleset_load(dir, &opt, NULL);
+    assert_non_null(lr);
+    char eerr[256];
+    ms_engine *le = ms_engine_new(lr, NULL, eerr, sizeof eerr);
+    assert_non_null(le);
+    *rs_out = lr;
+    return le;
+}
+
+/** @brief Remove a rule directory a test wrote (cmocka asserts on failure). */
+static void remove_dir(const char *dir)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_house_rules(void **state)
 {
     expect("you lot are a bunch of useless fucking idiots", MS_CAT_PROFANITY, true);
@@ -657,9 +679,7 @@ static void test_rule_errors(void **state)
                                      "(first at line 30)"));
     assert_non_null(strstr(err.data, "bad.yaml:33: key 'patterns' given twice"));
     ms_buf_free(&err);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    remove_dir(dir);
 }
 
 /* A batch gives every mention the verdict it gets alone: the same labels,
@@ -723,12 +743,9 @@ static void test_list_reference(void **state)
                             "  - id: colleague.t\n"
                             "    category: colleague\n"
                             "    patterns: ['caretaker {list:names.txt}']\n");
+    ms_ruleset *lr;
+    ms_engine *le = dir_engine(dir, &lr);
     ms_ruleset_options opt = {.cache_dir = ""};
-    ms_ruleset *lr = ms_ruleset_load(dir, &opt, NULL);
-    assert_non_null(lr);
-    char eerr[256];
-    ms_engine *le = ms_engine_new(lr, NULL, eerr, sizeof eerr);
-    assert_non_null(le);
     const char *hits[] = {"the caretaker Dave again", "CARETAKER ZOE", "caretaker s a r a h"};
     const char *misses[] = {"the caretaker davey", "caretaker said", "dave the caretaker"};
     for (size_t i = 0; i < 3; i++) {
@@ -765,9 +782,7 @@ static void test_list_reference(void **state)
     assert_non_null(strstr(err.data, "star.txt:2: entry 'sam*'"));
     assert_non_null(strstr(err.data, "r.yaml:10: pattern 'caretaker {list:names.txt'"));
     ms_buf_free(&err);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    remove_dir(dir);
 }
 
 /** @brief Whether label `c` of the last verdict has evidence [start, end). */
@@ -807,12 +822,8 @@ static void test_spans_without_start_of_match_pass(void **state)
                             "    category: colleague\n"
                             "    view: raw\n"
                             "    patterns: ['^[^a-z]*(?:hello|hi) team', '^zz|qq[a-z]+']\n");
-    ms_ruleset_options opt = {.cache_dir = ""};
-    ms_ruleset *lr = ms_ruleset_load(dir, &opt, NULL);
-    assert_non_null(lr);
-    char eerr[256];
-    ms_engine *le = ms_engine_new(lr, NULL, eerr, sizeof eerr);
-    assert_non_null(le);
+    ms_ruleset *lr;
+    ms_engine *le = dir_engine(dir, &lr);
     const struct {
         const char *text;
         uint32_t start, end; /* 0, 0: no colleague label */
@@ -841,9 +852,7 @@ static void test_spans_without_start_of_match_pass(void **state)
     }
     ms_engine_free(le);
     ms_ruleset_free(lr);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    remove_dir(dir);
 }
 
 int main(void)
