@@ -78,6 +78,10 @@ int ms_cmd_rules(int argc, char **argv)
     printf("  words patterns   %u (of which sentiment lexicon %u)\n", st->words_patterns,
            st->lexicon_entries);
     printf("  raw patterns     %u\n", st->raw_patterns);
+    printf("  rescanned        %u regex%s, scanned again when %s for where the match starts "
+           "(rules/README.md, \"Keeping the rule set fast\")\n",
+           st->rescanned_regexes, st->rescanned_regexes == 1 ? "" : "es",
+           st->rescanned_regexes == 1 ? "it hits" : "they hit");
     printf("  database size    words %zu bytes, raw %zu bytes\n", st->words_db_bytes,
            st->raw_db_bytes);
     printf("  compile time     %.3f s\n", st->compile_seconds);

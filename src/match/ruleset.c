@@ -2022,6 +2022,7 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
     rs->stats.rules = rs->n_rules;
     rs->stats.words_patterns = rs->n_words_pat + rs->n_words_re_pat;
     rs->stats.raw_patterns = rs->n_raw_pat;
+    rs->stats.rescanned_regexes = rs->n_words_som_pat + rs->n_raw_som_pat;
     hs_database_size(rs->words_db, &rs->stats.words_db_bytes);
     if (rs->raw_db)
         hs_database_size(rs->raw_db, &rs->stats.raw_db_bytes);

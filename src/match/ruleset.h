@@ -77,6 +77,7 @@ typedef struct ms_ruleset_stats {
     uint32_t rules;
     uint32_t words_patterns, raw_patterns;
     uint32_t lexicon_entries;
+    uint32_t rescanned_regexes; /* regexes scanned again, when they hit, for where it starts */
     size_t words_db_bytes, raw_db_bytes;
     double compile_seconds;  /* 0 when loaded from the cache */
     bool from_cache;

@@ -28,6 +28,20 @@ if [ $r2 = 0 ] && [ -n "$stamp1" ] && [ "$stamp1" != "$stamp2" ]; then
   ok "a second check compiles again (the cache files are rewritten, not read)"
 else bad "second check: exit $r2; cache before: $stamp1; after: $stamp2"; fi
 
+# of two regexes only the one whose matches vary in width is rescanned
+cat >> "$WORK/rules/house-rules.yaml" <<'YAML'
+  - id: profanity.open_width
+    category: profanity
+    patterns: ['grizz+le']
+  - id: profanity.one_width
+    category: profanity
+    patterns: ['grizz[a-z]e']
+YAML
+"$BIN" rules check "$WORK/rules" >"$WORK/c4.out" 2>&1; r4=$?
+if [ $r4 = 0 ] && grep -q '^  rescanned  *1 regex, ' "$WORK/c4.out"; then
+  ok "the regexes rescanned when they hit are counted (1 of 2)"
+else bad "rescanned count: exit $r4: $(cat "$WORK/c4.out")"; fi
+
 printf '  - id: broken.rule\n    category: profanity\n    patterns: ["unclosed (group"]\n' \
   >> "$WORK/rules/house-rules.yaml"
 "$BIN" rules check "$WORK/rules" >"$WORK/c3.out" 2>&1; r3=$?
