@@ -220,6 +220,11 @@ static void load_corpus(corpus_mem *c, const char *path, size_t max)
     free(offs);
 }
 
+/* Per rule, over a run: its hits and its start-of-match rescans (matcher.h). */
+typedef struct rule_tally {
+    uint64_t *hits, *rescans;
+} rule_tally;
+
 typedef struct job {
     const ms_ruleset *rs;
     const corpus_mem *c;
@@ -229,8 +234,7 @@ typedef struct job {
     size_t from, to;     /* slice of the corpus for this thread */
     double secs;
     long allocs_warm;
-    uint64_t *rule_hits; /* engine runs only, thread 0 */
-    uint64_t *rule_rescans; /* beside rule_hits: start-of-match rescans */
+    rule_tally *tally; /* engine runs only, thread 0 */
 } job;
 
 static int nop(unsigned id, unsigned long long f, unsigned long long t, unsigned fl, void *ctx)
@@ -297,12 +301,12 @@ static void *run_job(void *arg)
     }
     j->secs = now_s() - j->secs;
     j->allocs_warm = atomic_load(&allocs) - j->allocs_warm;
-    if (j->rule_hits) {
+    if (j->tally) {
         const uint64_t *h = ms_engine_rule_counts(e);
         const uint64_t *rc = ms_engine_rescan_counts(e);
         for (uint32_t i = 0; i < ms_ruleset_rule_count(rs); i++) {
-            j->rule_hits[i] = h[i];
-            j->rule_rescans[i] = rc[i];
+            j->tally->hits[i] = h[i];
+            j->tally->rescans[i] = rc[i];
         }
     }
     ms_engine_free(e);
@@ -311,8 +315,7 @@ static void *run_job(void *arg)
 
 /** @brief Run `threads` jobs over the whole corpus; returns events/s. */
 static double measure(const ms_ruleset *rs, const corpus_mem *c, int threads, int rounds,
-                      bool raw, size_t batch, long *allocs_out, uint64_t *rule_hits,
-                      uint64_t *rule_rescans)
+                      bool raw, size_t batch, long *allocs_out, rule_tally *tally)
 {
     job jobs[64];
     pthread_t th[64];
@@ -320,8 +323,7 @@ static double measure(const ms_ruleset *rs, const corpus_mem *c, int threads, in
         jobs[t] = (job){.rs = rs, .c = c, .rounds = rounds, .raw = raw, .batch = batch,
                         .from = c->n * (size_t)t / (size_t)threads,
                         .to = c->n * (size_t)(t + 1) / (size_t)threads,
-                        .rule_hits = t == 0 ? rule_hits : NULL,
-                        .rule_rescans = t == 0 ? rule_rescans : NULL};
+                        .tally = t == 0 ? tally : NULL};
         pthread_create(&th[t], NULL, run_job, &jobs[t]);
     }
     double slowest = 0;
@@ -674,6 +676,7 @@ int main(int argc, char **argv)
 
     uint64_t *hits = calloc(ms_ruleset_rule_count(rs), sizeof *hits);
     uint64_t *rescans = calloc(ms_ruleset_rule_count(rs), sizeof *rescans);
+    rule_tally tally = {hits, rescans};
     int tcounts[2] = {1, threads};
     /* each path one mention at a time, then (with --batch > 1) in batches:
      * the engine's ratio is to raw scanned the same way */
@@ -685,11 +688,10 @@ int main(int argc, char **argv)
         int sizes[2] = {1, batch};
         for (int bi = 0; bi < (batch > 1 ? 2 : 1); bi++) {
             size_t bs = (size_t)sizes[bi];
-            double raw = measure(rs, &corpus, t, rounds, true, bs, NULL, NULL, NULL);
+            double raw = measure(rs, &corpus, t, rounds, true, bs, NULL, NULL);
             long a = 0;
-            double eng = measure(rs, &corpus, t, rounds, false, bs, &a,
-                                 k == 0 && bi == 0 ? hits : NULL,
-                                 k == 0 && bi == 0 ? rescans : NULL);
+            double eng =
+                measure(rs, &corpus, t, rounds, false, bs, &a, k == 0 && bi == 0 ? &tally : NULL);
             printf("%-8d %-6zu %-8s %14.0f %10.1f %8s\n", t, bs, "raw", raw, raw * bpe / 1e6,
                    "1.00");
             printf("%-8d %-6zu %-8s %14.0f %10.1f %8.2f   (heap allocations while warm: %ld)\n",
