@@ -1653,12 +1653,12 @@ void *ms_worker_main(void *arg)
         return NULL;
     }
     while (*w->s->run && !w->s->failed) {
-        follow_rules(w);
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(w->consumer, 100);
+        /* after the poll, so that a reload published while it waited applies
+         * to this event already, and an idle worker still moves within one
+         * poll timeout: one atomic load per turn */
+        follow_rules(w);
         if (msg) {
-            /* a reload published while the poll waited applies to this event
-             * already: one atomic load per event */
-            follow_rules(w);
             if (!msg->err || record_unreadable(msg)) {
                 process(w, msg);
             } else if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
