@@ -22,6 +22,8 @@
 static void test_guarantee_settings_win(void **state)
 {
     char *const env[] = {"MENTIONSIFT_KAFKA_CONSUMER_ENABLE_AUTO_OFFSET_STORE=true",
+                         "MENTIONSIFT_KAFKA_CONSUMER_ENABLE_AUTO_COMMIT=false",
+                         "MENTIONSIFT_KAFKA_CONSUMER_ISOLATION_LEVEL=read_uncommitted",
                          "MENTIONSIFT_KAFKA_PRODUCER_ACKS=1",
                          "MENTIONSIFT_KAFKA_PRODUCER_ENABLE_IDEMPOTENCE=false", NULL};
     ms_config c;
@@ -35,12 +37,29 @@ static void test_guarantee_settings_win(void **state)
     n = sizeof val;
     assert_int_equal(rd_kafka_conf_get(cc, "enable.auto.offset.store", val, &n), RD_KAFKA_CONF_OK);
     assert_string_equal(val, "false");
+    /* at least once: stored offsets are committed in the background */
+    n = sizeof val;
+    assert_int_equal(rd_kafka_conf_get(cc, "enable.auto.commit", val, &n), RD_KAFKA_CONF_OK);
+    assert_string_equal(val, "true");
+    /* exactly once: offsets go only through the transaction, and only
+     * committed outputs of an upstream transactional producer are read */
+    assert_true(ms_kafka_conf_exactly_once(cc, &c, MS_CLIENT_CONSUMER, "txn-t", err, sizeof err));
+    n = sizeof val;
+    assert_int_equal(rd_kafka_conf_get(cc, "enable.auto.commit", val, &n), RD_KAFKA_CONF_OK);
+    assert_string_equal(val, "false");
+    n = sizeof val;
+    assert_int_equal(rd_kafka_conf_get(cc, "isolation.level", val, &n), RD_KAFKA_CONF_OK);
+    assert_string_equal(val, "read_committed");
     rd_kafka_conf_destroy(cc);
     rd_kafka_conf_t *pc = ms_kafka_conf_new(&c, MS_CLIENT_PRODUCER, "t", err, sizeof err);
     assert_non_null(pc);
     n = sizeof val;
     assert_int_equal(rd_kafka_conf_get(pc, "enable.idempotence", val, &n), RD_KAFKA_CONF_OK);
     assert_string_equal(val, "true");
+    /* acks=all, whatever the user asked: librdkafka reports it as -1 */
+    n = sizeof val;
+    assert_int_equal(rd_kafka_conf_get(pc, "acks", val, &n), RD_KAFKA_CONF_OK);
+    assert_string_equal(val, "-1");
     rd_kafka_conf_destroy(pc);
     /* a bad secret-looking property is named, its value never shown */
     rd_kafka_conf_t *x = rd_kafka_conf_new();
