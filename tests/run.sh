@@ -75,9 +75,10 @@ result "unit tests" $?
 
 step "threaded tests under ThreadSanitizer"
 if cmake -S . -B build-tsan -G Ninja -DMS_TSAN=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null &&
-   ninja -C build-tsan test_engine_threads test_metrics >/dev/null; then
+   ninja -C build-tsan test_engine_threads test_metrics test_ruleset_live >/dev/null; then
   TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/test_engine_threads &&
-    TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/test_metrics
+    TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/test_metrics &&
+    TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/test_ruleset_live
   result "threaded tests (TSan)" $?
 else
   result "threaded tests (TSan): build" 1
