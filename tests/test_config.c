@@ -133,6 +133,13 @@ static void test_defaults(void **state)
     assert_int_equal(c->shutdown_timeout_ms, 10000);
     assert_string_equal(c->http_listen, "127.0.0.1:9464");
     assert_int_equal(c->log_level, MS_LOG_INFO);
+    assert_false(c->passthrough);
+    assert_null(c->instance_id);
+    assert_string_equal(c->route_topic[MS_ROUTE_REPEAT_OFFENDER], "whg.classified.repeat_offender");
+    assert_true(c->offenders_enabled);
+    assert_int_equal(c->offenders_threshold, 3);
+    assert_int_equal(c->offenders_window_hours, 30 * 24);
+    assert_int_equal(c->offenders_max_authors, 100000);
     unload(&l);
 }
 
@@ -160,6 +167,7 @@ static const char every_key[] =
     "    moderation: out.mod\n"
     "    urgent: out.urgent\n"
     "    deadletter: out.dlq\n"
+    "    repeat_offender: out.repeat\n"
     "rules: /etc/rules\n"
     "workers: 7\n"
     "processing:\n"
@@ -168,6 +176,13 @@ static const char every_key[] =
     "  max_text_bytes: 1024\n"
     "  max_in_flight: 10\n"
     "  shutdown_timeout_ms: 0\n"
+    "  passthrough: true\n"
+    "  instance_id: pod-7\n"
+    "offenders:\n"
+    "  enabled: false\n"
+    "  threshold: 5\n"
+    "  window_hours: 48\n"
+    "  max_authors: 1234\n"
     "http:\n"
     "  listen: '[::1]:0'\n"
     "log:\n"
@@ -212,6 +227,7 @@ static void test_every_key(void **state)
     assert_string_equal(c->route_topic[MS_ROUTE_MODERATION], "out.mod");
     assert_string_equal(c->route_topic[MS_ROUTE_URGENT], "out.urgent");
     assert_string_equal(c->route_topic[MS_ROUTE_DEADLETTER], "out.dlq");
+    assert_string_equal(c->route_topic[MS_ROUTE_REPEAT_OFFENDER], "out.repeat");
     assert_string_equal(c->rules_dir, "/etc/rules");
     assert_int_equal(c->workers, 7);
     assert_int_equal(c->guarantee, MS_EXACTLY_ONCE);
@@ -219,6 +235,12 @@ static void test_every_key(void **state)
     assert_int_equal(c->max_text_bytes, 1024);
     assert_int_equal(c->max_in_flight, 10);
     assert_int_equal(c->shutdown_timeout_ms, 0);
+    assert_true(c->passthrough);
+    assert_string_equal(c->instance_id, "pod-7");
+    assert_false(c->offenders_enabled);
+    assert_int_equal(c->offenders_threshold, 5);
+    assert_int_equal(c->offenders_window_hours, 48);
+    assert_int_equal(c->offenders_max_authors, 1234);
     assert_string_equal(c->http_listen, "[::1]:0");
     assert_int_equal(c->log_level, MS_LOG_DEBUG);
     unload(&l);
@@ -344,6 +366,16 @@ static void test_bad_values_named(void **state)
                     "use at_least_once or exactly_once");
     expect_line(&l, ":3: key 'processing.max_in_flight': '0' is not an integer between 1 and "
                     "10000000");
+    unload(&l);
+
+    /* a repeat offender needs two offences at least, and the stage keeps 8 */
+    load(&l, "offenders:\n  threshold: 1\n  window_hours: 0\n", no_env);
+    expect_line(&l, ":2: key 'offenders.threshold': '1' is not an integer between 2 and 8");
+    expect_line(&l, ":3: key 'offenders.window_hours': '0' is not an integer between 1 and 8784");
+    unload(&l);
+    load(&l, "offenders: {threshold: 9, max_authors: 0}\n", no_env);
+    expect_error(&l, "key 'offenders.threshold': '9' is not an integer between 2 and 8");
+    expect_error(&l, "key 'offenders.max_authors': '0' is not an integer between 1 and 10000000");
     unload(&l);
 
     load(&l, "log: {level: verbose}\noutput: {redact: perhaps}\n", no_env);
