@@ -111,6 +111,50 @@ static void test_examples_checked(void **state)
     remove_dir(dir);
 }
 
+/* A rule set of several files: the examples of every file are loaded and
+ * checked, each with its own file's name and line, and the bundled rule
+ * set's thousands of examples are therefore all counted. */
+static void test_examples_from_every_file(void **state)
+{
+    (void)state;
+    char *dir = make_rules("rules:\n"
+                           "  - id: a.one\n"
+                           "    category: profanity\n"
+                           "    patterns: ['dang']\n"
+                           "    examples: {match: [\"oh dang\"], no_match: [\"danger\"]}\n");
+    fixture_put(dir, "ruleset.yaml", "files: [r.yaml, s.yaml]\n");
+    fixture_put(dir, "s.yaml",
+                "rules:\n"
+                "  - id: b.two\n"
+                "    category: advertising\n"
+                "    patterns: ['buy now']\n"
+                "    examples:\n"
+                "      match: [\"buy now cheap\", \"BUY NOW\"]\n" /* 6 */
+                "      no_match: [\"buy it now\"]\n");
+    ms_buf err;
+    ms_buf_init(&err);
+    ms_ruleset_options opt = {.cache_dir = "", .check_all = true};
+    ms_ruleset *rs = ms_ruleset_load(dir, &opt, &err);
+    ms_buf_terminate(&err);
+    if (!rs)
+        fail_msg("load: %s", err.data);
+    assert_int_equal(ms_ruleset_example_count(rs), 5);
+    const ms_rule_example *x = ms_ruleset_example_at(rs, 3);
+    assert_non_null(x);
+    assert_non_null(strstr(x->file, "s.yaml"));
+    assert_int_equal(x->line, 6);
+    ms_buf report;
+    ms_buf_init(&report);
+    ms_rule_examples_result res;
+    assert_true(ms_rule_examples_check(rs, &report, &res));
+    assert_int_equal(res.checked, 5);
+    assert_int_equal(res.failed, 0);
+    ms_buf_free(&report);
+    ms_ruleset_free(rs);
+    ms_buf_free(&err);
+    remove_dir(dir);
+}
+
 static void test_example_errors(void **state)
 {
     (void)state;
@@ -148,6 +192,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_examples_checked),
+        cmocka_unit_test(test_examples_from_every_file),
         cmocka_unit_test(test_example_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
