@@ -255,6 +255,30 @@ static void test_rules_reload(void **state)
     ms_ruleset_free(rules_b);
 }
 
+/* A backlog of month-old records: 8 million latencies of 30 days sum to
+ * more microseconds than 64 bits hold, and the sum must not wrap. */
+static void test_latency_sum_of_a_backlog(void **state)
+{
+    (void)state;
+    ms_metrics *m = new_metrics();
+    ms_worker_metrics *w0 = ms_metrics_worker(m, 0), *w1 = ms_metrics_worker(m, 1);
+    const uint64_t month_us = 30ull * 24 * 3600 * 1000000;
+    for (int i = 0; i < 4000000; i++) {
+        ms_metrics_observe_latency(w0, month_us);
+        ms_metrics_observe_latency(w1, month_us);
+    }
+    char *t = render(m);
+    const char *h = "mentionsift_processing_latency_seconds_sum ";
+    const char *p = strstr(t, h);
+    assert_non_null(p);
+    double sum = strtod(p + strlen(h), NULL);
+    double want = 8e6 * (double)month_us / 1e6;
+    if (!(sum > want * (1 - 1e-9) && sum < want * (1 + 1e-9)))
+        fail_msg("latency sum %.6f s, want %.6f s", sum, want);
+    free(t);
+    ms_metrics_free(m);
+}
+
 static void test_histogram(void **state)
 {
     assert_true(ms_latency_bounds[0] == 0.0005);
@@ -533,6 +557,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counters),  cmocka_unit_test(test_histogram),
+        cmocka_unit_test(test_latency_sum_of_a_backlog),
         cmocka_unit_test(test_ready),     cmocka_unit_test(test_concurrent_scrape),
         cmocka_unit_test(test_http),
         cmocka_unit_test(test_http_bad_address),

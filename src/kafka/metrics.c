@@ -197,7 +197,26 @@ void ms_metrics_observe_latency(ms_worker_metrics *w, uint64_t us)
     while (b < MS_LATENCY_BUCKETS && us > ms_latency_bounds_us[b])
         b++;
     atomic_fetch_add_explicit(&w->latency_bucket[b], 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&w->latency_sum_us, us, memory_order_relaxed);
+    /* one writer per slot: a load and a store, with no lost update */
+    uint64_t bits = atomic_load_explicit(&w->latency_sum_us, memory_order_relaxed);
+    double sum;
+    memcpy(&sum, &bits, sizeof sum);
+    sum += (double)us;
+    memcpy(&bits, &sum, sizeof bits);
+    atomic_store_explicit(&w->latency_sum_us, bits, memory_order_relaxed);
+}
+
+/** @brief The latency sum over every worker, in seconds. */
+static double latency_sum_s(const ms_metrics *m)
+{
+    double s = 0;
+    for (int i = 0; i < m->n_workers; i++) {
+        uint64_t bits = atomic_load_explicit(&m->slots[i].m.latency_sum_us, memory_order_relaxed);
+        double us;
+        memcpy(&us, &bits, sizeof us);
+        s += us;
+    }
+    return s / 1e6;
 }
 
 void ms_metrics_rules_loaded(ms_metrics *m, const char *version)
@@ -444,9 +463,7 @@ void ms_metrics_render(ms_metrics *m, ms_buf *out)
     }
     cum += buckets[MS_LATENCY_BUCKETS];
     ms_buf_printf(out, "%s_bucket{le=\"+Inf\"} %llu\n", h, (unsigned long long)cum);
-    uint64_t sum_us = SUM(m, latency_sum_us);
-    ms_buf_printf(out, "%s_sum %llu.%06llu\n", h, (unsigned long long)(sum_us / 1000000),
-                  (unsigned long long)(sum_us % 1000000));
+    ms_buf_printf(out, "%s_sum %.6f\n", h, latency_sum_s(m));
     ms_buf_printf(out, "%s_count %llu\n", h, (unsigned long long)cum);
 
     scalar_metric(out, "mentionsift_workers", "gauge", "Worker threads.", m->n_workers, true);

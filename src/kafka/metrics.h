@@ -40,7 +40,8 @@ typedef struct ms_worker_metrics {
     atomic_uint_fast64_t producer_replacements;              /* to fit topic limits */
     atomic_uint_fast64_t commits, commit_errors;
     atomic_uint_fast64_t latency_bucket[MS_LATENCY_BUCKETS + 1]; /* last: +Inf */
-    atomic_uint_fast64_t latency_sum_us;
+    atomic_uint_fast64_t latency_sum_us;  /* the bits of a double: a backlog of old records
+                                           * would wrap an integer sum of microseconds */
     atomic_int_fast64_t consumer_lag;                        /* summed over partitions */
     atomic_bool assigned;                                    /* has had an assignment */
 } ms_worker_metrics;
@@ -89,7 +90,7 @@ void ms_metrics_rules_loaded(ms_metrics *m, const char *version);
 /** @brief Count a rule-set reload; on success `version` is the one now reported. */
 void ms_metrics_rules_reload(ms_metrics *m, bool ok, const char *version);
 
-/** @brief Record one end-to-end latency in microseconds. */
+/** @brief Record one end-to-end latency in microseconds; a slot has one writer, its worker. */
 void ms_metrics_observe_latency(ms_worker_metrics *w, uint64_t us);
 
 /** @brief Render Prometheus text into `out` (appends). */
