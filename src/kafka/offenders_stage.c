@@ -182,17 +182,34 @@ static void assign_replaying(ms_offenders_stage *st, rd_kafka_t *rk,
 {
     rd_kafka_topic_partition_list_t *committed = rd_kafka_topic_partition_list_copy(parts);
     rd_kafka_topic_partition_list_t *start = rd_kafka_topic_partition_list_copy(parts);
-    rd_kafka_resp_err_t ce = rd_kafka_committed(rk, committed, CLIENT_TIMEOUT_MS);
-    for (int attempt = 0; ce && attempt < 2; attempt++)
+    /* a partition whose offset could not be read carries its own error
+     * under an overall success: it counts as a failure too, or it would
+     * pass for never committed and have its window alerted on again */
+    int failed_at = -1;
+    rd_kafka_resp_err_t ce = RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (int attempt = 0; attempt < 3; attempt++) {
         ce = rd_kafka_committed(rk, committed, CLIENT_TIMEOUT_MS);
+        failed_at = -1;
+        for (int i = 0; !ce && i < committed->cnt && failed_at < 0; i++)
+            if (committed->elems[i].err)
+                failed_at = i;
+        if (!ce && failed_at >= 0)
+            ce = committed->elems[failed_at].err;
+        if (!ce)
+            break;
+    }
     if (ce) {
+        char p[16] = "all";
+        if (failed_at >= 0)
+            snprintf(p, sizeof p, "%" PRId32, committed->elems[failed_at].partition);
         /* without the committed offsets the replay cannot tell the records
          * already alerted on from new ones, and would alert again on every
          * repeat offender in the window: stop, a restart asks again */
         ms_log(MS_LOG_ERROR, stage_name,
                "cannot read the committed offsets of the assigned partitions; stopping the "
                "service rather than alerting twice",
-               "error", rd_kafka_err2name(ce), "reason", rd_kafka_err2str(ce), NULL);
+               "partition", p, "error", rd_kafka_err2name(ce), "reason", rd_kafka_err2str(ce),
+               NULL);
         atomic_store(&st->s->failed, 1);
         rd_kafka_topic_partition_list_destroy(committed);
         rd_kafka_topic_partition_list_destroy(start);
@@ -204,8 +221,8 @@ static void assign_replaying(ms_offenders_stage *st, rd_kafka_t *rk,
     rd_kafka_resp_err_t te = rd_kafka_offsets_for_times(rk, start, CLIENT_TIMEOUT_MS);
     if (te)
         ms_log(MS_LOG_WARN, stage_name,
-               "cannot look up where to replay from: starting at the committed offsets, the "
-               "ledger starts empty for these partitions",
+               "cannot look up where the window starts: replaying these partitions from "
+               "their beginning, where records older than the window are skipped by time",
                "error", rd_kafka_err2name(te), "reason", rd_kafka_err2str(te), NULL);
     uint64_t replay = 0;  /* records to read again, where the start is an offset */
     int from_beginning = 0; /* partitions read again from their beginning */
