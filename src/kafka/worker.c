@@ -700,12 +700,13 @@ static bool limits_confirm(ms_worker *w)
 
 /**
  * @brief The first of `topics` whose known max.message.bytes the encoded
- * output (w->out) with headers `h` exceeds (its record size bound in
+ * output (w->out) with key length `key_len` and headers `h` (among them
+ * the event id, `id_len` bytes) exceeds (its record size bound in
  * `*record_bytes`), or -1. A compressing producer's records may shrink
  * below the limit, so then nothing is judged here.
  */
 static int over_topic_limit(const ms_worker *w, const uint8_t *topics, size_t n, size_t key_len,
-                            const rd_kafka_headers_t *h, size_t *record_bytes)
+                            size_t id_len, const rd_kafka_headers_t *h, size_t *record_bytes)
 {
     if (w->compressed)
         return -1;
@@ -713,7 +714,7 @@ static int over_topic_limit(const ms_worker *w, const uint8_t *topics, size_t n,
     for (size_t i = 0; i < n; i++) {
         uint32_t limit = ms_topic_limits_get(&w->s->limits, topics[i]);
         /* the usual case fits with room for any headers: no header walk */
-        if (!limit || w->out.len + key_len + MS_HEADER_ROOM <= limit)
+        if (!limit || w->out.len + key_len + id_len + MS_HEADER_ROOM <= limit)
             continue;
         if (!bytes)
             bytes = ms_record_bytes(key_len, w->out.len, h);
@@ -1008,9 +1009,10 @@ static void process(ms_worker *w, rd_kafka_message_t *msg)
                 n = 0;
                 h = NULL;
             }
-            int over = n ? over_topic_limit(w, topics, n, m.author.id.len, h, &record) : -1;
+            int over =
+                n ? over_topic_limit(w, topics, n, m.author.id.len, m.id.len, h, &record) : -1;
             if (over >= 0 && limits_confirm(w))
-                over = over_topic_limit(w, topics, n, m.author.id.len, h, &record);
+                over = over_topic_limit(w, topics, n, m.author.id.len, m.id.len, h, &record);
             if (over >= 0) {
                 /* all or nothing: no topic gets an event another refuses;
                  * and a limit raised since is learnt before the next one */
