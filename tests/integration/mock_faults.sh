@@ -6,7 +6,8 @@
 # Produce, Fetch, OffsetCommit, Heartbeat and FindCoordinator, takes a broker
 # down and up and adds round-trip time, while the firehose streams events
 # with unique ids through the service. Every id must come out on its primary
-# topic (lost 0); duplicates are allowed and reported. (Exactly once is shown
+# topic (lost 0), and the service's log must show that the faults reached
+# its workers; duplicates are allowed and reported. (Exactly once is shown
 # on real Kafka in exactly_once.sh: the mock writes no transaction markers.)
 #
 # The mock does not check idempotent-producer sequence numbers unless the
@@ -134,6 +135,15 @@ if [ "$lost" -gt 0 ]; then
   done <"$WORK/lost.ids"
 fi
 [ -n "$faults" ] || { echo "FAIL: the mock reported no injected faults"; fail=1; }
+# The mock counts the faults it pushed; the service's log shows that they
+# reached its workers (a client error, a consumer error, a retried commit),
+# not only the mock's own bookkeeping.
+met=$(grep -cE '"component":"worker-[0-9]+","msg":"[^"]*(error|failed|retrying)' "$WORK/service.log")
+echo "the service's workers logged $met errors met under the faults"
+if [ "$met" = 0 ]; then
+  echo "FAIL: the injected faults never reached the service's workers"
+  fail=1
+fi
 [ "$rc" = 0 ] || { echo "FAIL: service exit status $rc after SIGTERM"; fail=1; }
 [ $fail = 0 ] && echo "PASS: $MODE lost nothing under injected client faults"
 exit $fail
