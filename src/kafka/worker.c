@@ -76,6 +76,30 @@
 #define LIMITS_CONFIRM_MS 2000
 #define NO_DOUBT UINT64_MAX
 
+/* exactly_once: transactions group a batch: consume up to EOS_BATCH events
+ * or EOS_BATCH_MS, produce their outputs, add the input positions to the
+ * transaction and commit. read_committed consumers downstream see each
+ * input's outputs exactly once. */
+#define EOS_BATCH 1000
+#define EOS_BATCH_MS 100
+
+/* exactly_once: an input of the open transaction, as its outputs name it. */
+typedef struct ms_eos_input {
+    const char *topic; /* rd_kafka_topic_name of a subscribed topic */
+    int32_t partition;
+    int64_t offset;
+} ms_eos_input;
+
+/* exactly_once: an input whose output the broker refused for itself;
+ * offset -1 when there is none. */
+typedef struct ms_eos_refusal {
+    char topic[256];
+    int32_t partition;
+    int64_t offset;
+    rd_kafka_resp_err_t error;
+    size_t len;
+} ms_eos_refusal;
+
 struct ms_worker {
     ms_service_shared *s;
     int id;
@@ -120,6 +144,15 @@ struct ms_worker {
     bool uncommitted; /* offsets stored since the last answered explicit commit */
     /* exactly_once: the open transaction and the input positions it covers */
     bool eos, in_txn, txn_failed;
+    /* exactly_once tracks no pending event per input: each output carries
+     * its input's position in txn_in (one per input of the open
+     * transaction), so that a record the broker refuses for itself is
+     * remembered in txn_refused and dead-lettered when the rewind after the
+     * abort brings its input back, instead of aborting every batch that
+     * holds it, forever */
+    ms_eos_input txn_in[EOS_BATCH];
+    int txn_n;
+    ms_eos_refusal txn_refused;
     bool closing; /* the producer's queue purged for the end of a stop */
     bool stop_logged; /* worker_fail() has said why this worker stops */
     rd_kafka_topic_partition_list_t *txn_offsets;
@@ -243,11 +276,44 @@ static void note_refused(ms_pending *p, rd_kafka_resp_err_t err, size_t len)
     }
 }
 
+/**
+ * @brief exactly_once: note that an output of input `in` (`len` bytes) was
+ * refused for itself with `err`, chosen as note_refused chooses, so that the
+ * input is dead-lettered when the rewind after the abort brings it back.
+ */
+static void note_refused_eos(ms_worker *w, const ms_eos_input *in, rd_kafka_resp_err_t err,
+                             size_t len)
+{
+    ms_eos_refusal *r = &w->txn_refused;
+    if (!in || !record_refused(err))
+        return;
+    bool size = err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
+                err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
+    if (r->offset < 0 || (size ? len > r->len : in->offset < r->offset)) {
+        snprintf(r->topic, sizeof r->topic, "%s", in->topic);
+        r->partition = in->partition;
+        r->offset = in->offset;
+        r->error = err;
+        r->len = len;
+    }
+}
+
+/** @brief Whether input `msg` of `topic` is the one whose output the broker refused
+ *  (exactly_once). */
+static bool refused_eos(const ms_worker *w, const char *topic, const rd_kafka_message_t *msg)
+{
+    const ms_eos_refusal *r = &w->txn_refused;
+    return w->eos && r->offset == msg->offset && r->partition == msg->partition &&
+           strcmp(r->topic, topic) == 0;
+}
+
 /** @brief Producer delivery report: one output of a pending event settled. */
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
 {
     ms_worker *w = opaque;
-    ms_pending *p = msg->_private;
+    /* at_least_once: the output's pending event; exactly_once: its input */
+    ms_pending *p = w->eos ? NULL : msg->_private;
+    const ms_eos_input *in = w->eos ? msg->_private : NULL;
     if (msg->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE && w->producer_stale) {
         /* not sent: the producer is being replaced (producer_replace),
          * and the event is produced again by the new one */
@@ -276,14 +342,17 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
                        "input_topic", p->pt->topic, "input_partition", part, "input_offset", off,
                        held[0] ? "suppressed" : NULL, held, NULL);
             } else {
-                /* exactly_once tracks no input per output: the whole
-                 * transaction aborts and its batch is read again */
+                /* exactly_once: the whole transaction aborts and its batch
+                 * is read again */
+                snprintf(part, sizeof part, "%" PRId32, in ? in->partition : -1);
+                snprintf(off, sizeof off, "%" PRId64, in ? in->offset : (int64_t)-1);
                 ms_log(MS_LOG_ERROR, w->name,
                        "output not delivered; the transaction will abort and its batch be read "
                        "again",
                        "topic", rd_kafka_topic_name(msg->rkt), "error",
                        rd_kafka_err2name(msg->err), "reason", rd_kafka_err2str(msg->err),
-                       held[0] ? "suppressed" : NULL, held, NULL);
+                       "input_topic", in ? in->topic : "?", "input_partition", part,
+                       "input_offset", off, held[0] ? "suppressed" : NULL, held, NULL);
             }
         }
         if (ms_kafka_err_is_permanent(msg->err))
@@ -300,6 +369,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
             if (w->doubt_answers == NO_DOUBT)
                 w->doubt_answers = w->limits_answers;
             w->limits_stale = true;
+        } else if (w->eos) {
+            note_refused_eos(w, in, msg->err, msg->len);
         } else {
             note_refused(p, msg->err, msg->len);
         }
@@ -736,12 +807,15 @@ static void produce(ms_worker *w, int topic, const void *key, size_t keylen, con
 {
     if (p)
         p->outstanding++;
+    /* exactly_once: the output names its input, the transaction's latest */
+    const ms_eos_input *in = w->eos && w->txn_n > 0 ? &w->txn_in[w->txn_n - 1] : NULL;
+    void *opaque = w->eos ? (void *)in : (void *)p;
     for (;;) {
         rd_kafka_headers_t *h = hdrs && !take ? rd_kafka_headers_copy(hdrs) : hdrs;
         rd_kafka_resp_err_t e = rd_kafka_producev(
             w->producer, RD_KAFKA_V_RKT(w->topic[topic]), RD_KAFKA_V_KEY(key, keylen),
             RD_KAFKA_V_VALUE((void *)val, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(p), RD_KAFKA_V_END);
+            RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
             return;
         if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL && *w->s->run && !w->s->failed) {
@@ -766,7 +840,10 @@ static void produce(ms_worker *w, int topic, const void *key, size_t keylen, con
             worker_fail(w, "produce", e, rd_kafka_err2str(e), w->s->routes.names[topic]);
         /* refused by the producer itself (over message.max.bytes): no
          * delivery report follows, and producing it again would fail again */
-        note_refused(p, e, len);
+        if (w->eos)
+            note_refused_eos(w, in, e, len);
+        else
+            note_refused(p, e, len);
         if (p)
             ms_offsets_ack(w->offsets, p, false);
         else
@@ -951,19 +1028,29 @@ static void process(ms_worker *w, rd_kafka_message_t *msg)
         snprintf(reason, sizeof reason, "unreadable record: %s (%s)", rd_kafka_message_errstr(msg),
                  rd_kafka_err2name(msg->err));
         dead_letter_upto(w, msg, p, reason, 0);
-    } else if (cfg->passthrough) {
-        /* the benchmark baseline: the same loop with classification removed */
-        produce(w, w->s->routes.category[MS_CAT_OTHER], msg->key, msg->key_len, msg->payload,
-                msg->len, NULL, false, p);
     } else if (p && p->pt->refused_offset == msg->offset) {
         /* read again after the broker refused its output: it would be
-         * refused again, and its partition would never move on */
+         * refused again, and its partition would never move on (in
+         * passthrough too: an input over a limit is refused as it is) */
         snprintf(reason, sizeof reason, "the broker refused its output: %s (%s)",
                  rd_kafka_err2str(p->pt->refused_error), rd_kafka_err2name(p->pt->refused_error));
         p->pt->refused_offset = -1;
         p->pt->refused_len = 0;
         w->doubt_answers = NO_DOUBT; /* the refusal in doubt is settled */
         dead_letter_upto(w, msg, p, reason, MS_REFUSED_PAYLOAD_MAX);
+    } else if (refused_eos(w, topic, msg)) {
+        /* exactly_once: the same, brought back by the rewind after the
+         * transaction that held its refused output aborted */
+        snprintf(reason, sizeof reason, "the broker refused its output: %s (%s)",
+                 rd_kafka_err2str(w->txn_refused.error), rd_kafka_err2name(w->txn_refused.error));
+        w->txn_refused.offset = -1;
+        w->txn_refused.len = 0;
+        w->doubt_answers = NO_DOUBT;
+        dead_letter_upto(w, msg, p, reason, MS_REFUSED_PAYLOAD_MAX);
+    } else if (cfg->passthrough) {
+        /* the benchmark baseline: the same loop with classification removed */
+        produce(w, w->s->routes.category[MS_CAT_OTHER], msg->key, msg->key_len, msg->payload,
+                msg->len, NULL, false, p);
     } else if (msg->len > cfg->max_event_bytes) {
         snprintf(reason, sizeof reason, "event of %zu bytes exceeds max_event_bytes %u",
                  msg->len, cfg->max_event_bytes);
@@ -1181,6 +1268,7 @@ ms_worker *ms_worker_new(ms_service_shared *s, int id, char *err, size_t errlen)
         goto fail;
     }
     w->eos = s->cfg->guarantee == MS_EXACTLY_ONCE;
+    w->txn_refused.offset = -1;
     if (w->eos) {
         char host[128] = "host";
         gethostname(host, sizeof host - 1);
@@ -1311,12 +1399,6 @@ static void follow_rules(ms_worker *w)
 
 /* ---- exactly once ---------------------------------------------------- */
 
-/* Transactions group a batch: consume up to EOS_BATCH events or EOS_BATCH_MS,
- * produce their outputs, add the input positions to the transaction and
- * commit. read_committed consumers downstream see each input's outputs
- * exactly once. */
-#define EOS_BATCH 1000
-#define EOS_BATCH_MS 100
 #define EOS_TIMEOUT_MS 30000
 
 /** @brief Forget the batch's input positions (the list owns its topic names). */
@@ -1596,11 +1678,13 @@ static void eos_main(ms_worker *w)
                     continue;
                 }
                 w->in_txn = true;
+                w->txn_n = 0;
                 batch = 0;
                 batch_start = ms_clock_mono_ms();
             }
-            process(w, msg);
             const char *topic = rd_kafka_topic_name(msg->rkt);
+            w->txn_in[w->txn_n++] = (ms_eos_input){topic, msg->partition, msg->offset};
+            process(w, msg);
             rd_kafka_topic_partition_t *tp =
                 rd_kafka_topic_partition_list_find(w->txn_offsets, topic, msg->partition);
             if (!tp)
