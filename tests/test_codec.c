@@ -193,7 +193,7 @@ static ms_mention full_mention(void)
         .page_owned = true,
         .author = {S("a-9"), S("@jo\"q"), S("Jo \xc3\xa9 Bloggs \xf0\x9f\x98\x80")},
         .text = S("Line1\nLine2\t\"quoted\" back\\slash \x01 ctl \x7f del caf\xc3\xa9"),
-        .created_at_ms = -1234567890123LL,
+        .created_at_ms = 253402300799999LL, /* the last instant a created_at may be */
         .post_id = S("p-1"),
         .parent_id = S("c-7"),
         .permalink = S("https://example.com/p/1?a=b&c=d"),
@@ -316,10 +316,18 @@ static void test_json_decode_full(void **state)
     assert_int_equal(m.kind, MS_KIND_PUBLIC_COMMENT);
     assert_false(m.page_owned);
     assert_int_equal(m.created_at_ms, 0);
-    assert_true(decode_json(d, "{\"created_at\":9223372036854775807}", &m, &e));
-    assert_int_equal(m.created_at_ms, INT64_MAX);
-    assert_true(decode_json(d, "{\"created_at\":-9223372036854775808}", &m, &e));
-    assert_int_equal(m.created_at_ms, INT64_MIN);
+    /* integers parse to the ends of int64, but a created_at must be a time
+     * (decide.c adds 48 hours to it) */
+    const char *huge = "{\"created_at\":9223372036854775807}";
+    expect_error(d, MS_ENC_JSON, huge, strlen(huge),
+                 "field 'created_at': 9223372036854775807 is not a time in ms since 1970");
+    const char *tiny = "{\"created_at\":-9223372036854775808}";
+    expect_error(d, MS_ENC_JSON, tiny, strlen(tiny),
+                 "field 'created_at': -9223372036854775808 is not a time in ms since 1970");
+    assert_true(decode_json(d, "{\"created_at\":253402300799999}", &m, &e));
+    assert_int_equal(m.created_at_ms, 253402300799999LL);
+    const char *late = "{\"created_at\":253402300800000}";
+    expect_error(d, MS_ENC_JSON, late, strlen(late), "field 'created_at': 253402300800000");
     assert_true(decode_json(d, "{\"created_at\":-0}", &m, &e));
     assert_int_equal(m.created_at_ms, 0);
     /* A byte order mark is skipped. */
@@ -594,7 +602,7 @@ static void test_round_trip(void **state)
     assert_string_equal(pm->id, "m-1");
     assert_int_equal(pm->platform, MENTIONSIFT__PLATFORM__PLATFORM_INSTAGRAM);
     assert_int_equal(pm->kind, MENTIONSIFT__KIND__KIND_INBOX_MESSAGE);
-    assert_int_equal(pm->created_at, -1234567890123LL);
+    assert_int_equal(pm->created_at, 253402300799999LL);
     assert_non_null(pm->author);
     assert_string_equal(pm->author->handle, "@jo\"q");
     mentionsift__mention__free_unpacked(pm, NULL);
@@ -673,6 +681,11 @@ static void test_auto_detection(void **state)
     expect_error(d, MS_ENC_AUTO, "{\"kind\":\"nope\"}", 15, "field 'kind': unknown value 'nope'");
     expect_error(d, MS_ENC_AUTO, "", 0, "empty input");
     expect_error(d, MS_ENC_AUTO, "xyz", 3, "invalid protobuf");
+    /* two spaces would be a valid protobuf Mention (field 4 = 32) */
+    expect_error(d, MS_ENC_AUTO, "  ", 2, "input of 2 bytes is only whitespace");
+    expect_error(d, MS_ENC_AUTO, " \r\n\t", 4, "only whitespace");
+    expect_error(d, MS_ENC_AUTO, "[1, 2]", 6, "invalid JSON: the top level is an array");
+    expect_error(d, MS_ENC_AUTO, "\"hello\"", 7, "invalid JSON: the top level is a string");
     ms_buf_free(&pb);
     ms_decoder_free(d);
 }

@@ -57,6 +57,24 @@ static void test_decide_actions_and_priority(void **state)
     ms_decide(NULL, &undated, &v);
     assert_int_equal(v.respond_by_ms, 0);               /* created_at unknown */
 
+    /* a library caller's absurd created_at saturates instead of overflowing */
+    ms_mention far = {.kind = MS_KIND_PUBLIC_COMMENT, .created_at_ms = INT64_MAX - 5};
+    v = WITH(BIT(MS_CAT_COMPLAINT));
+    ms_decide(NULL, &far, &v);
+    assert_true(v.respond_by_ms == INT64_MAX);
+
+    /* a House Rules ground on a page whg does not own (2.29): reviewed case
+     * by case, after whg's own channels (2.22): normal, not high */
+    ms_mention ext = {.kind = MS_KIND_EXTERNAL_MENTION, .created_at_ms = 1000};
+    v = WITH(BIT(MS_CAT_PROFANITY) | BIT(MS_CAT_EXTERNAL));
+    ms_decide(NULL, &ext, &v);
+    assert_int_equal(v.action, MS_ACTION_REVIEW_CASE_BY_CASE);
+    assert_int_equal(v.removal, MS_REMOVAL_NOT_OURS);
+    assert_int_equal(v.priority, MS_PRIORITY_NORMAL);
+    v = WITH(BIT(MS_CAT_PROFANITY));
+    ms_decide(NULL, &pub, &v);
+    assert_int_equal(v.priority, MS_PRIORITY_HIGH);     /* the same on whg's own page */
+
     /* the precedence table, pairwise */
     for (int i = 0; i + 1 < MS_CAT_COUNT; i++) {
         v = WITH(BIT(ms_decide_precedence[i]) | BIT(ms_decide_precedence[i + 1]));

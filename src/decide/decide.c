@@ -37,8 +37,11 @@
  * keeps) is for the Specialist to judge; it is acknowledged all the same.
  *
  * Priority (2.22): urgent for emergency repairs, threats and VIP authors;
- * otherwise public comments needing a response come before inbox messages;
- * what needs no response is low.
+ * otherwise public comments needing a response or the Specialist's review
+ * (a House Rules ground) are high, and come before inbox messages (normal);
+ * a House Rules ground on a page whg does not own (2.29) is normal too: it
+ * is reviewed case by case, after whg's own channels; what needs neither is
+ * low.
  */
 #include "decide/decide.h"
 
@@ -221,12 +224,21 @@ void ms_decide(const ms_ruleset *rs, const ms_mention *m, ms_verdict *v)
 
     if (v->urgent)
         v->priority = MS_PRIORITY_URGENT;
-    else if (respond || house_rules)
+    else if (respond || (house_rules && !elsewhere))
         v->priority = m->kind == MS_KIND_INBOX_MESSAGE ? MS_PRIORITY_NORMAL : MS_PRIORITY_HIGH;
+    else if (house_rules)
+        v->priority = MS_PRIORITY_NORMAL;
     else
         v->priority = MS_PRIORITY_LOW;
     /* the deadline runs from the post; if its time is unknown, from when
      * mentionsift received it: a deadline late is better than none */
     int64_t from = m->created_at_ms > 0 ? m->created_at_ms : m->received_at_ms;
-    v->respond_by_ms = respond && from > 0 ? from + MS_RESPONSE_DEADLINE_MS : 0;
+    /* saturating: the decoders refuse times past 9999, but a library caller
+     * may hand in anything */
+    if (!respond || from <= 0)
+        v->respond_by_ms = 0;
+    else if (from > INT64_MAX - MS_RESPONSE_DEADLINE_MS)
+        v->respond_by_ms = INT64_MAX;
+    else
+        v->respond_by_ms = from + MS_RESPONSE_DEADLINE_MS;
 }

@@ -18,7 +18,14 @@
  * "\n{". When JSON was chosen only after skipping whitespace and it fails,
  * protobuf is tried too, and the JSON error is kept if that fails as well.
  * A document starting with '{' itself is never protobuf (it would be field
- * 15 with the deprecated group wire type).
+ * 15 with the deprecated group wire type). Input that is only whitespace is
+ * refused rather than read as protobuf (two spaces are a valid Mention:
+ * field 4 = 32), and an input that fails as protobuf but starts like a JSON
+ * array or string is reported as JSON that is not an object.
+ *
+ * Whatever the format, a decoded mention's created_at must be a time a post
+ * can have (0, unknown, or 1970 to 9999): the deadline arithmetic of
+ * decide.c must not overflow on a hostile timestamp.
  */
 #include "core/codec.h"
 
@@ -78,8 +85,19 @@ static bool ms_decode_auto(ms_decoder *d, const char *s, size_t len, ms_mention 
         return false;
     }
     size_t first = ms_decode_first_byte(s, len);
-    if (first >= len || s[first] != '{')
-        return ms_pb_decode_mention(d->pb, s, len, out, err);
+    if (first >= len) {
+        snprintf(err->msg, sizeof err->msg, "input of %zu bytes is only whitespace", len);
+        return false;
+    }
+    if (s[first] != '{') {
+        if (ms_pb_decode_mention(d->pb, s, len, out, err))
+            return true;
+        if (s[first] == '[' || s[first] == '"')
+            snprintf(err->msg, sizeof err->msg,
+                     "invalid JSON: the top level is %s, not an object (nor is it protobuf)",
+                     s[first] == '[' ? "an array" : "a string");
+        return false;
+    }
     if (ms_json_decode_mention(d->json, s, len, out, err))
         return true;
     if (first == 0)
@@ -88,6 +106,21 @@ static bool ms_decode_auto(ms_decoder *d, const char *s, size_t len, ms_mention 
     if (!ms_pb_decode_mention(d->pb, s, len, out, &pb_err))
         return false; /* report the JSON error: JSON was the better guess */
     err->msg[0] = '\0';
+    return true;
+}
+
+/* 9999-12-31T23:59:59.999Z: the last instant ISO 8601 writes with four digits. */
+#define MS_CREATED_AT_MAX_MS 253402300799999LL
+
+/** @brief Whether the decoded mention's fields are in range; the reason in `err` if not. */
+static bool ms_mention_in_range(const ms_mention *m, ms_codec_error *err)
+{
+    if (m->created_at_ms < 0 || m->created_at_ms > MS_CREATED_AT_MAX_MS) {
+        snprintf(err->msg, sizeof err->msg,
+                 "field 'created_at': %lld is not a time in ms since 1970 (0 to %lld)",
+                 (long long)m->created_at_ms, (long long)MS_CREATED_AT_MAX_MS);
+        return false;
+    }
     return true;
 }
 
@@ -104,14 +137,14 @@ bool ms_decode_mention(ms_decoder *d, ms_encoding enc, const void *data, size_t 
         return false;
     }
     const char *s = data ? data : "";
+    bool ok;
     switch (enc) {
-    case MS_ENC_JSON:
-        return ms_json_decode_mention(d->json, s, len, out, err);
-    case MS_ENC_PROTOBUF:
-        return ms_pb_decode_mention(d->pb, s, len, out, err);
-    case MS_ENC_AUTO:
-        return ms_decode_auto(d, s, len, out, err);
+    case MS_ENC_JSON: ok = ms_json_decode_mention(d->json, s, len, out, err); break;
+    case MS_ENC_PROTOBUF: ok = ms_pb_decode_mention(d->pb, s, len, out, err); break;
+    case MS_ENC_AUTO: ok = ms_decode_auto(d, s, len, out, err); break;
+    default:
+        snprintf(err->msg, sizeof err->msg, "unknown encoding %d", (int)enc);
+        return false;
     }
-    snprintf(err->msg, sizeof err->msg, "unknown encoding %d", (int)enc);
-    return false;
+    return ok && ms_mention_in_range(out, err);
 }
