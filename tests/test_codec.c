@@ -1007,6 +1007,15 @@ static void test_classified_protobuf(void **state)
     assert_true(ms_encode_classified(&js, MS_ENC_JSON, &ctx, &m, &v));
     ms_buf_terminate(&js);
     assert_non_null(strstr(js.data, "\"removal\":\"never\",\"removal_clause\":\"2.26\""));
+    /* a clause is the rule author's text: quotes and backslashes are escaped */
+    ms_verdict odd = v;
+    odd.removal_clause = "2.22 \"welfare\"\\ (see 2.3)";
+    ms_buf oj;
+    ms_buf_init(&oj);
+    assert_true(ms_encode_classified(&oj, MS_ENC_JSON, &ctx, &m, &odd));
+    ms_buf_terminate(&oj);
+    assert_non_null(strstr(oj.data, "\"removal_clause\":\"2.22 \\\"welfare\\\"\\\\ (see 2.3)\","));
+    ms_buf_free(&oj);
     ms_buf_puts(&pb, "keep"); /* appended after what is there */
     assert_true(ms_encode_classified(&pb, MS_ENC_PROTOBUF, &ctx, &m, &v));
     assert_memory_equal(pb.data, "keep", 4);

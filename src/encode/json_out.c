@@ -251,11 +251,14 @@ static void ms_jo_classified(ms_buf *b, const ms_encode_ctx *ctx, const ms_menti
     ms_buf_printf(b,
                   "],\"primary\":\"%s\",\"action\":\"%s\",\"priority\":\"%s\","
                   "\"respond_by\":%" PRId64 ",\"urgent\":%s,\"repair_urgency\":\"%s\","
-                  "\"removal\":\"%s\",\"removal_clause\":\"%s\"",
+                  "\"removal\":\"%s\",",
                   ms_category_name(v->primary), ms_action_name(v->action),
                   ms_priority_name(v->priority), v->respond_by_ms,
                   v->urgent ? "true" : "false", ms_urgency_name(v->repair_urgency),
-                  ms_removal_name(v->removal), v->removal_clause ? v->removal_clause : "");
+                  ms_removal_name(v->removal));
+    /* a rule's clause is the rule author's text: escaped like every string */
+    ms_jo_key(b, "removal_clause");
+    ms_jo_cstr(b, v->removal_clause ? v->removal_clause : "");
     ms_buf_puts(b, ",\"sentiment\":{");
     ms_jo_key(b, "compound");
     ms_jo_fixed4(b, v->sentiment.compound);
