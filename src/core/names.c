@@ -7,10 +7,15 @@
  * out-of-range value names itself "unknown" rather than returning NULL, so a
  * bug upstream shows up in the output instead of crashing the encoder.
  *
- * MS_URGENCY_NONE is the exception to "name == enum name": its name is ""
- * because Classified.repair_urgency is empty when there is no repair urgency.
- * ms_urgency_parse() accepts both "none" and "" for it, so every name this
- * file produces parses back to the same value.
+ * The exceptions to "name == enum name":
+ *   - MS_URGENCY_NONE is "" because Classified.repair_urgency is empty when
+ *     there is no repair urgency; ms_urgency_parse() accepts "none" and "";
+ *   - MS_ACTION_REDIRECT_TO_REPAIRS is "redirect_to_repairs_channel", the
+ *     policy's words (2.26);
+ *   - MS_REMOVAL_NONE is "" and MS_REMOVAL_NOT_OURS is "not_our_page".
+ * Every enum read back from the wire (platform, kind, category, action,
+ * urgency, personal-information kind) has a parser that takes each name
+ * this file produces; priority and the removal answer are only written.
  *
  * Parsing is exact (case-sensitive) and works on a (pointer, length) pair so
  * callers can parse JSON string views without NUL-terminating them. The

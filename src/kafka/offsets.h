@@ -10,8 +10,10 @@
  * while the head is complete.
  *
  * When an output fails for good, the partition is marked for a rewind: the
- * worker pauses it, waits for its in-flight outputs to settle, seeks back
- * to the first failed offset and resumes (duplicates, never losses).
+ * worker drops the partition's new messages while its in-flight outputs
+ * settle, then seeks back to the first failed offset (duplicates, never
+ * losses); a rewind to where the last one went waits out a backoff first,
+ * with the partition paused.
  *
  * Not thread-safe: owned by one worker; delivery reports are served on the
  * same thread (rd_kafka_poll on the worker's producer).

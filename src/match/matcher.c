@@ -390,8 +390,9 @@ static int on_author_match(unsigned int id, unsigned long long from, unsigned lo
     return 0;
 }
 
-/* VIP authors: a sorted list of handles, and regexes in the author database. */
-static void match_vip(scan_ctx *c, const ms_mention *mention)
+/** @brief VIP authors: a sorted list of handles, and regexes in the author database. False
+ *  when the scan of the handle fails, like every other scan. */
+static bool match_vip(scan_ctx *c, const ms_mention *mention)
 {
     const ms_ruleset *rs = c->m->rs;
     const char *h = mention->author.handle.ptr;
@@ -400,11 +401,12 @@ static void match_vip(scan_ctx *c, const ms_mention *mention)
         h++;
         n--;
     }
-    if (rs->author_db && mention->author.handle.len && (c->table = rs->author_pat))
+    if (rs->author_db && mention->author.handle.len && (c->table = rs->author_pat) &&
         hs_scan(rs->author_db, mention->author.handle.ptr, (unsigned)mention->author.handle.len,
-                0, c->m->scratch, on_author_match, c);
+                0, c->m->scratch, on_author_match, c) != HS_SUCCESS)
+        return false;
     if (!rs->n_vip || n == 0 || n > 128)
-        return;
+        return true;
     char key[129];
     for (size_t i = 0; i < n; i++)
         key[i] = (char)((h[i] >= 'A' && h[i] <= 'Z') ? h[i] + 32 : h[i]);
@@ -415,13 +417,14 @@ static void match_vip(scan_ctx *c, const ms_mention *mention)
         int cmp = strcmp(rs->vip[mid].handle, key);
         if (cmp == 0) {
             record_hit(c, rs->vip[mid].rule, 0, 0);
-            return;
+            return true;
         }
         if (cmp < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
+    return true;
 }
 
 /* all_of rules: fire when every part matched; the span covers the parts'
@@ -574,7 +577,8 @@ bool ms_matcher_scan_batch(ms_matcher *m, ms_match_job *jobs, size_t n)
             if (e != HS_SUCCESS)
                 return false;
         }
-        match_vip(&c, jobs[i].mention);
+        if (!match_vip(&c, jobs[i].mention))
+            return false;
         match_composites(&c);
         jobs[i].hits = &sl->hits;
     }
