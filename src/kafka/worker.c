@@ -124,7 +124,7 @@ struct ms_worker {
      * record is judged as without limits. doubt_answers is limits_answers
      * at the first such refusal, NO_DOUBT when there is none. */
     uint64_t limits_answers, doubt_answers;
-    int64_t last_seek_error_log_ms;
+    int64_t last_seek_error_log_ms, last_store_error_log_ms;
     /* lines logged once per event, each kind within its budget (log.h) */
     ms_log_budget log_undelivered, log_produce_failed, log_dead_letter;
     const ms_ruleset *rs;    /* the engine's; a reference held in s->rules */
@@ -415,9 +415,27 @@ static void store_offsets(ms_worker *w)
         return;
     w->uncommitted = true;
     rd_kafka_resp_err_t e = rd_kafka_offsets_store(w->consumer, l);
-    if (e && e != RD_KAFKA_RESP_ERR__STATE)
-        ms_log(MS_LOG_WARN, w->name, "storing offsets failed", "error", rd_kafka_err2name(e),
-               "reason", rd_kafka_err2str(e), NULL);
+    /* each partition carries its own result: one that was not stored is
+     * tried again on the next turn (a partition no longer assigned, _STATE,
+     * is its next owner's) */
+    int64_t now = ms_clock_mono_ms();
+    for (int i = 0; e && i < l->cnt; i++) {
+        const rd_kafka_topic_partition_t *tp = &l->elems[i];
+        if (!tp->err || tp->err == RD_KAFKA_RESP_ERR__STATE)
+            continue;
+        ms_ptrack *pt = ms_offsets_partition(w->offsets, tp->topic, tp->partition);
+        if (pt)
+            pt->dirty = true;
+        if (now - w->last_store_error_log_ms >= 1000) {
+            char part[16], off[32];
+            snprintf(part, sizeof part, "%" PRId32, tp->partition);
+            snprintf(off, sizeof off, "%" PRId64, tp->offset);
+            ms_log(MS_LOG_WARN, w->name, "storing an offset failed; trying again", "topic",
+                   tp->topic, "partition", part, "offset", off, "error",
+                   rd_kafka_err2name(tp->err), "reason", rd_kafka_err2str(tp->err), NULL);
+            w->last_store_error_log_ms = now;
+        }
+    }
     rd_kafka_topic_partition_list_destroy(l);
 }
 
