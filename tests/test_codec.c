@@ -990,6 +990,35 @@ static size_t json_evidence(const ms_buf *b, uint32_t *se, size_t cap)
     return n;
 }
 
+/* protobuf-c strings end at a NUL: a NUL in the text (JSON's \u0000) is
+ * written as '?', one byte for one, so the text is not cut short of the
+ * evidence and redaction spans after it. */
+static void test_protobuf_nul_in_text(void **state)
+{
+    (void)state;
+    static const char text[] = "hi\0 you twat, ring 07700 900123";
+    ms_mention m = {.id = {"n\0l", 3}, .text = {text, sizeof text - 1}, .created_at_ms = 5};
+    ms_buf pb;
+    ms_buf_init(&pb);
+    assert_true(ms_encode_mention(&pb, MS_ENC_PROTOBUF, &m));
+    Mentionsift__Mention *pm = mentionsift__mention__unpack(NULL, pb.len, (uint8_t *)pb.data);
+    assert_non_null(pm);
+    assert_string_equal(pm->text, "hi? you twat, ring 07700 900123");
+    assert_string_equal(pm->id, "n?l");
+    mentionsift__mention__free_unpacked(pm, NULL);
+    ms_verdict v = sample_verdict();
+    ms_encode_ctx ctx = {.rules = NULL, .classified_at_ms = 1, .redact = false};
+    ms_buf_reset(&pb);
+    assert_true(ms_encode_classified(&pb, MS_ENC_PROTOBUF, &ctx, &m, &v));
+    Mentionsift__Classified *c =
+        mentionsift__classified__unpack(NULL, pb.len, (uint8_t *)pb.data);
+    assert_non_null(c);
+    assert_non_null(c->mention);
+    assert_int_equal(strlen(c->mention->text), sizeof text - 1);
+    mentionsift__classified__free_unpacked(c, NULL);
+    ms_buf_free(&pb);
+}
+
 static void test_classified_protobuf(void **state)
 {
     (void)state;
@@ -1283,6 +1312,7 @@ int main(void)
         cmocka_unit_test(test_classified_json),
         cmocka_unit_test(test_classified_json_exact),
         cmocka_unit_test(test_classified_protobuf),
+        cmocka_unit_test(test_protobuf_nul_in_text),
         cmocka_unit_test(test_classified_protobuf_extremes),
         cmocka_unit_test(test_classified_protobuf_valid_utf8),
         cmocka_unit_test(test_repeat_offender),

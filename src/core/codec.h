@@ -54,7 +54,11 @@ typedef struct ms_encode_ctx {
 
 /**
  * @brief Encode one Classified event. Redacted spans are replaced byte for
- * byte with '*', so evidence offsets stay valid in the output text.
+ * byte with '*', so evidence offsets stay valid in the output text where
+ * the original is valid UTF-8 without NUL. Otherwise protobuf writes each
+ * invalid byte and each NUL as '?' (offsets still hold), while JSON writes
+ * an invalid byte as \ufffd (three bytes once decoded: the offsets are the
+ * original text's, as proto/mention.proto says) and a NUL as \u0000.
  */
 bool ms_encode_classified(ms_buf *out, ms_encoding enc, const ms_encode_ctx *ctx,
                           const ms_mention *m, const ms_verdict *v);

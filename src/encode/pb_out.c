@@ -131,6 +131,15 @@ static bool ms_pb_stage_strings(ms_buf *out, const ms_mention *m, const ms_verdi
     }
     if (!ms_buf_ok(out))
         return false;
+    /* protobuf-c takes strings NUL-terminated: a NUL inside one (JSON's
+     * \u0000) would cut it short of the spans that point past it, so it
+     * becomes '?', one byte for one */
+    for (int i = 0; i < MS_PS_COUNT; i++) {
+        char *str = out->data + st->base + st->off[i];
+        for (char *z = memchr(str, '\0', views[i].len); z;
+             z = memchr(z, '\0', views[i].len - (size_t)(z - str)))
+            *z = '?';
+    }
     if (v) {
         char *text = out->data + st->base + st->off[MS_PS_TEXT];
         size_t len = views[MS_PS_TEXT].len;
