@@ -173,6 +173,26 @@ static bool set_replay_until(ms_offenders_stage *st, int32_t partition, int64_t 
     return true;
 }
 
+/** @brief The start of the stop's budget: when the service saw the stop, as the workers count
+ *  it (worker.c stop_noted), else now. */
+static int64_t stop_start(const ms_offenders_stage *st)
+{
+    int64_t seen = atomic_load(&st->s->stop_seen_ms);
+    return seen ? seen : ms_clock_mono_ms();
+}
+
+/** @brief Timeout of one lookup of the assignment: CLIENT_TIMEOUT_MS while running; once the
+ *  service stops, what is left of the stop's budget up to leaving the group (at least 1 ms), so
+ *  that a rebalance during a stop cannot outlast the service's wait for its threads. */
+static int lookup_timeout(const ms_offenders_stage *st)
+{
+    if (*st->s->run && !atomic_load(&st->s->failed))
+        return CLIENT_TIMEOUT_MS;
+    int64_t left = ms_stop_deadline(stop_start(st), st->s->cfg->shutdown_timeout_ms,
+                                    MS_STOP_LEAVE) - ms_clock_mono_ms();
+    return left < 1 ? 1 : left > CLIENT_TIMEOUT_MS ? CLIENT_TIMEOUT_MS : (int)left;
+}
+
 /**
  * @brief Assign `parts`, each starting at the first record within the
  * window, replaying up to its committed offset.
@@ -188,7 +208,9 @@ static void assign_replaying(ms_offenders_stage *st, rd_kafka_t *rk,
     int failed_at = -1;
     rd_kafka_resp_err_t ce = RD_KAFKA_RESP_ERR_NO_ERROR;
     for (int attempt = 0; attempt < 3; attempt++) {
-        ce = rd_kafka_committed(rk, committed, CLIENT_TIMEOUT_MS);
+        if (attempt && !*st->s->run)
+            break; /* stopping: no more tries */
+        ce = rd_kafka_committed(rk, committed, lookup_timeout(st));
         failed_at = -1;
         for (int i = 0; !ce && i < committed->cnt && failed_at < 0; i++)
             if (committed->elems[i].err)
@@ -197,6 +219,12 @@ static void assign_replaying(ms_offenders_stage *st, rd_kafka_t *rk,
             ce = committed->elems[failed_at].err;
         if (!ce)
             break;
+    }
+    if (ce && !*st->s->run) {
+        /* stopping: the assignment is moot, and the next start asks again */
+        rd_kafka_topic_partition_list_destroy(committed);
+        rd_kafka_topic_partition_list_destroy(start);
+        return;
     }
     if (ce) {
         char p[16] = "all";
@@ -218,7 +246,7 @@ static void assign_replaying(ms_offenders_stage *st, rd_kafka_t *rk,
     int64_t from = ms_clock_wall_ms() - st->opt.window_ms;
     for (int i = 0; i < start->cnt; i++)
         start->elems[i].offset = from;
-    rd_kafka_resp_err_t te = rd_kafka_offsets_for_times(rk, start, CLIENT_TIMEOUT_MS);
+    rd_kafka_resp_err_t te = rd_kafka_offsets_for_times(rk, start, lookup_timeout(st));
     if (te)
         ms_log(MS_LOG_WARN, stage_name,
                "cannot look up where the window starts: replaying these partitions from "
@@ -654,7 +682,7 @@ void *ms_offenders_stage_main(void *arg)
             last_commit = ms_clock_mono_ms();
         }
     }
-    st->stop_started_ms = ms_clock_mono_ms();
+    st->stop_started_ms = stop_start(st);
     commit_delivered(st, st->stop_started_ms);
     st->consumer_closed = ms_consumer_close_within(
         st->consumer,
