@@ -326,9 +326,10 @@ static inline size_t fuzz_first_byte(const uint8_t *s, size_t len)
 
 /**
  * @brief MS_ENC_AUTO must agree with the format it picks (decoder.c's head
- * comment): empty input fails; '{' first (after optional BOM/whitespace) is
- * JSON, except that when whitespace came before it and JSON fails, protobuf
- * is tried; anything else is protobuf. Uses decoders b and c.
+ * comment): empty input fails, and so does input that is only a BOM and
+ * whitespace; '{' first (after optional BOM/whitespace) is JSON, except that
+ * when whitespace came before it and JSON fails, protobuf is tried;
+ * anything else is protobuf. Uses decoders b and c.
  */
 static inline void fuzz_check_auto(fuzz_decoders *d, const uint8_t *data, size_t size)
 {
@@ -342,7 +343,11 @@ static inline void fuzz_check_auto(fuzz_decoders *d, const uint8_t *data, size_t
         return;
     }
     size_t first = fuzz_first_byte(data, size);
-    bool json_first = first < size && data[first] == '{';
+    if (first >= size) {
+        FUZZ_CHECK(!auto_ok, "AUTO decode accepted input that is only whitespace");
+        return;
+    }
+    bool json_first = data[first] == '{';
     if (!json_first) {
         bool pb_ok = ms_decode_mention(d->c, MS_ENC_PROTOBUF, data, size, &mx, &ex);
         FUZZ_CHECK(auto_ok == pb_ok, "AUTO (%d) disagrees with protobuf (%d)", auto_ok, pb_ok);
