@@ -37,7 +37,7 @@
 extern char **environ;
 
 static volatile sig_atomic_t demo_run = 1;
-static volatile sig_atomic_t service_run = 1;
+static atomic_int service_run = 1; /* read by the service's threads */
 
 static void on_signal(int sig)
 {

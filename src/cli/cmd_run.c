@@ -22,7 +22,12 @@
 
 extern char **environ;
 
-static volatile sig_atomic_t run = 1, reload = 0;
+/* run is read by every worker thread: an atomic, lock-free so that the
+ * handler may store to it; reload only by the main thread the handler
+ * interrupts */
+static atomic_int run = 1;
+static volatile sig_atomic_t reload = 0;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the run flag must be lock-free for a signal handler");
 
 /** @brief Signal handler: SIGHUP asks for a rule reload, SIGINT/SIGTERM for a drain and exit; it
  *  only sets flags, which the main loop acts on. */

@@ -141,8 +141,8 @@ static void reload_rules(ms_service_shared *s)
            from_cache ? "true" : "false", "seconds", secs, NULL);
 }
 
-int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run,
-                   volatile sig_atomic_t *reload, volatile int *http_port_out)
+int ms_service_run(const ms_config *cfg, atomic_int *run, volatile sig_atomic_t *reload,
+                   volatile int *http_port_out)
 {
     /* on the heap: after a stop that timed out, threads may still count */
     atomic_int *done = calloc(1, sizeof *done);

@@ -9,6 +9,7 @@
 #define MS_SERVICE_H
 
 #include <signal.h>
+#include <stdatomic.h>
 
 #include "kafka/config.h"
 
@@ -28,7 +29,8 @@
 #define MS_SERVICE_LEFT_OPEN 4
 
 /**
- * @brief Run until *run becomes 0 (set it from a signal handler), then
+ * @brief Run until *run becomes 0 (set it from a signal handler or another
+ * thread; atomic_int is lock-free here, so a handler may store to it), then
  * drain, commit and return. Setting *reload to 1 (SIGHUP; `reload` may be
  * NULL) loads the rule directory again and, if it loads, moves every worker
  * to it; if it does not, the errors are logged and the running rules stay.
@@ -36,7 +38,7 @@
  * reason is logged), MS_SERVICE_ABANDONED or MS_SERVICE_LEFT_OPEN (see above).
  * If `http_port_out` is not NULL it receives the bound metrics port (or 0).
  */
-int ms_service_run(const ms_config *cfg, volatile sig_atomic_t *run,
-                   volatile sig_atomic_t *reload, volatile int *http_port_out);
+int ms_service_run(const ms_config *cfg, atomic_int *run, volatile sig_atomic_t *reload,
+                   volatile int *http_port_out);
 
 #endif

@@ -31,7 +31,11 @@ typedef struct ms_service_shared {
     ms_topic_limits limits;         /* the output topics' max.message.bytes */
     uint64_t worker_topics;         /* topics a worker writes (bit = topic index) */
     ms_metrics *metrics;
-    volatile sig_atomic_t *run;     /* 0 asks every worker to drain and stop */
+    /* 0 asks every worker to drain and stop: written by a signal handler
+     * or another thread and read by every worker, so an atomic (lock-free,
+     * hence safe in a handler) rather than a volatile sig_atomic_t, which
+     * C11 makes safe only between a handler and the thread it interrupts */
+    atomic_int *run;
     atomic_int failed;              /* set by a worker that hit a fatal error */
     /* when the service saw the stop (ms_clock_mono_ms), 0 while running: a
      * worker that was blocked in a call when it came counts its stop budget
