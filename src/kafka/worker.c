@@ -212,8 +212,12 @@ static void on_consumer_error(ms_worker *w, const rd_kafka_message_t *msg)
         rd_kafka_resp_err_t orig = rd_kafka_fatal_error(w->consumer, reason, sizeof reason);
         worker_fail(w, "consume (fatal consumer error)", orig, reason, topic);
     } else {
-        ms_log(MS_LOG_WARN, w->name, "consumer error", "topic", topic ? topic : "", "error",
-               rd_kafka_err2name(msg->err), "reason", rd_kafka_message_errstr(msg), NULL);
+        char part[16], off[32];
+        snprintf(part, sizeof part, "%" PRId32, msg->partition);
+        snprintf(off, sizeof off, "%" PRId64, msg->offset);
+        ms_log(MS_LOG_WARN, w->name, "consumer error", "topic", topic ? topic : "", "partition",
+               part, "offset", off, "error", rd_kafka_err2name(msg->err), "reason",
+               rd_kafka_message_errstr(msg), NULL);
     }
 }
 
@@ -646,9 +650,20 @@ static void eos_abort(ms_worker *w, const char *why);
 static void assign(ms_worker *w, rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *parts)
 {
     rd_kafka_resp_err_t e = rd_kafka_assign(rk, parts);
-    if (e)
-        ms_log(MS_LOG_ERROR, w->name, parts ? "assign failed" : "unassign failed", "error",
-               rd_kafka_err2name(e), "reason", rd_kafka_err2str(e), NULL);
+    if (!e)
+        return;
+    /* name the partitions: "topic[p],topic[p],..." (cut short if long) */
+    char names[512] = "";
+    size_t at = 0;
+    for (int i = 0; parts && i < parts->cnt && at < sizeof names; i++) {
+        int n = snprintf(names + at, sizeof names - at, "%s%s[%" PRId32 "]", i ? "," : "",
+                         parts->elems[i].topic, parts->elems[i].partition);
+        if (n < 0)
+            break;
+        at += (size_t)n;
+    }
+    ms_log(MS_LOG_ERROR, w->name, parts ? "assign failed" : "unassign failed", "partitions",
+           names, "error", rd_kafka_err2name(e), "reason", rd_kafka_err2str(e), NULL);
 }
 
 /** @brief Rebalance callback, on the worker's thread (consumer poll or close): exactly-once aborts
@@ -849,11 +864,18 @@ static void produce(ms_worker *w, int topic, const void *key, size_t keylen, con
             rd_kafka_headers_destroy(h);
         atomic_fetch_add_explicit(&w->m->produce_errors, 1, memory_order_relaxed);
         char held[24];
-        if (ms_log_budget_take(&w->log_produce_failed, ms_clock_mono_ms(),
-                               MS_LOG_BUDGET_PER_S, held))
+        if (ms_log_budget_take(&w->log_produce_failed, ms_clock_mono_ms(), MS_LOG_BUDGET_PER_S,
+                               held)) {
+            /* the input it was for: the pending event's, or exactly_once's */
+            char part[16], off[32];
+            const char *in_topic = p ? p->pt->topic : in ? in->topic : "?";
+            snprintf(part, sizeof part, "%" PRId32, p ? p->pt->partition : in ? in->partition : -1);
+            snprintf(off, sizeof off, "%" PRId64, p ? p->offset : in ? in->offset : (int64_t)-1);
             ms_log(MS_LOG_ERROR, w->name, "produce failed", "topic", w->s->routes.names[topic],
-                   "error", rd_kafka_err2name(e), "reason", rd_kafka_err2str(e),
+                   "error", rd_kafka_err2name(e), "reason", rd_kafka_err2str(e), "input_topic",
+                   in_topic, "input_partition", part, "input_offset", off,
                    held[0] ? "suppressed" : NULL, held, NULL);
+        }
         if (ms_kafka_err_is_permanent(e))
             worker_fail(w, "produce", e, rd_kafka_err2str(e), w->s->routes.names[topic]);
         /* refused by the producer itself (over message.max.bytes): no
