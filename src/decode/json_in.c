@@ -47,6 +47,7 @@
 
 #include "core/codec.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -697,6 +698,108 @@ static void ms_json_mention_defaults(ms_mention *m)
  * @brief Tokenise js[base..len) with jsmn, growing the token array; returns
  * the token count or -1. Token offsets are relative to js + base.
  */
+/** @brief The key whose value is the string at js[at] ('"'), written to `key` (cut to fit);
+ *  false when the string is not a value after a key. */
+static bool ms_json_key_before(const char *js, size_t at, char *key, size_t keylen)
+{
+    size_t j = at;
+    while (j > 0 && (js[j - 1] == ' ' || js[j - 1] == '\t' || js[j - 1] == '\n' ||
+                     js[j - 1] == '\r'))
+        j--;
+    if (j == 0 || js[j - 1] != ':')
+        return false;
+    j--;
+    while (j > 0 && (js[j - 1] == ' ' || js[j - 1] == '\t' || js[j - 1] == '\n' ||
+                     js[j - 1] == '\r'))
+        j--;
+    if (j < 2 || js[j - 1] != '"')
+        return false;
+    size_t end = j - 1, k = end;
+    for (;;) { /* the opening quote: one not escaped by an odd run of backslashes */
+        if (k == 0)
+            return false;
+        k--;
+        if (js[k] != '"')
+            continue;
+        size_t bs = 0;
+        while (k > bs && js[k - 1 - bs] == '\\')
+            bs++;
+        if (bs % 2 == 0)
+            break;
+    }
+    size_t n = end - (k + 1);
+    if (n >= keylen)
+        n = keylen - 1;
+    /* printable ASCII only: an error message is one clean line */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)js[k + 1 + i];
+        key[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+    }
+    key[n] = '\0';
+    return true;
+}
+
+/** @brief Describe jsmn's JSMN_ERROR_INVAL at js[at] in `err`: the bad escape and the field
+ *  when it is in a string (jsmn points at the string's start), else the character. */
+static void ms_json_invalid(ms_codec_error *err, const char *js, size_t len, size_t at)
+{
+    if (at >= len || js[at] != '"') {
+        ms_json_fail(err, "byte %zu: invalid JSON (unexpected character)", at);
+        return;
+    }
+    size_t i = at + 1, bad = at;
+    while (i < len && js[i] != '"') {
+        if (js[i] != '\\') {
+            i++;
+            continue;
+        }
+        char c = i + 1 < len ? js[i + 1] : '\0';
+        if (c && strchr("\"\\/bfnrt", c)) {
+            i += 2;
+        } else if (c == 'u' && i + 5 < len && isxdigit((unsigned char)js[i + 2]) &&
+                   isxdigit((unsigned char)js[i + 3]) && isxdigit((unsigned char)js[i + 4]) &&
+                   isxdigit((unsigned char)js[i + 5])) {
+            i += 6;
+        } else {
+            bad = i;
+            break;
+        }
+    }
+    char key[64];
+    bool named = ms_json_key_before(js, at, key, sizeof key);
+    size_t show = bad + 1 < len ? (js[bad + 1] == 'u' ? 6 : 2) : 1;
+    if (bad + show > len)
+        show = len - bad;
+    char esc[8];
+    for (size_t k = 0; k < show; k++) {
+        unsigned char c = (unsigned char)js[bad + k];
+        esc[k] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+    }
+    esc[show] = '\0';
+    ms_json_fail(err, "byte %zu: invalid JSON (bad escape in string: '%s'%s%s%s)", bad, esc,
+                 named ? ", in field '" : "", named ? key : "", named ? "'" : "");
+}
+
+/** @brief Describe jsmn's JSMN_ERROR_PART in `err`: what was opened and not closed, and where. */
+static void ms_json_truncated(ms_codec_error *err, const ms_json_decoder *d, const char *js,
+                              size_t len, size_t base, const jsmn_parser *p)
+{
+    size_t at = base + p->pos;
+    if (at < len && js[at] == '"') { /* jsmn stops at the start of an unclosed string */
+        ms_json_fail(err, "truncated JSON: the string opened at byte %zu is not closed", at);
+        return;
+    }
+    for (int i = (int)p->toknext - 1; i >= 0; i--) {
+        const jsmntok_t *t = &d->tok[i];
+        if (t->start >= 0 && t->end < 0) {
+            ms_json_fail(err, "truncated JSON: the %s opened at byte %zu is not closed",
+                         t->type == JSMN_ARRAY ? "array" : "object", base + (size_t)t->start);
+            return;
+        }
+    }
+    ms_json_fail(err, "truncated JSON (at byte %zu)", len);
+}
+
 static int ms_json_tokenise(ms_json_decoder *d, const char *js, size_t len,
                             size_t base, ms_codec_error *err)
 {
@@ -713,14 +816,13 @@ static int ms_json_tokenise(ms_json_decoder *d, const char *js, size_t len,
         if (r >= 0)
             return r;
         if (r == JSMN_ERROR_INVAL) {
-            size_t at = base + p.pos;
-            bool in_string = at < len && js[at] == '"';
-            return ms_json_fail(err, "byte %zu: invalid JSON (%s)", at,
-                                in_string ? "bad escape in string" : "unexpected character"),
-                   -1;
+            ms_json_invalid(err, js, len, base + p.pos);
+            return -1;
         }
-        if (r != JSMN_ERROR_NOMEM)
-            return ms_json_fail(err, "truncated JSON"), -1;
+        if (r != JSMN_ERROR_NOMEM) {
+            ms_json_truncated(err, d, js, len, base, &p);
+            return -1;
+        }
         if (d->tok_cap >= MS_JSON_MAX_TOKENS)
             return ms_json_fail(err, "too many JSON tokens (more than %u)",
                                 MS_JSON_MAX_TOKENS),
