@@ -1,9 +1,11 @@
 /*
  * offenders.c - the repeat-offender ledger (see offenders.h).
  *
- * One heap record per author, made by a single allocation on the author's
- * first violation (the author id, truncated, sits at the record's end) and
- * freed when the author is evicted. A record is on two lists:
+ * One heap record per author, of one fixed size (room for the longest
+ * author id), made on the author's first violation. Once max_authors are
+ * known, a new author takes over the evicted author's record: in the steady
+ * state of a full ledger, where most violators are new, recording one
+ * allocates nothing. A record is on two lists:
  *   - its hash bucket's chain (XXH3-64 of the author id; the hash is kept in
  *     the record so lookups compare it before the bytes and rehashing needs
  *     no second pass over the ids);
@@ -47,7 +49,7 @@ typedef struct rec {
     uint32_t n;                  /* offences kept */
     ms_offence off[MS_OFFENCES_KEPT]; /* by at_ms, ties in arrival order */
     size_t id_len;
-    char id[];                   /* the author id, truncated, not NUL-terminated */
+    char id[MS_OFFENDER_ID_MAX]; /* the author id, truncated, not NUL-terminated */
 } rec;
 
 struct ms_offenders {
@@ -162,8 +164,8 @@ static void lru_push(ms_offenders *t, rec *r)
     t->newest = r;
 }
 
-/** @brief Remove the least recently recorded author and free its record. */
-static void evict_oldest(ms_offenders *t)
+/** @brief Remove the least recently recorded author; its record is the caller's. */
+static rec *evict_oldest(ms_offenders *t)
 {
     rec *r = t->oldest;
     rec **p = &t->buckets[r->hash & (t->n_buckets - 1)];
@@ -171,8 +173,8 @@ static void evict_oldest(ms_offenders *t)
         p = &(*p)->chain;
     *p = r->chain;
     lru_unlink(t, r);
-    free(r);
     t->count--;
+    return r;
 }
 
 /** @brief Double the bucket array if the authors outnumber it; keep it on ENOMEM. */
@@ -200,12 +202,11 @@ static void maybe_grow(ms_offenders *t)
 /** @brief A new record for the author, in the table and at the LRU head; NULL on ENOMEM. */
 static rec *add_author(ms_offenders *t, const char *id, size_t len, uint64_t h)
 {
-    /* allocate before evicting, so running out of memory changes nothing */
-    rec *r = malloc(sizeof *r + len);
+    /* full: the evicted author's record is reused; else a new one (and
+     * running out of memory changes nothing) */
+    rec *r = t->count >= t->o.max_authors ? evict_oldest(t) : malloc(sizeof *r);
     if (!r)
         return NULL;
-    if (t->count >= t->o.max_authors)
-        evict_oldest(t);
     r->hash = h;
     r->n = 0;
     r->id_len = len;
