@@ -372,6 +372,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
              * on its way; it is produced again */
             if (w->doubt_answers == NO_DOUBT)
                 w->doubt_answers = w->limits_answers;
+            if (!w->limits_stale && !w->producer_stale)
+                ms_log(MS_LOG_INFO, w->name,
+                       "a batch was refused although its records fit the known topic limits: "
+                       "asking the limits again",
+                       "topic", rd_kafka_topic_name(msg->rkt), NULL);
             w->limits_stale = true;
         } else if (w->eos) {
             note_refused_eos(w, in, msg->err, msg->len);
