@@ -19,6 +19,17 @@
 #include "kafka/kafka_conf.h"
 #include "kafka/kafka_errors.h"
 
+/** @brief Fail unless librdkafka configuration `conf` has property `key` set to `want`. */
+static void expect_property(const rd_kafka_conf_t *conf, const char *key, const char *want)
+{
+    char val[64];
+    size_t n = sizeof val;
+    if (rd_kafka_conf_get(conf, key, val, &n) != RD_KAFKA_CONF_OK)
+        fail_msg("property %s is not set", key);
+    if (strcmp(val, want) != 0)
+        fail_msg("property %s = '%s', want '%s'", key, val, want);
+}
+
 static void test_guarantee_settings_win(void **state)
 {
     char *const env[] = {"MENTIONSIFT_KAFKA_CONSUMER_ENABLE_AUTO_OFFSET_STORE=true",
@@ -30,36 +41,23 @@ static void test_guarantee_settings_win(void **state)
     ms_buf e;
     ms_buf_init(&e);
     assert_true(ms_config_load(&c, NULL, env, &e));
-    char err[256], val[64];
-    size_t n;
+    char err[256];
     rd_kafka_conf_t *cc = ms_kafka_conf_new(&c, MS_CLIENT_CONSUMER, "t", err, sizeof err);
     assert_non_null(cc);
-    n = sizeof val;
-    assert_int_equal(rd_kafka_conf_get(cc, "enable.auto.offset.store", val, &n), RD_KAFKA_CONF_OK);
-    assert_string_equal(val, "false");
+    expect_property(cc, "enable.auto.offset.store", "false");
     /* at least once: stored offsets are committed in the background */
-    n = sizeof val;
-    assert_int_equal(rd_kafka_conf_get(cc, "enable.auto.commit", val, &n), RD_KAFKA_CONF_OK);
-    assert_string_equal(val, "true");
+    expect_property(cc, "enable.auto.commit", "true");
     /* exactly once: offsets go only through the transaction, and only
      * committed outputs of an upstream transactional producer are read */
     assert_true(ms_kafka_conf_exactly_once(cc, &c, MS_CLIENT_CONSUMER, "txn-t", err, sizeof err));
-    n = sizeof val;
-    assert_int_equal(rd_kafka_conf_get(cc, "enable.auto.commit", val, &n), RD_KAFKA_CONF_OK);
-    assert_string_equal(val, "false");
-    n = sizeof val;
-    assert_int_equal(rd_kafka_conf_get(cc, "isolation.level", val, &n), RD_KAFKA_CONF_OK);
-    assert_string_equal(val, "read_committed");
+    expect_property(cc, "enable.auto.commit", "false");
+    expect_property(cc, "isolation.level", "read_committed");
     rd_kafka_conf_destroy(cc);
     rd_kafka_conf_t *pc = ms_kafka_conf_new(&c, MS_CLIENT_PRODUCER, "t", err, sizeof err);
     assert_non_null(pc);
-    n = sizeof val;
-    assert_int_equal(rd_kafka_conf_get(pc, "enable.idempotence", val, &n), RD_KAFKA_CONF_OK);
-    assert_string_equal(val, "true");
+    expect_property(pc, "enable.idempotence", "true");
     /* acks=all, whatever the user asked: librdkafka reports it as -1 */
-    n = sizeof val;
-    assert_int_equal(rd_kafka_conf_get(pc, "acks", val, &n), RD_KAFKA_CONF_OK);
-    assert_string_equal(val, "-1");
+    expect_property(pc, "acks", "-1");
     rd_kafka_conf_destroy(pc);
     /* a bad secret-looking property is named, its value never shown */
     rd_kafka_conf_t *x = rd_kafka_conf_new();

@@ -31,6 +31,21 @@ static char *make_rules(const char *rules)
     return dir;
 }
 
+/** @brief Load the rule set in `dir` with every example kept (no cache); fails the test with
+ *  the loader's errors if it does not load. */
+static ms_ruleset *load_examples(const char *dir)
+{
+    ms_buf err;
+    ms_buf_init(&err);
+    ms_ruleset_options opt = {.cache_dir = "", .check_all = true};
+    ms_ruleset *rs = ms_ruleset_load(dir, &opt, &err);
+    ms_buf_terminate(&err);
+    if (!rs)
+        fail_msg("load: %s", err.data);
+    ms_buf_free(&err);
+    return rs;
+}
+
 static void remove_dir(const char *dir)
 {
     char cmd[128];
@@ -75,13 +90,7 @@ static void test_examples_checked(void **state)
 {
     (void)state;
     char *dir = make_rules(good_and_bad);
-    ms_buf err;
-    ms_buf_init(&err);
-    ms_ruleset_options opt = {.cache_dir = "", .check_all = true};
-    ms_ruleset *rs = ms_ruleset_load(dir, &opt, &err);
-    ms_buf_terminate(&err);
-    if (!rs)
-        fail_msg("load: %s", err.data);
+    ms_ruleset *rs = load_examples(dir);
     assert_int_equal(ms_ruleset_example_count(rs), 10);
     const ms_rule_example *x = ms_ruleset_example_at(rs, 0);
     assert_string_equal(x->text, "oh d a n g it");
@@ -107,7 +116,6 @@ static void test_examples_checked(void **state)
     assert_null(strstr(report.data, "vip.test"));
     ms_buf_free(&report);
     ms_ruleset_free(rs);
-    ms_buf_free(&err);
     remove_dir(dir);
 }
 
@@ -131,13 +139,7 @@ static void test_examples_from_every_file(void **state)
                 "    examples:\n"
                 "      match: [\"buy now cheap\", \"BUY NOW\"]\n" /* 6 */
                 "      no_match: [\"buy it now\"]\n");
-    ms_buf err;
-    ms_buf_init(&err);
-    ms_ruleset_options opt = {.cache_dir = "", .check_all = true};
-    ms_ruleset *rs = ms_ruleset_load(dir, &opt, &err);
-    ms_buf_terminate(&err);
-    if (!rs)
-        fail_msg("load: %s", err.data);
+    ms_ruleset *rs = load_examples(dir);
     assert_int_equal(ms_ruleset_example_count(rs), 5);
     const ms_rule_example *x = ms_ruleset_example_at(rs, 3);
     assert_non_null(x);
@@ -151,7 +153,6 @@ static void test_examples_from_every_file(void **state)
     assert_int_equal(res.failed, 0);
     ms_buf_free(&report);
     ms_ruleset_free(rs);
-    ms_buf_free(&err);
     remove_dir(dir);
 }
 
