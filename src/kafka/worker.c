@@ -91,14 +91,23 @@ typedef struct ms_eos_input {
 } ms_eos_input;
 
 /* exactly_once: an input whose output the broker refused for itself;
- * offset -1 when there is none. */
+ * offset -1 when there is none. It is kept until a transaction holding the
+ * input's dead letter commits: one that aborts reads it again. */
 typedef struct ms_eos_refusal {
     char topic[256];
     int32_t partition;
     int64_t offset;
     rd_kafka_resp_err_t error;
     size_t len;
+    bool dead_lettered; /* in the open transaction */
 } ms_eos_refusal;
+
+/* exactly_once: transactions that fail one after another, with no commit
+ * between, before the producer is replaced as if the error were fatal: an
+ * idempotent producer whose sequence numbers a refused batch left behind
+ * (OUT_OF_ORDER_SEQUENCE_NUMBER on every later batch) does not recover by
+ * aborting, and a new producer fences it and starts clean. */
+#define EOS_FAILURES_BEFORE_RESET 3
 
 struct ms_worker {
     ms_service_shared *s;
@@ -153,6 +162,7 @@ struct ms_worker {
     ms_eos_input txn_in[EOS_BATCH];
     int txn_n;
     ms_eos_refusal txn_refused;
+    int txn_failures; /* failed transactions since the last commit */
     bool closing; /* the producer's queue purged for the end of a stop */
     bool stop_logged; /* worker_fail() has said why this worker stops */
     rd_kafka_topic_partition_list_t *txn_offsets;
@@ -294,6 +304,7 @@ static void note_refused_eos(ms_worker *w, const ms_eos_input *in, rd_kafka_resp
     bool size = err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
                 err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
     if (r->offset < 0 || (size ? len > r->len : in->offset < r->offset)) {
+        r->dead_lettered = false;
         snprintf(r->topic, sizeof r->topic, "%s", in->topic);
         r->partition = in->partition;
         r->offset = in->offset;
@@ -1088,8 +1099,7 @@ static void process(ms_worker *w, rd_kafka_message_t *msg)
          * transaction that held its refused output aborted */
         snprintf(reason, sizeof reason, "the broker refused its output: %s (%s)",
                  rd_kafka_err2str(w->txn_refused.error), rd_kafka_err2name(w->txn_refused.error));
-        w->txn_refused.offset = -1;
-        w->txn_refused.len = 0;
+        w->txn_refused.dead_lettered = true; /* forgotten once this transaction commits */
         w->doubt_answers = NO_DOUBT;
         dead_letter_upto(w, msg, p, reason, MS_REFUSED_PAYLOAD_MAX);
     } else if (cfg->passthrough) {
@@ -1628,11 +1638,30 @@ static void eos_abort(ms_worker *w, const char *why)
     eos_rewind(w);
 }
 
+/** @brief A transaction failed (`why`, or a fatal error): abort it and read its batch again;
+ *  replace the producer instead when the error is fatal or transactions keep failing. */
+static void eos_failed(ms_worker *w, bool fatal, const char *why)
+{
+    if (fatal || ++w->txn_failures >= EOS_FAILURES_BEFORE_RESET) {
+        if (!fatal) {
+            char n[16];
+            snprintf(n, sizeof n, "%d", w->txn_failures);
+            ms_log(MS_LOG_WARN, w->name,
+                   "transactions keep failing: replacing the producer (a new one fences the old)",
+                   "failed_in_a_row", n, "last", why, "transactional_id", w->txn_id, NULL);
+        }
+        w->txn_failures = 0;
+        eos_fatal(w);
+    } else {
+        eos_abort(w, why);
+    }
+}
+
 /** @brief Add the batch's input positions and commit; abort on failure. */
 static void eos_commit(ms_worker *w)
 {
     if (w->txn_failed) {
-        eos_abort(w, "an output failed: transaction aborted, batch will be reprocessed");
+        eos_failed(w, false, "an output failed: transaction aborted, batch will be reprocessed");
         return;
     }
     rd_kafka_consumer_group_metadata_t *gm = rd_kafka_consumer_group_metadata(w->consumer);
@@ -1660,6 +1689,12 @@ static void eos_commit(ms_worker *w)
     if (!e) {
         w->in_txn = false;
         txn_offsets_clear(w);
+        w->txn_failures = 0;
+        if (w->txn_refused.dead_lettered) {
+            w->txn_refused.offset = -1;
+            w->txn_refused.len = 0;
+            w->txn_refused.dead_lettered = false;
+        }
         atomic_fetch_add_explicit(&w->m->commits, 1, memory_order_relaxed);
         return;
     }
@@ -1667,10 +1702,7 @@ static void eos_commit(ms_worker *w)
     log_txn_error(w, step, e);
     bool fatal = rd_kafka_error_is_fatal(e);
     rd_kafka_error_destroy(e);
-    if (fatal)
-        eos_fatal(w);
-    else
-        eos_abort(w, "transaction aborted after a failed commit; batch will be reprocessed");
+    eos_failed(w, fatal, "transaction aborted after a failed commit; batch will be reprocessed");
 }
 
 /** @brief The exactly-once loop: consume, classify, produce, commit in transactions. */
