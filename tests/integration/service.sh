@@ -1024,9 +1024,9 @@ EOF
   took=$((SECONDS - t0))
   if kill -0 "$svc" 2>/dev/null; then rc=timeout; kill -KILL "$svc"; wait "$svc"; else wait "$svc"; rc=$?; fi
   bash tests/kafka/broker.sh resume 1 >/dev/null || bad "$G: broker.sh resume 1 failed"
-  # 4 s of budget, then exit; 4 s of slack for a loaded machine and the
-  # sanitizers' exit
-  if [ "$rc" = 0 ] && [ "$took" -le 8 ]; then
+  # 4 s of budget, then exit; 6 s of slack for a loaded machine and the
+  # sanitizers' exit (CI under ASan has taken 4 to 8 s)
+  if [ "$rc" = 0 ] && [ "$took" -le 10 ]; then
     ok "$G: SIGTERM with the broker frozen: exited 0 in $took s (shutdown_timeout_ms 4000)"
   else
     bad "$G: SIGTERM with the broker frozen: exit status $rc after $took s; $(tail -2 "$WORK/fz.log")"
