@@ -269,21 +269,30 @@ static bool fits_topic(const ms_worker *w, const rd_kafka_message_t *msg)
 }
 
 /**
+ * @brief Whether a refusal with `err` of a `len`-byte output of input `offset`
+ * names the cause better than the one already noted (`noted_offset` < 0: none).
+ * Of the outputs refused for size the largest is the cause (a broker refuses a
+ * whole batch for one record); of other refusals the first.
+ */
+static bool refusal_is_cause(rd_kafka_resp_err_t err, size_t len, int64_t offset,
+                             int64_t noted_offset, size_t noted_len)
+{
+    bool size = err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
+                err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
+    return noted_offset < 0 || (size ? len > noted_len : offset < noted_offset);
+}
+
+/**
  * @brief Note that the output of pending event `p` (`len` bytes) was refused
  * for itself with `err`, so that the event is dead-lettered when its
- * partition is read again instead of being refused forever. Of the outputs
- * refused for size the largest is taken as the cause (a broker refuses a
- * whole batch for one record), for other refusals the first.
+ * partition is read again instead of being refused forever.
  */
 static void note_refused(ms_pending *p, rd_kafka_resp_err_t err, size_t len)
 {
     ms_ptrack *pt = p ? p->pt : NULL;
     if (!pt || !record_refused(err))
         return;
-    bool size = err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
-                err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
-    if (pt->refused_offset < 0 ||
-        (size ? len > pt->refused_len : p->offset < pt->refused_offset)) {
+    if (refusal_is_cause(err, len, p->offset, pt->refused_offset, pt->refused_len)) {
         pt->refused_offset = p->offset;
         pt->refused_error = err;
         pt->refused_len = len;
@@ -292,7 +301,7 @@ static void note_refused(ms_pending *p, rd_kafka_resp_err_t err, size_t len)
 
 /**
  * @brief exactly_once: note that an output of input `in` (`len` bytes) was
- * refused for itself with `err`, chosen as note_refused chooses, so that the
+ * refused for itself with `err`, chosen by refusal_is_cause, so that the
  * input is dead-lettered when the rewind after the abort brings it back.
  */
 static void note_refused_eos(ms_worker *w, const ms_eos_input *in, rd_kafka_resp_err_t err,
@@ -301,9 +310,7 @@ static void note_refused_eos(ms_worker *w, const ms_eos_input *in, rd_kafka_resp
     ms_eos_refusal *r = &w->txn_refused;
     if (!in || !record_refused(err))
         return;
-    bool size = err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
-                err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
-    if (r->offset < 0 || (size ? len > r->len : in->offset < r->offset)) {
+    if (refusal_is_cause(err, len, in->offset, r->offset, r->len)) {
         r->dead_lettered = false;
         snprintf(r->topic, sizeof r->topic, "%s", in->topic);
         r->partition = in->partition;
