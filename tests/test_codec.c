@@ -468,6 +468,10 @@ static void test_json_errors(void **state)
         {"{\"id\":\"a\",\"text\":\"a long text here \\q more\"}",
          "byte 35: invalid JSON (bad escape in string: '\\q', in field 'text')"},
         {"{\"a\":[\"\\x\"]}", "byte 7: invalid JSON (bad escape in string: '\\x')"},
+        /* the field is found across whitespace on both sides of the colon, and past an
+         * escaped quote inside the key */
+        {"{ \"te\\\"xt\" \t:\r\n \"\\q\"}",
+         "byte 17: invalid JSON (bad escape in string: '\\q', in field 'te\\\"xt')"},
         {"{\"a\":1} x", "byte 8: invalid JSON (unexpected character)"},
         {"{\"a\":1} {}", "byte 8: unexpected data after the top-level object"},
         {"{\"a\":1},", "byte 7: unexpected data after the top-level object"},

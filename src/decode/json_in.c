@@ -694,24 +694,23 @@ static void ms_json_mention_defaults(ms_mention *m)
     };
 }
 
-/**
- * @brief Tokenise js[base..len) with jsmn, growing the token array; returns
- * the token count or -1. Token offsets are relative to js + base.
- */
+/** @brief Where the run of JSON whitespace that ends at js[at] starts. */
+static size_t ms_json_space_before(const char *js, size_t at)
+{
+    while (at > 0 && (js[at - 1] == ' ' || js[at - 1] == '\t' || js[at - 1] == '\n' ||
+                      js[at - 1] == '\r'))
+        at--;
+    return at;
+}
+
 /** @brief The key whose value is the string at js[at] ('"'), written to `key` (cut to fit);
  *  false when the string is not a value after a key. */
 static bool ms_json_key_before(const char *js, size_t at, char *key, size_t keylen)
 {
-    size_t j = at;
-    while (j > 0 && (js[j - 1] == ' ' || js[j - 1] == '\t' || js[j - 1] == '\n' ||
-                     js[j - 1] == '\r'))
-        j--;
+    size_t j = ms_json_space_before(js, at);
     if (j == 0 || js[j - 1] != ':')
         return false;
-    j--;
-    while (j > 0 && (js[j - 1] == ' ' || js[j - 1] == '\t' || js[j - 1] == '\n' ||
-                     js[j - 1] == '\r'))
-        j--;
+    j = ms_json_space_before(js, j - 1);
     if (j < 2 || js[j - 1] != '"')
         return false;
     size_t end = j - 1, k = end;
@@ -800,6 +799,10 @@ static void ms_json_truncated(ms_codec_error *err, const ms_json_decoder *d, con
     ms_json_fail(err, "truncated JSON (at byte %zu)", len);
 }
 
+/**
+ * @brief Tokenise js[base..len) with jsmn, growing the token array; returns
+ * the token count or -1. Token offsets are relative to js + base.
+ */
 static int ms_json_tokenise(ms_json_decoder *d, const char *js, size_t len,
                             size_t base, ms_codec_error *err)
 {
