@@ -21,7 +21,9 @@
  * - Time is the events' time (at_ms), not the clock: replaying a topic
  *   rebuilds the same ledger. Violations older than the window before the
  *   newest one recorded for the author are forgotten.
- * - One allocation per new author; none for an author already known.
+ * - One allocation per new author until the ledger is full; none for an
+ *   author already known, nor once it is full (a new author takes the
+ *   evicted one's record). tests/test_alloc.c holds it to that.
  */
 #ifndef MS_OFFENDERS_H
 #define MS_OFFENDERS_H
