@@ -15,8 +15,8 @@
 # Passes when, 60 s
 # after the broker is resumed, the service commits transactions and reads
 # events again without a restart, and exits 0 on SIGTERM.
-# Not in CI (it needs minutes of outage); run it after touching eos_* in
-# src/kafka/worker.c.
+# Not in CI (it needs minutes of outage); run it after touching
+# src/kafka/worker_eos.c.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 FREEZE=${1:-200}

@@ -174,7 +174,7 @@ static bool set_replay_until(ms_offenders_stage *st, int32_t partition, int64_t 
 }
 
 /** @brief The start of the stop's budget: when the service saw the stop, as the workers count
- *  it (worker.c stop_noted), else now. */
+ *  it (ms_worker_stop_noted), else now. */
 static int64_t stop_start(const ms_offenders_stage *st)
 {
     int64_t seen = atomic_load(&st->s->stop_seen_ms);

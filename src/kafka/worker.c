@@ -20,13 +20,10 @@
  * else is retried by librdkafka or reprocessed by the worker.
  *
  * With processing.guarantee exactly_once, steps 3-4 run inside Kafka
- * transactions (KIP-98, with the consumer group's metadata as in KIP-447):
- * a batch's outputs and its input positions commit atomically; an abortable
- * error aborts and seeks the worker's partitions back to their committed
- * offsets; a fatal error recreates the producer; a revoke aborts the open
- * transaction so the new owner starts from the committed offsets.
+ * transactions instead: worker_eos.c. The worker's state, shared by both
+ * files, is in worker_internal.h.
  */
-#include "kafka/worker.h"
+#include "kafka/worker_internal.h"
 
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
@@ -74,100 +71,7 @@
 /* How long a worker waits for the limits before dead-lettering an output
  * for one (limits_confirm). */
 #define LIMITS_CONFIRM_MS 2000
-#define NO_DOUBT UINT64_MAX
 
-/* exactly_once: transactions group a batch: consume up to EOS_BATCH events
- * or EOS_BATCH_MS, produce their outputs, add the input positions to the
- * transaction and commit. read_committed consumers downstream see each
- * input's outputs exactly once. */
-#define EOS_BATCH 1000
-#define EOS_BATCH_MS 100
-
-/* exactly_once: an input of the open transaction, as its outputs name it. */
-typedef struct ms_eos_input {
-    const char *topic; /* rd_kafka_topic_name of a subscribed topic */
-    int32_t partition;
-    int64_t offset;
-} ms_eos_input;
-
-/* exactly_once: an input whose output the broker refused for itself;
- * offset -1 when there is none. It is kept until a transaction holding the
- * input's dead letter commits: one that aborts reads it again. */
-typedef struct ms_eos_refusal {
-    char topic[256];
-    int32_t partition;
-    int64_t offset;
-    rd_kafka_resp_err_t error;
-    size_t len;
-    bool dead_lettered; /* in the open transaction */
-} ms_eos_refusal;
-
-/* exactly_once: transactions that fail one after another, with no commit
- * between, before the producer is replaced as if the error were fatal: an
- * idempotent producer whose sequence numbers a refused batch left behind
- * (OUT_OF_ORDER_SEQUENCE_NUMBER on every later batch) does not recover by
- * aborting, and a new producer fences it and starts clean. */
-#define EOS_FAILURES_BEFORE_RESET 3
-
-struct ms_worker {
-    ms_service_shared *s;
-    int id;
-    char name[32];
-    rd_kafka_t *consumer, *producer;
-    rd_kafka_topic_t *topic[MS_MAX_TOPICS];
-    ms_engine *engine;
-    size_t max_message_bytes; /* the producer's message.max.bytes */
-    size_t batch_bytes;       /* the producer's batch.size (capped: topic_limits.h) */
-    bool compressed;          /* the producer compresses: sizes are upper bounds */
-    /* a refused batch whose records all fit their topics' limits: the
-     * limits are asked again (on limits_q), and a producer whose batches
-     * no longer fit is replaced */
-    rd_kafka_queue_t *limits_q;
-    bool limits_stale, limits_asked, producer_stale, replace_purged;
-    int64_t limits_next_ms, limits_refresh_ms, limits_confirm_ms;
-    uint32_t limits_wait_ms; /* backoff while the cluster does not answer */
-    /* a refused record that fits its topic's known limit is put down to its
-     * batch only until the limits have been asked again without a new
-     * producer coming of it: then the limits are wrong in a way asking
-     * does not mend (or the broker refused it for another reason), and the
-     * record is judged as without limits. doubt_answers is limits_answers
-     * at the first such refusal, NO_DOUBT when there is none. */
-    uint64_t limits_answers, doubt_answers;
-    int64_t last_seek_error_log_ms, last_store_error_log_ms;
-    /* lines logged once per event, each kind within its budget (log.h) */
-    ms_log_budget log_undelivered, log_produce_failed, log_dead_letter;
-    const ms_ruleset *rs;    /* the engine's; a reference held in s->rules */
-    uint64_t rules_gen;
-    ms_decoder *dec;
-    ms_offsets *offsets;
-    ms_worker_metrics *m;
-    ms_verdict verdict;
-    ms_buf out;
-    ms_encode_ctx ctx;
-    int64_t last_store_ms, last_lag_ms;
-    /* a stop's budget (processing.shutdown_timeout_ms) runs from
-     * stop_started_ms, 0 until the worker is asked to stop */
-    int64_t stop_started_ms;
-    ms_consumer_commits *commits;
-    bool consumer_closed;
-    bool uncommitted; /* offsets stored since the last answered explicit commit */
-    /* exactly_once: the open transaction and the input positions it covers */
-    bool eos, in_txn, txn_failed;
-    /* exactly_once tracks no pending event per input: each output carries
-     * its input's position in txn_in (one per input of the open
-     * transaction), so that a record the broker refuses for itself is
-     * remembered in txn_refused and dead-lettered when the rewind after the
-     * abort brings its input back, instead of aborting every batch that
-     * holds it, forever */
-    ms_eos_input txn_in[EOS_BATCH];
-    int txn_n;
-    ms_eos_refusal txn_refused;
-    int txn_failures; /* failed transactions since the last commit */
-    bool closing; /* the producer's queue purged for the end of a stop */
-    bool stop_logged; /* worker_fail() has said why this worker stops */
-    rd_kafka_topic_partition_list_t *txn_offsets;
-    char txn_id[256];
-};
 
 /**
  * @brief Stop the service on an error no retry can cure (kafka_errors.h).
@@ -198,7 +102,7 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     } else if (e == RD_KAFKA_RESP_ERR__FATAL) {
         char fatal[512];
         rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, fatal, sizeof fatal);
-        /* exactly_once recreates its producer after a fatal error (eos_fatal);
+        /* exactly_once recreates its producer after a fatal error (eos_fatal in worker_eos.c);
          * an idempotent producer or a consumer in that state cannot go on */
         if (ms_kafka_err_is_permanent(orig) || rk == w->consumer || !w->eos)
             worker_fail(w, rd_kafka_name(rk), orig, fatal, NULL);
@@ -212,7 +116,7 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 }
 
 /** @brief A consumer error event: stop on permanent errors, else log and go on. */
-static void on_consumer_error(ms_worker *w, const rd_kafka_message_t *msg)
+void ms_worker_on_consumer_error(ms_worker *w, const rd_kafka_message_t *msg)
 {
     const char *topic = msg->rkt ? rd_kafka_topic_name(msg->rkt) : NULL;
     if (ms_kafka_err_is_permanent(msg->err)) {
@@ -249,7 +153,7 @@ static bool record_refused(rd_kafka_resp_err_t e)
  * on past it, so it is dead-lettered by its position like any bad event,
  * or a later commit would skip it silently.
  */
-static bool record_unreadable(const rd_kafka_message_t *msg)
+bool ms_worker_record_unreadable(const rd_kafka_message_t *msg)
 {
     return msg->rkt && msg->offset >= 0 &&
            (msg->err == RD_KAFKA_RESP_ERR__BAD_MSG || msg->err == RD_KAFKA_RESP_ERR__BAD_COMPRESSION ||
@@ -346,7 +250,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
     } else if ((msg->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
                 msg->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) && w->eos) {
         /* exactly_once: dropped by abort_transaction with the rest of its
-         * transaction, whose input is read again (eos_rewind) or by the
+         * transaction, whose input is read again (eos_rewind in worker_eos.c) or by the
          * partition's next owner; not a failure, and it must not fail the
          * next transaction */
         return;
@@ -478,7 +382,7 @@ static int64_t budget_start(const ms_worker *w)
 }
 
 /** @brief When `step` of a budget that started at `start` ends. */
-static int64_t budget_at(const ms_worker *w, int64_t start, ms_stop_step step)
+int64_t ms_worker_budget_at(const ms_worker *w, int64_t start, ms_stop_step step)
 {
     return ms_stop_deadline(start, w->s->cfg->shutdown_timeout_ms, step);
 }
@@ -486,7 +390,7 @@ static int64_t budget_at(const ms_worker *w, int64_t start, ms_stop_step step)
 /** @brief The start of the stop's budget, noted the first time the worker sees the run flag
  *  down or the service failed (a stop can begin inside a transactional call's loop): when the
  *  service saw the stop if it has yet, else now; 0 while running. */
-static int64_t stop_noted(ms_worker *w)
+int64_t ms_worker_stop_noted(ms_worker *w)
 {
     if (!w->stop_started_ms && (!*w->s->run || w->s->failed)) {
         int64_t seen = atomic_load(&w->s->stop_seen_ms);
@@ -498,7 +402,7 @@ static int64_t stop_noted(ms_worker *w)
 /** @brief Wait (bounded) for in-flight outputs, store offsets and commit them. */
 static void drain_and_commit(ms_worker *w, int64_t start)
 {
-    int64_t outputs_until = budget_at(w, start, MS_STOP_OUTPUTS);
+    int64_t outputs_until = ms_worker_budget_at(w, start, MS_STOP_OUTPUTS);
     /* pendings held behind a failed output stay in flight until a rewind
      * that will not come now: wait only while outputs are still queued */
     while (w->producer && ms_offsets_in_flight(w->offsets) > 0 &&
@@ -511,10 +415,9 @@ static void drain_and_commit(ms_worker *w, int64_t start)
     store_offsets(w);
     /* no commit when nothing was stored since the last one answered (the
      * revoke inside a stop's group leave, after the stop's own commit) */
-    rd_kafka_resp_err_t e = w->uncommitted
-                                ? ms_consumer_commit_within(w->commits,
-                                                            budget_at(w, start, MS_STOP_COMMIT))
-                                : RD_KAFKA_RESP_ERR__NO_OFFSET;
+    int64_t commit_until = ms_worker_budget_at(w, start, MS_STOP_COMMIT);
+    rd_kafka_resp_err_t e = w->uncommitted ? ms_consumer_commit_within(w->commits, commit_until)
+                                           : RD_KAFKA_RESP_ERR__NO_OFFSET;
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR__NO_OFFSET)
         w->uncommitted = false;
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -667,7 +570,6 @@ static void update_lag(ms_worker *w)
 
 /* ---- rebalance ------------------------------------------------------ */
 
-static void eos_abort(ms_worker *w, const char *why);
 
 /** @brief Apply an assignment (NULL: none), logging a failure with its cause. */
 static void assign(ms_worker *w, rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *parts)
@@ -700,8 +602,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     snprintf(n, sizeof n, "%d", parts->cnt);
     if (w->eos) {
         if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS && w->in_txn)
-            eos_abort(w, "partitions revoked: the open transaction is aborted; the new owner "
-                         "starts from the committed offsets");
+            ms_worker_eos_abort(w, "partitions revoked: the open transaction is aborted; the "
+                                   "new owner starts from the committed offsets");
         assign(w, rk, err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? parts : NULL);
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
             atomic_store_explicit(&w->m->assigned, true, memory_order_relaxed);
@@ -745,7 +647,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 static void leave_group(ms_worker *w)
 {
     w->consumer_closed = ms_consumer_close_within(
-        w->consumer, budget_at(w, w->stop_started_ms, MS_STOP_LEAVE), on_rebalance);
+        w->consumer, ms_worker_budget_at(w, w->stop_started_ms, MS_STOP_LEAVE), on_rebalance);
 }
 
 /* ---- output topic limits (topic_limits.h) -------------------------- */
@@ -785,7 +687,7 @@ static void limits_ask(ms_worker *w, int64_t now)
  * once answered, mark the producer for replacement if its batch.size is
  * now above the smallest of them.
  */
-static void follow_limits(ms_worker *w)
+void ms_worker_follow_limits(ms_worker *w)
 {
     int64_t now = ms_clock_mono_ms();
     ms_limits_poll r = w->limits_asked ? ms_topic_limits_poll(&w->s->limits, w->limits_q, 0)
@@ -1048,7 +950,7 @@ static bool classify(ms_worker *w, ms_mention *m, const rd_kafka_message_t *msg)
 }
 
 /** @brief Classify one input message and produce its outputs. */
-static void process(ms_worker *w, rd_kafka_message_t *msg)
+void ms_worker_process(ms_worker *w, rd_kafka_message_t *msg)
 {
     const char *topic = rd_kafka_topic_name(msg->rkt);
     ms_pending *p = NULL;
@@ -1257,7 +1159,7 @@ static rd_kafka_t *make_client(ms_worker *w, ms_client_role role, char *err, siz
 }
 
 /** @brief Create the producer and its output topic handles. */
-static bool producer_open(ms_worker *w, char *err, size_t errlen)
+bool ms_worker_producer_open(ms_worker *w, char *err, size_t errlen)
 {
     if (!(w->producer = make_client(w, MS_CLIENT_PRODUCER, err, errlen)))
         return false;
@@ -1281,7 +1183,7 @@ static bool producer_open(ms_worker *w, char *err, size_t errlen)
 }
 
 /** @brief Destroy the producer and its topic handles. */
-static void producer_close(ms_worker *w)
+void ms_worker_producer_close(ms_worker *w)
 {
     for (size_t t = 0; t < MS_MAX_TOPICS; t++)
         if (w->topic[t]) {
@@ -1342,7 +1244,7 @@ ms_worker *ms_worker_new(ms_service_shared *s, int id, char *err, size_t errlen)
                      (int)getpid(), id);
         w->txn_offsets = rd_kafka_topic_partition_list_new(16);
     }
-    if (!producer_open(w, err, errlen) ||
+    if (!ms_worker_producer_open(w, err, errlen) ||
         !(w->consumer = make_client(w, MS_CLIENT_CONSUMER, err, errlen)))
         goto fail;
     if (!(w->limits_q = rd_kafka_queue_new(w->consumer)) ||
@@ -1401,7 +1303,7 @@ static void producer_replace(ms_worker *w)
     memset(w->topic, 0, sizeof w->topic);
     w->producer = NULL;
     char err[512];
-    bool made = producer_open(w, err, sizeof err);
+    bool made = ms_worker_producer_open(w, err, sizeof err);
     rd_kafka_t *gone = made ? old : w->producer;
     rd_kafka_topic_t **gone_topic = made ? old_topic : w->topic;
     for (size_t t = 0; t < MS_MAX_TOPICS; t++)
@@ -1432,7 +1334,7 @@ static void producer_replace(ms_worker *w)
  * leaves the worker classifying with the rules it had, and it tries again
  * on a later turn.
  */
-static void follow_rules(ms_worker *w)
+void ms_worker_follow_rules(ms_worker *w)
 {
     if (ms_ruleset_live_generation(w->s->rules) == w->rules_gen)
         return;
@@ -1457,336 +1359,6 @@ static void follow_rules(ms_worker *w)
     w->ctx.rules = rs;
     ms_log(MS_LOG_INFO, w->name, "now classifying with the reloaded rule set", "version",
            ms_ruleset_version(rs), NULL);
-}
-
-/* ---- exactly once ---------------------------------------------------- */
-
-#define EOS_TIMEOUT_MS 30000
-
-/** @brief Forget the batch's input positions (the list owns its topic names). */
-static void txn_offsets_clear(ms_worker *w)
-{
-    rd_kafka_topic_partition_list_destroy(w->txn_offsets);
-    w->txn_offsets = rd_kafka_topic_partition_list_new(16);
-}
-
-/** @brief Log transactional error `e` as a warning with its name, reason, fatality and
- *  transactional id; `e` stays the caller's to destroy. */
-static void log_txn_error(ms_worker *w, const char *what, const rd_kafka_error_t *e)
-{
-    ms_log(MS_LOG_WARN, w->name, what, "error", rd_kafka_error_name(e), "reason",
-           rd_kafka_error_string(e), "fatal", rd_kafka_error_is_fatal(e) ? "true" : "false",
-           "transactional_id", w->txn_id, NULL);
-}
-
-/** @brief One try at seeking every assigned partition back to its committed offset. */
-static int txn_timeout(ms_worker *w);
-
-static rd_kafka_resp_err_t eos_seek_committed(ms_worker *w)
-{
-    rd_kafka_topic_partition_list_t *a = NULL;
-    rd_kafka_resp_err_t e = rd_kafka_assignment(w->consumer, &a);
-    if (!e && a->cnt)
-        e = rd_kafka_committed(w->consumer, a, txn_timeout(w));
-    for (int i = 0; !e && i < a->cnt; i++) {
-        e = a->elems[i].err;
-        if (a->elems[i].offset < 0)
-            a->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING; /* auto.offset.reset */
-    }
-    if (!e && a->cnt) {
-        rd_kafka_error_t *se = rd_kafka_seek_partitions(w->consumer, a, txn_timeout(w));
-        if (se) {
-            e = rd_kafka_error_code(se);
-            rd_kafka_error_destroy(se);
-        }
-        for (int i = 0; !e && i < a->cnt; i++)
-            e = a->elems[i].err;
-    }
-    if (a)
-        rd_kafka_topic_partition_list_destroy(a);
-    return e;
-}
-
-/**
- * @brief After an abort, unless stopping: every assigned partition back to
- * its committed offset, so the aborted batch is read again. Going on without the seek
- * would commit the next batch's offsets past the aborted inputs and lose
- * them, so after a few failed tries the service stops instead: its next
- * start reads from the committed offsets.
- */
-static void eos_rewind(ms_worker *w)
-{
-    if (stop_noted(w))
-        return; /* stopping: the next start reads from the committed offsets anyway */
-    rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR_NO_ERROR;
-    for (int attempt = 0; attempt < 5; attempt++) {
-        if (!(e = eos_seek_committed(w)))
-            return;
-        ms_log(MS_LOG_WARN, w->name, "rewind after abort failed; retrying", "error",
-               rd_kafka_err2name(e), "reason", rd_kafka_err2str(e), NULL);
-        /* a stop during an outage is noticed within one call's timeout */
-        for (int i = 0; i < 10; i++) {
-            if (stop_noted(w))
-                return;
-            usleep(100 * 1000);
-        }
-    }
-    ms_log(MS_LOG_ERROR, w->name,
-           "cannot rewind to the committed offsets after an abort; stopping so that a restart "
-           "reads them again",
-           "error", rd_kafka_err2name(e), NULL);
-    w->s->failed = 1;
-}
-
-/** @brief Recreate the transactional producer after a fatal error. */
-static bool eos_reset_producer(ms_worker *w)
-{
-    char err[512];
-    producer_close(w);
-    if (!producer_open(w, err, sizeof err)) {
-        ms_log(MS_LOG_ERROR, w->name, "cannot recreate the producer", "reason", err, NULL);
-        return false;
-    }
-    /* in steps of txn_timeout, so that a stop is noticed within one; as
-     * long in all as one call of EOS_TIMEOUT_MS was before */
-    int64_t until = ms_clock_mono_ms() + EOS_TIMEOUT_MS;
-    for (;;) {
-        rd_kafka_error_t *e = rd_kafka_init_transactions(w->producer, txn_timeout(w));
-        if (!e)
-            return true;
-        bool again = rd_kafka_error_is_retriable(e) && !stop_noted(w) &&
-                     ms_clock_mono_ms() < until;
-        if (!again)
-            log_txn_error(w, "init_transactions failed", e);
-        rd_kafka_error_destroy(e);
-        if (!again)
-            return false;
-    }
-}
-
-/** @brief After a fatal transactional error: drop the open transaction; unless stopping, recreate
- *  the producer (else fail the service) and rewind the input to the committed offsets. */
-static void eos_fatal(ms_worker *w)
-{
-    w->in_txn = false;
-    txn_offsets_clear(w);
-    if (stop_noted(w))
-        return; /* no new producer for a stop: the next start fences the transaction */
-    ms_log(MS_LOG_ERROR, w->name, "fatal transaction error: restarting the producer", NULL);
-    if (!eos_reset_producer(w) && !stop_noted(w))
-        w->s->failed = 1;
-    /* after the reset: closing the old producer serves its failed deliveries,
-     * which would otherwise mark the next transaction failed */
-    w->txn_failed = false;
-    eos_rewind(w);
-}
-
-/** @brief Timeout of one transactional call. While running it is a quarter of the stop's budget
- *  (1 to EOS_TIMEOUT_MS s), repeated as long as needed, so that a stop that comes during an
- *  outage is noticed within it; once stopping, what is left of the budget's first three
- *  quarters (as drain_and_commit). */
-static int txn_timeout(ms_worker *w)
-{
-    int64_t start = stop_noted(w), quarter = w->s->cfg->shutdown_timeout_ms / 4;
-    if (!start)
-        return quarter < 1000 ? 1000 : quarter > EOS_TIMEOUT_MS ? EOS_TIMEOUT_MS : (int)quarter;
-    int64_t left = budget_at(w, start, MS_STOP_COMMIT) - ms_clock_mono_ms();
-    return left < 1 ? 1 : left > EOS_TIMEOUT_MS ? EOS_TIMEOUT_MS : (int)left;
-}
-
-/** @brief Log a transactional call's retry: the first, then every 10th (an outage repeats them
- *  every txn_timeout). */
-static void log_txn_retry(ms_worker *w, const char *what, const rd_kafka_error_t *e, int attempt)
-{
-    if (attempt % 10 == 0)
-        log_txn_error(w, what, e);
-}
-
-/**
- * @brief Whether to call a timed-out commit or abort again. librdkafka keeps
- * such a call in progress in the background until the same call is made
- * again, and refuses every other transactional call meanwhile (begin_
- * transaction answers _CONFLICT): so it is repeated for as long as the
- * service runs, and once it is stopping only while the stop's budget lasts
- * (the transaction left open is aborted when the next start with the same
- * transactional.id fences it, or at transaction.timeout.ms; its input is
- * reprocessed).
- */
-static bool txn_call_again(ms_worker *w, const rd_kafka_error_t *e)
-{
-    if (!e || !rd_kafka_error_is_retriable(e))
-        return false;
-    int64_t start = stop_noted(w);
-    return !start || ms_clock_mono_ms() < budget_at(w, start, MS_STOP_COMMIT);
-}
-
-/** @brief Log `why`, abort the open transaction (repeating timed-out calls) and rewind to the
- *  committed offsets; if the abort fails, replace the producer unless the service is stopping. */
-static void eos_abort(ms_worker *w, const char *why)
-{
-    ms_log(MS_LOG_WARN, w->name, why, "transactional_id", w->txn_id, NULL);
-    rd_kafka_error_t *e = rd_kafka_abort_transaction(w->producer, txn_timeout(w));
-    for (int attempt = 0; txn_call_again(w, e); attempt++) {
-        log_txn_retry(w, "abort_transaction: retrying", e, attempt);
-        rd_kafka_error_destroy(e);
-        e = rd_kafka_abort_transaction(w->producer, txn_timeout(w));
-    }
-    w->in_txn = false;
-    w->txn_failed = false;
-    txn_offsets_clear(w);
-    if (e) {
-        log_txn_error(w, "abort_transaction failed", e);
-        rd_kafka_error_destroy(e);
-        /* the producer's transaction is in no known state: a new producer
-         * (which fences it) unless the service is stopping anyway */
-        eos_fatal(w);
-        return;
-    }
-    eos_rewind(w);
-}
-
-/** @brief A transaction failed (`why`, or a fatal error): abort it and read its batch again;
- *  replace the producer instead when the error is fatal or transactions keep failing. */
-static void eos_failed(ms_worker *w, bool fatal, const char *why)
-{
-    if (fatal || ++w->txn_failures >= EOS_FAILURES_BEFORE_RESET) {
-        if (!fatal) {
-            char n[16];
-            snprintf(n, sizeof n, "%d", w->txn_failures);
-            ms_log(MS_LOG_WARN, w->name,
-                   "transactions keep failing: replacing the producer (a new one fences the old)",
-                   "failed_in_a_row", n, "last", why, "transactional_id", w->txn_id, NULL);
-        }
-        w->txn_failures = 0;
-        eos_fatal(w);
-    } else {
-        eos_abort(w, why);
-    }
-}
-
-/** @brief Add the batch's input positions and commit; abort on failure. */
-static void eos_commit(ms_worker *w)
-{
-    if (w->txn_failed) {
-        eos_failed(w, false, "an output failed: transaction aborted, batch will be reprocessed");
-        return;
-    }
-    rd_kafka_consumer_group_metadata_t *gm = rd_kafka_consumer_group_metadata(w->consumer);
-    rd_kafka_error_t *e =
-        rd_kafka_send_offsets_to_transaction(w->producer, w->txn_offsets, gm, txn_timeout(w));
-    /* a retriable error is retried with the same arguments: committing
-     * without the offsets would commit the outputs alone */
-    for (int attempt = 0; txn_call_again(w, e); attempt++) {
-        log_txn_retry(w, "send_offsets_to_transaction: retrying", e, attempt);
-        rd_kafka_error_destroy(e);
-        e = rd_kafka_send_offsets_to_transaction(w->producer, w->txn_offsets, gm,
-                                                 txn_timeout(w));
-    }
-    rd_kafka_consumer_group_metadata_destroy(gm);
-    const char *step = "send_offsets_to_transaction failed";
-    if (!e) {
-        step = "commit_transaction failed";
-        e = rd_kafka_commit_transaction(w->producer, txn_timeout(w));
-        for (int attempt = 0; txn_call_again(w, e); attempt++) {
-            log_txn_retry(w, "commit_transaction: retrying", e, attempt);
-            rd_kafka_error_destroy(e);
-            e = rd_kafka_commit_transaction(w->producer, txn_timeout(w));
-        }
-    }
-    if (!e) {
-        w->in_txn = false;
-        txn_offsets_clear(w);
-        w->txn_failures = 0;
-        if (w->txn_refused.dead_lettered) {
-            w->txn_refused.offset = -1;
-            w->txn_refused.len = 0;
-            w->txn_refused.dead_lettered = false;
-        }
-        atomic_fetch_add_explicit(&w->m->commits, 1, memory_order_relaxed);
-        return;
-    }
-    atomic_fetch_add_explicit(&w->m->commit_errors, 1, memory_order_relaxed);
-    log_txn_error(w, step, e);
-    bool fatal = rd_kafka_error_is_fatal(e);
-    rd_kafka_error_destroy(e);
-    eos_failed(w, fatal, "transaction aborted after a failed commit; batch will be reprocessed");
-}
-
-/** @brief The exactly-once loop: consume, classify, produce, commit in transactions. */
-static void eos_main(ms_worker *w)
-{
-    rd_kafka_error_t *e = rd_kafka_init_transactions(w->producer, txn_timeout(w));
-    if (e) {
-        log_txn_error(w, "init_transactions failed", e);
-        rd_kafka_error_destroy(e);
-        w->s->failed = 1;
-        return;
-    }
-    int batch = 0;
-    int64_t batch_start = 0;
-    while (*w->s->run && !w->s->failed) {
-        follow_limits(w);
-        if (!w->in_txn) {
-            follow_rules(w); /* one rule set per transaction */
-            if (w->producer_stale) {
-                if (eos_reset_producer(w)) {
-                    w->doubt_answers = NO_DOUBT;
-                    atomic_fetch_add_explicit(&w->m->producer_replacements, 1,
-                                              memory_order_relaxed);
-                    ms_log(MS_LOG_INFO, w->name,
-                           "producer replaced to fit the output topics' limits", NULL);
-                } else {
-                    w->s->failed = 1;
-                }
-                w->producer_stale = false;
-            }
-        }
-        rd_kafka_message_t *msg = rd_kafka_consumer_poll(w->consumer, 20);
-        if (!w->producer) {
-            /* a fatal error in the rebalance callback and no new producer
-             * (failed is set): the message is read again after a restart */
-            if (msg)
-                rd_kafka_message_destroy(msg);
-            break;
-        }
-        if (msg && (!msg->err || record_unreadable(msg))) {
-            if (!w->in_txn) {
-                if ((e = rd_kafka_begin_transaction(w->producer))) {
-                    /* only a producer in a wrong state refuses to begin
-                     * (a call still in progress: _CONFLICT): retrying the
-                     * same producer could go on forever, a new one cannot */
-                    log_txn_error(w, "begin_transaction failed", e);
-                    rd_kafka_error_destroy(e);
-                    rd_kafka_message_destroy(msg);
-                    eos_fatal(w);
-                    continue;
-                }
-                w->in_txn = true;
-                w->txn_n = 0;
-                batch = 0;
-                batch_start = ms_clock_mono_ms();
-            }
-            const char *topic = rd_kafka_topic_name(msg->rkt);
-            w->txn_in[w->txn_n++] = (ms_eos_input){topic, msg->partition, msg->offset};
-            process(w, msg);
-            rd_kafka_topic_partition_t *tp =
-                rd_kafka_topic_partition_list_find(w->txn_offsets, topic, msg->partition);
-            if (!tp)
-                tp = rd_kafka_topic_partition_list_add(w->txn_offsets, topic, msg->partition);
-            tp->offset = msg->offset + 1;
-            batch++;
-        } else if (msg && msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            on_consumer_error(w, msg);
-        }
-        if (msg)
-            rd_kafka_message_destroy(msg);
-        rd_kafka_poll(w->producer, 0);
-        if (w->in_txn && (w->txn_failed || batch >= EOS_BATCH ||
-                          ms_clock_mono_ms() - batch_start >= EOS_BATCH_MS))
-            eos_commit(w);
-    }
-    if (w->in_txn)
-        eos_commit(w);
 }
 
 /** @brief At the end, say how many per-event lines each budget held back. */
@@ -1815,8 +1387,8 @@ void *ms_worker_main(void *arg)
     ms_worker *w = arg;
     ms_log(MS_LOG_INFO, w->name, "started", NULL);
     if (w->eos) {
-        eos_main(w);
-        stop_noted(w); /* the loop ended: a stop, or a failure */
+        ms_worker_eos_main(w);
+        ms_worker_stop_noted(w); /* the loop ended: a stop, or a failure */
         leave_group(w);
         log_held_back(w);
         ms_log(MS_LOG_INFO, w->name, "stopped", NULL);
@@ -1827,17 +1399,17 @@ void *ms_worker_main(void *arg)
         /* after the poll, so that a reload published while it waited applies
          * to this event already, and an idle worker still moves within one
          * poll timeout: one atomic load per turn */
-        follow_rules(w);
+        ms_worker_follow_rules(w);
         if (msg) {
-            if (!msg->err || record_unreadable(msg)) {
-                process(w, msg);
+            if (!msg->err || ms_worker_record_unreadable(msg)) {
+                ms_worker_process(w, msg);
             } else if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                on_consumer_error(w, msg);
+                ms_worker_on_consumer_error(w, msg);
             }
             rd_kafka_message_destroy(msg);
         }
         rd_kafka_poll(w->producer, 0);
-        follow_limits(w);
+        ms_worker_follow_limits(w);
         if (w->producer_stale)
             producer_replace(w);
         int64_t now = ms_clock_mono_ms();
@@ -1852,7 +1424,7 @@ void *ms_worker_main(void *arg)
         }
     }
     ms_log(MS_LOG_INFO, w->name, "draining", NULL);
-    drain_and_commit(w, stop_noted(w));
+    drain_and_commit(w, ms_worker_stop_noted(w));
     leave_group(w);
     log_held_back(w);
     ms_log(MS_LOG_INFO, w->name, "stopped", NULL);
@@ -1868,7 +1440,7 @@ void ms_worker_free(ms_worker *w)
 {
     if (!w)
         return;
-    producer_close(w);
+    ms_worker_producer_close(w);
     if (w->txn_offsets)
         rd_kafka_topic_partition_list_destroy(w->txn_offsets);
     if (w->limits_q)
