@@ -245,6 +245,32 @@ static void test_complaint_cues(void **state)
         expect(not_complaints[i], MS_CAT_COMPLAINT, false);
 }
 
+/* Complaint words that are not a grievance for the complaints process: hate and threats use
+ * them as abuse (moderation instead, 2.2, 2.22), and a repair report's fault words describe the
+ * fault, so only a cue beside the fault counts (2.25, 2.26); persistence between the thing and
+ * its fault is the writer's ("still"), not the fault. */
+static void test_complaint_grievance_and_fault(void **state)
+{
+    run("Funny how the new flats on our estate all go to immigrants and never our own. I can't "
+        "get a look in. Sort it out whg");
+    assert_true(ms_verdict_has(&v, MS_CAT_HATE));
+    assert_false(ms_verdict_has(&v, MS_CAT_COMPLAINT));
+    run("If that plumber turns up at my door again I swear I'll put him through the window");
+    assert_true(ms_verdict_has(&v, MS_CAT_DETRIMENTAL));
+    assert_true(v.urgent);
+    assert_false(ms_verdict_has(&v, MS_CAT_COMPLAINT));
+    /* the fault ("hanging off") does not count; "every time it rains" alone is too weak */
+    run("The gutter at the back is hanging off and overflows every time it rains");
+    assert_true(ms_verdict_has(&v, MS_CAT_REPAIR));
+    assert_false(ms_verdict_has(&v, MS_CAT_COMPLAINT));
+    run("The gutter has been hanging off for three weeks and nobody has come out");
+    assert_true(ms_verdict_has(&v, MS_CAT_REPAIR));
+    assert_true(ms_verdict_has(&v, MS_CAT_COMPLAINT));
+    run("The bathroom light is still not working!!");
+    assert_true(ms_verdict_has(&v, MS_CAT_REPAIR));
+    assert_true(ms_verdict_has(&v, MS_CAT_COMPLAINT));
+}
+
 static void test_repairs(void **state)
 {
     run("I can smell gas in my kitchen");
@@ -865,6 +891,7 @@ int main(void)
         cmocka_unit_test(test_scunthorpe),
         cmocka_unit_test(test_complaint_and_deadline),
         cmocka_unit_test(test_complaint_cues),
+        cmocka_unit_test(test_complaint_grievance_and_fault),
         cmocka_unit_test(test_repairs),
         cmocka_unit_test(test_service_categories),
         cmocka_unit_test(test_priority_public_first),

@@ -5,10 +5,11 @@
  * set's threshold for it. House Rules grounds score only from their rules.
  * The service categories add what the policy describes around the cues:
  *   complaint  cues plus negative sentiment: dissatisfaction, not merely a
- *              negative word (2.25); not when its cues only restate a
- *              repair's fault: that is a repair report (2.26); never in a lure
- *              (a malicious link) or a rumour (misinformation), whose
- *              problem words are bait or claim, not grievance;
+ *              negative word (2.25); cues that only restate a repair's
+ *              fault do not count: that is a repair report (2.26); never in
+ *              a lure (a malicious link), a rumour (misinformation), hate,
+ *              religious or political campaigning or a threat, whose
+ *              problem words are bait, claim or abuse, not grievance;
  *   repair     cues only; urgency is the highest matched repair rule (2.26);
  *   question   cues plus a question mark (2.28);
  *   positive   praise cues plus positive sentiment, minus sarcasm cues, and
@@ -29,34 +30,59 @@ static void label(ms_verdict *v, ms_category c, float score)
 }
 
 /**
- * @brief Whether every complaint cue only restates the repair: each piece of complaint evidence
- *  from a rule of positive weight lies inside a piece of repair evidence ("the extractor fan's
- *  stopped working": "stopped working" is the fault itself).
- *
- * Such a post is a repair report, a service request, not a complaint about how whg handled it
- * (2.25, 2.26; the Housing Ombudsman's Complaint Handling Code makes the same distinction).
- * A cue outside the fault ("for three weeks", "still nothing", "useless") keeps the complaint,
- * and so does complaint evidence dropped for want of room: a cue that cannot be seen is not
- * assumed to be the fault. Repair evidence dropped only hides places a cue could lie in.
+ * @brief Whether evidence `e` restates a repair's fault: it lies inside a piece of repair evidence
+ *  and begins or ends it. A repair match is the thing and what is wrong with it ("extractor fan's
+ *  stopped working", "leaking tap"), so its fault words are at one end; a word between them is
+ *  the writer's ("the bathroom is STILL not working": "still" is how the repair was handled).
  */
-static bool complaint_is_the_fault(const ms_ruleset *rs, const ms_verdict *v)
+static bool is_the_fault(const ms_label *r, const ms_evidence *e)
+{
+    for (uint8_t j = 0; j < r->n_evidence; j++) {
+        const ms_evidence *f = &r->evidence[j];
+        if (f->start <= e->start && e->end <= f->end && (f->start == e->start || e->end == f->end))
+            return true;
+    }
+    return false;
+}
+
+/**
+ * @brief The weight of the complaint cues that only restate the repair: the rules of positive
+ *  weight every piece of whose complaint evidence is the fault (is_the_fault: "the extractor
+ *  fan's stopped working": "stopped working" is the fault itself).
+ *
+ * Such a cue describes the fault, a service request, not how whg handled it (2.25, 2.26; the
+ * Housing Ombudsman's Complaint Handling Code makes the same distinction), so it does not count
+ * toward the complaint; a cue outside the fault ("for three weeks", "still nothing", "useless")
+ * does. A report whose cues are all the fault is no complaint at all, and one with a cue beside
+ * the fault ("the gutter is hanging off and overflows every time it rains") is weighed on that
+ * cue alone. Complaint evidence dropped for want of room counts nothing off: a cue that cannot be
+ * seen is not assumed to be the fault. Repair evidence dropped only hides places a cue could lie
+ * in.
+ */
+static float complaint_fault_weight(const ms_ruleset *rs, const ms_verdict *v)
 {
     const ms_label *c = &v->label[MS_CAT_COMPLAINT], *r = &v->label[MS_CAT_REPAIR];
     if (c->dropped_evidence)
-        return false;
-    uint8_t cues = 0;
+        return 0;
+    float w = 0;
     for (uint8_t i = 0; i < c->n_evidence; i++) {
         const ms_evidence *e = &c->evidence[i];
-        if (ms_ruleset_rule(rs, e->rule)->weight <= 0)
+        float rw = ms_ruleset_rule(rs, e->rule)->weight;
+        if (rw <= 0)
             continue; /* counter-cues argue against a complaint anyway */
-        cues++;
-        bool inside = false;
-        for (uint8_t j = 0; j < r->n_evidence && !inside; j++)
-            inside = r->evidence[j].start <= e->start && e->end <= r->evidence[j].end;
-        if (!inside)
-            return false;
+        bool first = true, all_inside = true;
+        for (uint8_t k = 0; k < c->n_evidence && first && all_inside; k++) {
+            if (c->evidence[k].rule != e->rule)
+                continue;
+            if (k < i)
+                first = false; /* this rule was weighed at its first piece */
+            else
+                all_inside = is_the_fault(r, &c->evidence[k]);
+        }
+        if (first && all_inside)
+            w += rw;
     }
-    return cues > 0;
+    return w;
 }
 
 void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_normalised *view,
@@ -83,12 +109,15 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
         v->repair_urgency = h->urgency ? h->urgency : MS_URGENCY_ROUTINE;
     }
 
+    /* A repair report's cues that only restate its fault do not count. */
+    float complaint = h->score[MS_CAT_COMPLAINT];
+    if (ms_verdict_has(v, MS_CAT_REPAIR))
+        complaint -= complaint_fault_weight(rs, v);
     /* Negative sentiment counts toward a complaint; positive sentiment
      * counts against it, more weakly (people complain politely too). Both
      * only behind cues of some weight: one dissatisfaction word in a sad or
      * angry remark ("the weather is awful") is not a complaint. A question
      * with complaint cues is a challenge ("why is it still broken?"). */
-    float complaint = h->score[MS_CAT_COMPLAINT];
     if (complaint >= 0.4f)
         complaint += compound < 0 ? -compound * 1.0f : -compound * 0.2f;
     if (complaint >= 0.4f && view->n_question > 0)
@@ -101,14 +130,19 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
     /* A lure's problem words are its bait, not the writer's grievance ("had the same problem,
      * this site sorted it", "refund due: claim at ..."), and a rumour's are its claim ("whg are
      * closing every office, pensioners left to rot"): the answer is a correction (2.12), not the
-     * complaints process, and both are queued for a person's review under 2.2 anyway. Adverts
-     * are not excluded: customers' complaints about offers and orders read like adverts too
-     * often ("signed up on a special offer but it never started"). */
+     * complaints process, and both are queued for a person's review under 2.2 anyway. So is hate,
+     * religious or political campaigning and a threat: their grievance words ("they get the
+     * houses and never our own", "if he turns up again I'll ...") are the abuse, aimed at a group
+     * or a person, and the answer is moderation (2.2, 2.22, 2.23), not the complaints process.
+     * Adverts are not excluded: customers' complaints about offers and orders read like adverts
+     * too often ("signed up on a special offer but it never started"), and neither are swearing
+     * or colleagues named, which genuine complaints often carry. */
     bool not_a_grievance =
-        ms_verdict_has(v, MS_CAT_MALICIOUS_LINK) || ms_verdict_has(v, MS_CAT_MISINFORMATION);
+        ms_verdict_has(v, MS_CAT_MALICIOUS_LINK) || ms_verdict_has(v, MS_CAT_MISINFORMATION) ||
+        ms_verdict_has(v, MS_CAT_HATE) || ms_verdict_has(v, MS_CAT_RELIGION_POLITICS) ||
+        (h->threat && ms_verdict_has(v, MS_CAT_DETRIMENTAL));
     bool general_only = false;
-    if (complaint >= ms_ruleset_threshold(rs, MS_CAT_COMPLAINT) && !not_a_grievance &&
-        !(ms_verdict_has(v, MS_CAT_REPAIR) && complaint_is_the_fault(rs, v))) {
+    if (complaint >= ms_ruleset_threshold(rs, MS_CAT_COMPLAINT) && !not_a_grievance) {
         if (h->specific_complaint || !elsewhere)
             label(v, MS_CAT_COMPLAINT, complaint);
         else
