@@ -28,6 +28,10 @@
 
 #define EOS_TIMEOUT_MS 30000
 
+/* How long an abort waits at most for the outputs in flight to settle
+ * (ms_worker_eos_abort says why). */
+#define EOS_ABORT_SETTLE_MS 1000
+
 /** @brief Forget the batch's input positions (the list owns its topic names). */
 static void txn_offsets_clear(ms_worker *w)
 {
@@ -190,6 +194,17 @@ static bool txn_call_again(ms_worker *w, const rd_kafka_error_t *e)
 void ms_worker_eos_abort(ms_worker *w, const char *why)
 {
     ms_log(MS_LOG_WARN, w->name, why, "transactional_id", w->txn_id, NULL);
+    /* librdkafka 2.0 lets an abort's EndTxn go once the transaction's first
+     * AddPartitionsToTxn is sent, not answered: EndTxn can reach the
+     * coordinator first, while the transaction is still empty there, and
+     * the INVALID_TXN_STATE it gets is fatal (librdkafka issue 4849; a
+     * revoke just after a batch began met it in 3 of 4 tries here). Every
+     * delivery report proves its partition registered, so the outputs in
+     * flight are let settle first, bounded: a broker that does not answer
+     * makes the abort fail anyway. Outputs written by this are aborted with
+     * the rest. */
+    int settle = txn_timeout(w);
+    rd_kafka_flush(w->producer, settle < EOS_ABORT_SETTLE_MS ? settle : EOS_ABORT_SETTLE_MS);
     rd_kafka_error_t *e = rd_kafka_abort_transaction(w->producer, txn_timeout(w));
     for (int attempt = 0; txn_call_again(w, e); attempt++) {
         log_txn_retry(w, "abort_transaction: retrying", e, attempt);
