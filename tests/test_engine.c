@@ -271,6 +271,24 @@ static void test_complaint_grievance_and_fault(void **state)
     assert_true(ms_verdict_has(&v, MS_CAT_COMPLAINT));
 }
 
+/* Repair cues that are a threat's own words report no fault; a threat beside a fault keeps its
+ * repair (test_policy_by_place: "if nobody fixes my boiler ... I'll burn the place down"), and so
+ * does the same pair of cues without a threat. */
+static void test_repair_beside_abuse(void **state)
+{
+    run("If that surveyor turns up at my door again I swear I'll put him through the window");
+    assert_true(ms_verdict_has(&v, MS_CAT_DETRIMENTAL));
+    assert_false(ms_verdict_has(&v, MS_CAT_REPAIR));
+    /* the same pair without abuse is a repair */
+    run("The surveyor is coming on Tuesday to look at the window");
+    assert_true(ms_verdict_has(&v, MS_CAT_REPAIR));
+    /* a threat that names the fault keeps its repair */
+    run("The window is smashed and if that contractor turns up late again I'll put him through "
+        "the window");
+    assert_true(ms_verdict_has(&v, MS_CAT_DETRIMENTAL));
+    assert_true(ms_verdict_has(&v, MS_CAT_REPAIR));
+}
+
 static void test_repairs(void **state)
 {
     run("I can smell gas in my kitchen");
@@ -892,6 +910,7 @@ int main(void)
         cmocka_unit_test(test_complaint_and_deadline),
         cmocka_unit_test(test_complaint_cues),
         cmocka_unit_test(test_complaint_grievance_and_fault),
+        cmocka_unit_test(test_repair_beside_abuse),
         cmocka_unit_test(test_repairs),
         cmocka_unit_test(test_service_categories),
         cmocka_unit_test(test_priority_public_first),

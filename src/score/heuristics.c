@@ -11,6 +11,8 @@
  *              religious or political campaigning or a threat, whose
  *              problem words are bait, claim or abuse, not grievance;
  *   repair     cues only; urgency is the highest matched repair rule (2.26);
+ *              cues that are the words of a threat, hate or a sexual
+ *              remark do not count;
  *   question   cues plus a question mark (2.28);
  *   positive   praise cues plus positive sentiment, minus sarcasm cues, and
  *              never together with a complaint (2.28);
@@ -45,41 +47,74 @@ static bool is_the_fault(const ms_label *r, const ms_evidence *e)
     return false;
 }
 
-/**
- * @brief The weight of the complaint cues that only restate the repair: the rules of positive
- *  weight every piece of whose complaint evidence is the fault (is_the_fault: "the extractor
- *  fan's stopped working": "stopped working" is the fault itself).
- *
- * Such a cue describes the fault, a service request, not how whg handled it (2.25, 2.26; the
- * Housing Ombudsman's Complaint Handling Code makes the same distinction), so it does not count
- * toward the complaint; a cue outside the fault ("for three weeks", "still nothing", "useless")
- * does. A report whose cues are all the fault is no complaint at all, and one with a cue beside
- * the fault ("the gutter is hanging off and overflows every time it rains") is weighed on that
- * cue alone. Complaint evidence dropped for want of room counts nothing off: a cue that cannot be
- * seen is not assumed to be the fault. Repair evidence dropped only hides places a cue could lie
- * in.
- */
-static float complaint_fault_weight(const ms_ruleset *rs, const ms_verdict *v)
+/** What a piece of evidence may lie within: the repair's fault, or abuse. */
+typedef bool (*ms_within_fn)(const ms_ruleset *rs, const ms_verdict *v, const ms_evidence *e);
+
+/** @brief Whether `e` restates the fault of the verdict's repair (is_the_fault). */
+static bool within_fault(const ms_ruleset *rs, const ms_verdict *v, const ms_evidence *e)
 {
-    const ms_label *c = &v->label[MS_CAT_COMPLAINT], *r = &v->label[MS_CAT_REPAIR];
-    if (c->dropped_evidence)
+    (void)rs;
+    return is_the_fault(&v->label[MS_CAT_REPAIR], e);
+}
+
+/** @brief Whether `e` lies inside evidence of hate, of a sexual remark or of a threat (the caller
+ *  checks that the post is labelled a threat): a match of one of their patterns, not the span of
+ *  a combination (all_of), which runs from its first part to its last and holds what lies
+ *  between ("if nobody fixes my boiler by Friday I'll burn the place"). */
+static bool within_abuse(const ms_ruleset *rs, const ms_verdict *v, const ms_evidence *e)
+{
+    static const ms_category abuse[] = {MS_CAT_HATE, MS_CAT_SEXUAL_GRAPHIC, MS_CAT_DETRIMENTAL};
+    for (size_t c = 0; c < sizeof abuse / sizeof abuse[0]; c++) {
+        const ms_label *l = &v->label[abuse[c]];
+        if (!ms_verdict_has(v, abuse[c]))
+            continue;
+        for (uint8_t j = 0; j < l->n_evidence; j++) {
+            const ms_evidence *a = &l->evidence[j];
+            if (ms_ruleset_rule(rs, a->rule)->n_patterns > 0 && a->start <= e->start &&
+                e->end <= a->end)
+                return true;
+        }
+    }
+    return false;
+}
+
+/**
+ * @brief The weight of category `c`'s cues that are only something else: the rules of positive
+ *  weight every piece of whose evidence is `within` it.
+ *
+ * Complaint cues within a repair's fault ("the extractor fan's stopped working": "stopped
+ * working" is the fault itself) describe the fault, a service request, not how whg handled it
+ * (2.25, 2.26; the Housing Ombudsman's Complaint Handling Code makes the same distinction), so
+ * they do not count toward the complaint; a cue outside the fault ("for three weeks", "still
+ * nothing", "useless") does. A report whose cues are all the fault is no complaint at all, and
+ * one with a cue beside the fault ("the gutter is hanging off and overflows every time it
+ * rains") is weighed on that cue alone. Repair cues within abuse ("I'll put him through the
+ * window", "the plumber" in a sexual remark) are the abuse's words, not a fault reported.
+ * Evidence dropped for want of room counts nothing off: a cue that cannot be seen is not assumed
+ * to be within. Evidence of the other label dropped only hides places a cue could lie in.
+ */
+static float weight_within(const ms_ruleset *rs, const ms_verdict *v, ms_category c,
+                           ms_within_fn within)
+{
+    const ms_label *l = &v->label[c];
+    if (l->dropped_evidence)
         return 0;
     float w = 0;
-    for (uint8_t i = 0; i < c->n_evidence; i++) {
-        const ms_evidence *e = &c->evidence[i];
+    for (uint8_t i = 0; i < l->n_evidence; i++) {
+        const ms_evidence *e = &l->evidence[i];
         float rw = ms_ruleset_rule(rs, e->rule)->weight;
         if (rw <= 0)
-            continue; /* counter-cues argue against a complaint anyway */
-        bool first = true, all_inside = true;
-        for (uint8_t k = 0; k < c->n_evidence && first && all_inside; k++) {
-            if (c->evidence[k].rule != e->rule)
+            continue; /* counter-cues argue against the category anyway */
+        bool first = true, all_within = true;
+        for (uint8_t k = 0; k < l->n_evidence && first && all_within; k++) {
+            if (l->evidence[k].rule != e->rule)
                 continue;
             if (k < i)
                 first = false; /* this rule was weighed at its first piece */
             else
-                all_inside = is_the_fault(r, &c->evidence[k]);
+                all_within = within(rs, v, &l->evidence[k]);
         }
-        if (first && all_inside)
+        if (first && all_within)
             w += rw;
     }
     return w;
@@ -103,7 +138,14 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
     if (v->n_redactions && !ms_verdict_has(v, MS_CAT_PERSONAL_INFO))
         label(v, MS_CAT_PERSONAL_INFO, h->score[MS_CAT_PERSONAL_INFO]);
 
+    /* Repair cues that are the words of a threat, hate or a sexual remark ("if that surveyor
+     * turns up again I'll put him through the window", "bet the plumber lays more pipe than he
+     * fixes") report no fault (2.26 keeps repair reports, not abuse that names a window); a
+     * threat beside a fault ("if nobody fixes my boiler I'll ...") keeps its repair. */
     float repair = h->score[MS_CAT_REPAIR];
+    if (ms_verdict_has(v, MS_CAT_HATE) || ms_verdict_has(v, MS_CAT_SEXUAL_GRAPHIC) ||
+        (h->threat && ms_verdict_has(v, MS_CAT_DETRIMENTAL)))
+        repair -= weight_within(rs, v, MS_CAT_REPAIR, within_abuse);
     if (repair >= ms_ruleset_threshold(rs, MS_CAT_REPAIR)) {
         label(v, MS_CAT_REPAIR, repair);
         v->repair_urgency = h->urgency ? h->urgency : MS_URGENCY_ROUTINE;
@@ -112,7 +154,7 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
     /* A repair report's cues that only restate its fault do not count. */
     float complaint = h->score[MS_CAT_COMPLAINT];
     if (ms_verdict_has(v, MS_CAT_REPAIR))
-        complaint -= complaint_fault_weight(rs, v);
+        complaint -= weight_within(rs, v, MS_CAT_COMPLAINT, within_fault);
     /* Negative sentiment counts toward a complaint; positive sentiment
      * counts against it, more weakly (people complain politely too). Both
      * only behind cues of some weight: one dissatisfaction word in a sad or
