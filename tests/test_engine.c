@@ -289,6 +289,20 @@ static void test_repair_beside_abuse(void **state)
     assert_true(ms_verdict_has(&v, MS_CAT_REPAIR));
 }
 
+/* A question whg would not answer on the post (2.28): an advert's, a take-down request's. */
+static void test_question_not_answerable(void **state)
+{
+    run("Are you a whg tenant fed up with damp? We're a no win no fee housing disrepair firm, "
+        "claim up to \xc2\xa3" "10k compensation. DM us today");
+    assert_true(ms_verdict_has(&v, MS_CAT_ADVERTISING));
+    assert_false(ms_verdict_has(&v, MS_CAT_QUESTION));
+    run("Could you take the photo of me down from your Facebook page please? I never agreed to it");
+    assert_true(ms_verdict_has(&v, MS_CAT_CONSENT_WITHDRAWAL));
+    assert_false(ms_verdict_has(&v, MS_CAT_QUESTION));
+    run("What time does the rent office open on Saturdays?");
+    assert_true(ms_verdict_has(&v, MS_CAT_QUESTION));
+}
+
 static void test_repairs(void **state)
 {
     run("I can smell gas in my kitchen");
@@ -911,6 +925,7 @@ int main(void)
         cmocka_unit_test(test_complaint_cues),
         cmocka_unit_test(test_complaint_grievance_and_fault),
         cmocka_unit_test(test_repair_beside_abuse),
+        cmocka_unit_test(test_question_not_answerable),
         cmocka_unit_test(test_repairs),
         cmocka_unit_test(test_service_categories),
         cmocka_unit_test(test_priority_public_first),

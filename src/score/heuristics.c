@@ -13,7 +13,8 @@
  *   repair     cues only; urgency is the highest matched repair rule (2.26);
  *              cues that are the words of a threat, hate or a sexual
  *              remark do not count;
- *   question   cues plus a question mark (2.28);
+ *   question   cues plus a question mark (2.28); not in an advert, a lure,
+ *              a sexual remark or a take-down request (2.14);
  *   positive   praise cues plus positive sentiment, minus sarcasm cues, and
  *              never together with a complaint (2.28);
  *   negative   clearly negative sentiment that is not a complaint, and
@@ -195,10 +196,18 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
     if (consent >= ms_ruleset_threshold(rs, MS_CAT_CONSENT_WITHDRAWAL))
         label(v, MS_CAT_CONSENT_WITHDRAWAL, consent);
 
+    /* A question is one whg could answer on the post (2.28). The question of an advert ("fed up
+     * with damp?"), of a lure ("want to know how?"), of a sexual remark ("like what you see?")
+     * or of a take-down request ("could you take the photo of me down?") is not: the first three
+     * are reviewed for removal and the last is done, not answered (2.14). */
+    bool answerable = !ms_verdict_has(v, MS_CAT_ADVERTISING) &&
+                      !ms_verdict_has(v, MS_CAT_MALICIOUS_LINK) &&
+                      !ms_verdict_has(v, MS_CAT_SEXUAL_GRAPHIC) &&
+                      !ms_verdict_has(v, MS_CAT_CONSENT_WITHDRAWAL);
     float question = h->score[MS_CAT_QUESTION];
     if (view->n_question > 0)
         question += 0.5f;
-    if (question >= ms_ruleset_threshold(rs, MS_CAT_QUESTION))
+    if (question >= ms_ruleset_threshold(rs, MS_CAT_QUESTION) && answerable)
         label(v, MS_CAT_QUESTION, question);
 
     float positive = h->score[MS_CAT_POSITIVE];
