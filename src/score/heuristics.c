@@ -89,8 +89,8 @@ static bool within_abuse(const ms_ruleset *rs, const ms_verdict *v, const ms_evi
  * they do not count toward the complaint; a cue outside the fault ("for three weeks", "still
  * nothing", "useless") does. A report whose cues are all the fault is no complaint at all, and
  * one with a cue beside the fault ("the gutter is hanging off and overflows every time it
- * rains") is weighed on that cue alone. Repair cues within abuse ("I'll put him through the
- * window", "the plumber" in a sexual remark) are the abuse's words, not a fault reported.
+ * rains") is weighed on that cue alone. Repair cues within abuse ("the window" in "I'll put him
+ * through the window") are the abuse's words, not a fault reported.
  * Evidence dropped for want of room counts nothing off: a cue that cannot be seen is not assumed
  * to be within. Evidence of the other label dropped only hides places a cue could lie in.
  */
@@ -140,9 +140,9 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
         label(v, MS_CAT_PERSONAL_INFO, h->score[MS_CAT_PERSONAL_INFO]);
 
     /* Repair cues that are the words of a threat, hate or a sexual remark ("if that surveyor
-     * turns up again I'll put him through the window", "bet the plumber lays more pipe than he
-     * fixes") report no fault (2.26 keeps repair reports, not abuse that names a window); a
-     * threat beside a fault ("if nobody fixes my boiler I'll ...") keeps its repair. */
+     * turns up again I'll put him through the window") report no fault (2.26 keeps repair
+     * reports, not abuse that names a window); a threat beside a fault ("if nobody fixes my
+     * boiler I'll ...") keeps its repair. */
     float repair = h->score[MS_CAT_REPAIR];
     if (ms_verdict_has(v, MS_CAT_HATE) || ms_verdict_has(v, MS_CAT_SEXUAL_GRAPHIC) ||
         (h->threat && ms_verdict_has(v, MS_CAT_DETRIMENTAL)))
