@@ -11,8 +11,8 @@
  *              religious or political campaigning or a threat, whose
  *              problem words are bait, claim or abuse, not grievance;
  *   repair     cues only; urgency is the highest matched repair rule (2.26);
- *              cues that are the words of a threat, hate or a sexual
- *              remark do not count;
+ *              cues that are the words of hate, a sexual remark, a
+ *              threat, harassment or defamation do not count;
  *   question   cues plus a question mark (2.28); not in an advert, a lure,
  *              a sexual remark or a take-down request (2.14);
  *   positive   praise cues plus positive sentiment, minus sarcasm cues, and
@@ -58,13 +58,25 @@ static bool within_fault(const ms_ruleset *rs, const ms_verdict *v, const ms_evi
     return is_the_fault(&v->label[MS_CAT_REPAIR], e);
 }
 
-/** @brief Whether `e` lies inside evidence of hate, of a sexual remark or of a threat (the caller
- *  checks that the post is labelled a threat): a match of one of their patterns, not the span of
- *  a combination (all_of), which runs from its first part to its last and holds what lies
- *  between ("if nobody fixes my boiler by Friday I'll burn the place"). */
+/* House Rules grounds that are abuse aimed at people: their words are not a repair reported. */
+static const ms_category abuse[] = {MS_CAT_HATE, MS_CAT_SEXUAL_GRAPHIC, MS_CAT_DETRIMENTAL};
+
+/** @brief Whether the post is labelled with one of the abuse grounds. */
+static bool has_abuse(const ms_verdict *v)
+{
+    for (size_t c = 0; c < sizeof abuse / sizeof abuse[0]; c++)
+        if (ms_verdict_has(v, abuse[c]))
+            return true;
+    return false;
+}
+
+/** @brief Whether `e` lies inside a match of abuse aimed at people: of a hate, sexual_graphic or
+ *  detrimental (threats, harassment, defamation) pattern, in a post labelled with it. A
+ *  pattern's match, not the span of a combination (all_of), which runs from its first part to
+ *  its last and holds what lies between ("if nobody fixes my boiler by Friday I'll burn the
+ *  place"). */
 static bool within_abuse(const ms_ruleset *rs, const ms_verdict *v, const ms_evidence *e)
 {
-    static const ms_category abuse[] = {MS_CAT_HATE, MS_CAT_SEXUAL_GRAPHIC, MS_CAT_DETRIMENTAL};
     for (size_t c = 0; c < sizeof abuse / sizeof abuse[0]; c++) {
         const ms_label *l = &v->label[abuse[c]];
         if (!ms_verdict_has(v, abuse[c]))
@@ -139,13 +151,12 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
     if (v->n_redactions && !ms_verdict_has(v, MS_CAT_PERSONAL_INFO))
         label(v, MS_CAT_PERSONAL_INFO, h->score[MS_CAT_PERSONAL_INFO]);
 
-    /* Repair cues that are the words of a threat, hate or a sexual remark ("if that surveyor
+    /* Repair cues that are the words of abuse, a threat above all ("if that surveyor
      * turns up again I'll put him through the window") report no fault (2.26 keeps repair
      * reports, not abuse that names a window); a threat beside a fault ("if nobody fixes my
      * boiler I'll ...") keeps its repair. */
     float repair = h->score[MS_CAT_REPAIR];
-    if (ms_verdict_has(v, MS_CAT_HATE) || ms_verdict_has(v, MS_CAT_SEXUAL_GRAPHIC) ||
-        (h->threat && ms_verdict_has(v, MS_CAT_DETRIMENTAL)))
+    if (has_abuse(v))
         repair -= weight_within(rs, v, MS_CAT_REPAIR, within_abuse);
     if (repair >= ms_ruleset_threshold(rs, MS_CAT_REPAIR)) {
         label(v, MS_CAT_REPAIR, repair);
