@@ -77,6 +77,10 @@ static void usage(FILE *f)
 }
 
 /* What the viewer has seen on the output topics. */
+/* How long the demo waits, after the last event came out, for the outputs
+ * that follow from the events (repeat-offender records) to arrive. */
+#define DEMO_SETTLE_S 5.0
+
 typedef struct summary {
     const ms_routes *routes;
     unsigned long per_topic[MS_MAX_TOPICS];
@@ -399,12 +403,26 @@ int ms_cmd_demo(int argc, char **argv)
            cfg.n_input_topics > 2 ? cfg.input_topics[2] : "");
 
     summary s = {.routes = &routes};
-    double t0 = ms_clock_mono_s(), last = t0;
-    while (demo_run && (keep || s.events < produced) && ms_clock_mono_s() - t0 < 120) {
+    double t0 = ms_clock_mono_s(), last = t0, heard = t0, all_out = 0;
+    while (demo_run && ms_clock_mono_s() - t0 < 120) {
+        /* Once every event is out, the outputs that follow from them (the
+         * repeat-offender records, which the offenders stage writes after
+         * reading the moderation topic) are waited for until the topics
+         * have been quiet for two seconds, at most DEMO_SETTLE_S: stopping at
+         * the last event showed them in some runs and not in others. */
+        double now = ms_clock_mono_s();
+        if (!keep && s.events >= produced) {
+            if (!all_out)
+                all_out = now;
+            if (now - heard >= 2.0 || now - all_out >= DEMO_SETTLE_S)
+                break;
+        }
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(viewer, 100);
         if (msg) {
-            if (!msg->err)
+            if (!msg->err) {
                 observe(&s, msg);
+                heard = ms_clock_mono_s();
+            }
             rd_kafka_message_destroy(msg);
         }
         if (ms_clock_mono_s() - last >= 1.0) {
