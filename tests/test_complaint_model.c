@@ -107,7 +107,7 @@ static void test_many_terms(void **state)
 
 /** @brief A rule set of one rule whose index names `model` (a file's text) as its complaint
  *  model; returns the loaded set (NULL on errors, written to `err`). */
-static ms_ruleset *load_with_model_cached(const char *model, const char *cache_dir, ms_buf *err)
+static ms_ruleset *load_with_model(const char *model, ms_buf *err)
 {
     char dir[] = "/tmp/ms-cmodel-XXXXXX";
     assert_non_null(mkdtemp(dir));
@@ -120,17 +120,12 @@ static ms_ruleset *load_with_model_cached(const char *model, const char *cache_d
                 "    category: complaint\n"
                 "    patterns: ['still waiting']\n");
     fixture_put(dir, "model.tsv", model);
-    ms_ruleset_options opt = {.cache_dir = cache_dir, .check_all = true};
+    ms_ruleset_options opt = {.cache_dir = "", .check_all = true};
     ms_ruleset *rs = ms_ruleset_load(dir, &opt, err);
     char cmd[160];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
     return rs;
-}
-
-static ms_ruleset *load_with_model(const char *model, ms_buf *err)
-{
-    return load_with_model_cached(model, "", err);
 }
 
 /* Terms are normalised as list entries are, so a weights file reads naturally. */
@@ -175,38 +170,12 @@ static void test_load_errors(void **state)
     ms_buf_free(&err);
 }
 
-/* A retrained model is a new rule-set version, but not a recompile: the
- * databases do not depend on it. */
-static void test_model_outside_cache_key(void **state)
-{
-    (void)state;
-    char cache[] = "/tmp/ms-cmodel-cache-XXXXXX";
-    assert_non_null(mkdtemp(cache));
-    ms_buf err;
-    ms_buf_init(&err);
-    ms_ruleset *a = load_with_model_cached("(bias)\t-1\nrefund\t0.5\n", cache, &err);
-    ms_ruleset *b = load_with_model_cached("(bias)\t-1\nrefund\t0.75\n", cache, &err);
-    ms_buf_terminate(&err);
-    if (!a || !b)
-        fail_msg("%s", err.data);
-    assert_false(ms_ruleset_stats_get(a)->from_cache);
-    assert_true(ms_ruleset_stats_get(b)->from_cache);
-    assert_string_not_equal(ms_ruleset_version(a), ms_ruleset_version(b));
-    ms_ruleset_free(a);
-    ms_ruleset_free(b);
-    ms_buf_free(&err);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", cache);
-    assert_int_equal(system(cmd), 0);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_terms),      cmocka_unit_test(test_terms_of_a_normalised_text),
         cmocka_unit_test(test_logit),      cmocka_unit_test(test_many_terms),
         cmocka_unit_test(test_load),       cmocka_unit_test(test_load_errors),
-        cmocka_unit_test(test_model_outside_cache_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -62,7 +62,6 @@ typedef struct loader {
     bool check_all;
     int n_errors;
     XXH3_state_t *hash;
-    XXH3_state_t *model_hash; /* the complaint model's file: in the version, not the cache key */
     ms_normaliser *norm;
     pending_vec words, words_re, raw, raw_gate[MS_GATES], author, words_som, raw_som;
     uint32_t cap_rules, cap_vip;
@@ -1640,17 +1639,11 @@ static void load_complaint_model(loader *L, yaml_node_t *node, const char *file)
         return;
     }
     L->rs->complaint_model = ms_cmodel_new();
-    L->model_hash = XXH3_createState();
-    if (!L->rs->complaint_model || !L->model_hash) {
+    if (!L->rs->complaint_model) {
         report(L, file, line_of(node), "out of memory loading the complaint model");
         return;
     }
-    /* read_file hashes into L->hash: lend it the model's own state */
-    XXH3_128bits_reset(L->model_hash);
-    XXH3_state_t *inputs = L->hash;
-    L->hash = L->model_hash;
     each_tsv_line(L, path, file, line_of(node), complaint_model_line, NULL);
-    L->hash = inputs;
 }
 
 /* ---- the index file ------------------------------------------------- */
@@ -1930,8 +1923,6 @@ static void loader_free(loader *L)
     free(L->lex_val);
     if (L->hash)
         XXH3_freeState(L->hash);
-    if (L->model_hash)
-        XXH3_freeState(L->model_hash);
     ms_normaliser_free(L->norm);
 }
 
@@ -1964,17 +1955,7 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
         goto fail;
     }
 
-    /* The databases depend on every input but the complaint model, so a
-     * retrained model changes the version without a recompile. */
     XXH128_hash_t h = XXH3_128bits_digest(L.hash);
-    char inputs[sizeof rs->version];
-    snprintf(inputs, sizeof inputs, "%016llx%016llx", (unsigned long long)h.high64,
-             (unsigned long long)h.low64);
-    if (L.model_hash) {
-        XXH128_hash_t mh = XXH3_128bits_digest(L.model_hash);
-        XXH3_128bits_update(L.hash, &mh, sizeof mh);
-        h = XXH3_128bits_digest(L.hash);
-    }
     snprintf(rs->version, sizeof rs->version, "%016llx%016llx", (unsigned long long)h.high64,
              (unsigned long long)h.low64);
 
@@ -1989,7 +1970,7 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
             goto fail;
         }
         XXH3_128bits_reset(kh);
-        XXH3_128bits_update(kh, inputs, sizeof inputs);
+        XXH3_128bits_update(kh, rs->version, sizeof rs->version);
         pending_vec *vecs[] = {&L.words, &L.words_re, &L.raw, &L.raw_gate[MS_GATE_DIGIT],
                                &L.raw_gate[MS_GATE_AT], &L.author, &L.words_som, &L.raw_som};
         for (size_t v = 0; v < sizeof vecs / sizeof vecs[0]; v++) {
