@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 PKGS=(build-essential cmake ninja-build pkg-config
       libhyperscan-dev librdkafka-dev libprotobuf-c-dev protobuf-c-compiler
       libjemalloc-dev libcmocka-dev libutf8proc-dev libyaml-dev libmicrohttpd-dev
-      libjsmn-dev libxxhash-dev liblinear-dev jq curl)
+      libjsmn-dev libxxhash-dev jq curl)
 # The tests' own tools: clang for the fuzz targets, kcat as the Kafka client
 # that is not the service, Java and Maven for Apache Kafka's broker,
 # promtool (package prometheus) for the alerting rules.

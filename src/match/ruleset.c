@@ -33,7 +33,6 @@
 #include "match/db_cache.h"
 #include "match/ruleset_internal.h"
 #include "normalise/normalise.h"
-#include "score/complaint_model.h"
 
 /* Bump when pattern generation changes, so cached databases are rebuilt. */
 #define MS_PATTERN_FORMAT "mentionsift-patterns-10"
@@ -1590,62 +1589,6 @@ static void load_sentiment(loader *L, yaml_document_t *d, yaml_node_t *sent, con
     }
 }
 
-/* ---- the complaint model -------------------------------------------- */
-
-/** @brief A complaint model line: 'term<TAB>weight' (a term of the words view: one word or two),
- *  or '(bias)<TAB>weight'. */
-static void complaint_model_line(loader *L, char **cols, int nc, const char *file, int line,
-                                 void *ctx)
-{
-    (void)ctx;
-    float w;
-    if (!tsv_number(L, cols, nc, file, line, "weight", &w))
-        return;
-    ms_cmodel *m = L->rs->complaint_model;
-    if (strcmp(cols[0], "(bias)") == 0) {
-        ms_cmodel_set_bias(m, w);
-        return;
-    }
-    size_t n;
-    const char *term = normalise_entry(L, cols[0], strlen(cols[0]), &n);
-    size_t spaces = 0;
-    for (size_t i = 0; term && i < n; i++)
-        spaces += term[i] == ' ';
-    if (!term || spaces > 1) {
-        report(L, file, line, "complaint model term '%s' must be one word or two", cols[0]);
-        return;
-    }
-    switch (ms_cmodel_add(m, term, n, w)) {
-    case MS_CMODEL_ADDED:
-        break;
-    case MS_CMODEL_DUPLICATE:
-        report(L, file, line, "complaint model term '%s' is given twice (as '%.*s')", cols[0],
-               (int)n, term);
-        break;
-    case MS_CMODEL_NO_MEMORY:
-        report(L, file, line, "out of memory loading the complaint model");
-        break;
-    }
-}
-
-/** @brief Load the file named by the index's complaint_model: key; NULL `node`: none. */
-static void load_complaint_model(loader *L, yaml_node_t *node, const char *file)
-{
-    if (!node)
-        return;
-    const char *path = scalar(node) ? path_join(L, scalar(node)) : NULL;
-    if (!path) {
-        report(L, file, line_of(node), "complaint_model must be a file name");
-        return;
-    }
-    L->rs->complaint_model = ms_cmodel_new();
-    if (!L->rs->complaint_model) {
-        report(L, file, line_of(node), "out of memory loading the complaint model");
-        return;
-    }
-    each_tsv_line(L, path, file, line_of(node), complaint_model_line, NULL);
-}
-
 /* ---- the index file ------------------------------------------------- */
 
 /** @brief Read the index file (ruleset.yaml): its rule files in order, category thresholds and
@@ -1656,8 +1599,7 @@ static void load_index(loader *L, const char *index_path)
     if (!load_yaml(L, index_path, &doc, index_path, 0))
         return;
     yaml_node_t *root = yaml_document_get_root_node(&doc);
-    static const char *const keys[] = {"name",      "files",           "thresholds",
-                                       "sentiment", "complaint_model", NULL};
+    static const char *const keys[] = {"name", "files", "thresholds", "sentiment", NULL};
     if (root->type != YAML_MAPPING_NODE) {
         report(L, index_path, line_of(root), "expected a mapping with files:, thresholds:");
         yaml_document_delete(&doc);
@@ -1708,8 +1650,6 @@ static void load_index(loader *L, const char *index_path)
     }
     if (!L->n_errors || L->check_all)
         load_sentiment(L, &doc, map_get(&doc, root, "sentiment"), index_path);
-    if (!L->n_errors || L->check_all)
-        load_complaint_model(L, map_get(&doc, root, "complaint_model"), index_path);
     yaml_document_delete(&doc);
 }
 
@@ -2131,7 +2071,6 @@ void ms_ruleset_free(ms_ruleset *rs)
     free(rs->author_pat);
     free(rs->rules);
     free(rs->vip);
-    ms_cmodel_free(rs->complaint_model);
     for (uint32_t i = 0; i < rs->n_strings; i++)
         free(rs->strings[i]);
     free(rs->strings);
@@ -2153,5 +2092,3 @@ float ms_ruleset_threshold(const ms_ruleset *rs, ms_category c)
 {
     return c < MS_CAT_COUNT ? rs->threshold[c] : 1.0f;
 }
-
-const ms_cmodel *ms_ruleset_complaint_model(const ms_ruleset *rs) { return rs->complaint_model; }

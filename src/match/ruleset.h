@@ -106,9 +106,6 @@ const ms_rule *ms_ruleset_rule(const ms_ruleset *rs, uint32_t i);
 const char *ms_ruleset_version(const ms_ruleset *rs);
 const ms_ruleset_stats *ms_ruleset_stats_get(const ms_ruleset *rs);
 float ms_ruleset_threshold(const ms_ruleset *rs, ms_category c);
-/** The complaint model (complaint_model.h) named in ruleset.yaml; NULL when none is. */
-struct ms_cmodel;
-const struct ms_cmodel *ms_ruleset_complaint_model(const ms_ruleset *rs);
 
 /* When the engine runs a regular expression's database. */
 typedef enum ms_regex_gate {

@@ -13,7 +13,6 @@
 #include <hs/hs.h>
 
 #include "match/ruleset.h"
-#include "score/complaint_model.h"
 
 typedef enum ms_pattern_role {
     MS_ROLE_RULE = 0,   /* `rule` is the rule index */
@@ -69,9 +68,6 @@ struct ms_ruleset {
     ms_rule *rules;
     uint32_t n_rules;
     float threshold[MS_CAT_COUNT];
-
-    /* complaint_model: in ruleset.yaml; NULL when the set has none. */
-    ms_cmodel *complaint_model;
 
     /* raw_db and author_db are NULL when they have no patterns; author_db
      * holds vip_author regexes, matched against the author's handle. */
