@@ -271,6 +271,21 @@ static void test_complaint_grievance_and_fault(void **state)
     assert_true(ms_verdict_has(&v, MS_CAT_COMPLAINT));
 }
 
+/* A seller's advert names other people's faults and grievances as bait: no complaint, no repair
+ * report, and so not kept from the Specialist's review (2.26 keeps repair reports); a customer's
+ * complaint about an offer stays a complaint. */
+static void test_seller_advert(void **state)
+{
+    run("Landlord ignoring your mould and leaks? We're a specialist disrepair firm, you could "
+        "claim thousands in compensation. Message us now");
+    assert_true(ms_verdict_has(&v, MS_CAT_ADVERTISING));
+    assert_false(ms_verdict_has(&v, MS_CAT_COMPLAINT));
+    assert_false(ms_verdict_has(&v, MS_CAT_REPAIR));
+    assert_int_equal(v.removal, MS_REMOVAL_REVIEW);
+    run("Still waiting on my refund, I signed up on their special offer and it never started");
+    assert_true(ms_verdict_has(&v, MS_CAT_COMPLAINT));
+}
+
 /* Repair cues that are a threat's own words report no fault; a threat beside a fault keeps its
  * repair (test_policy_by_place: "if nobody fixes my boiler ... I'll burn the place down"), and so
  * does the same pair of cues without a threat. */
@@ -924,6 +939,7 @@ int main(void)
         cmocka_unit_test(test_complaint_and_deadline),
         cmocka_unit_test(test_complaint_cues),
         cmocka_unit_test(test_complaint_grievance_and_fault),
+        cmocka_unit_test(test_seller_advert),
         cmocka_unit_test(test_repair_beside_abuse),
         cmocka_unit_test(test_question_not_answerable),
         cmocka_unit_test(test_repairs),

@@ -25,6 +25,8 @@
  */
 #include "score/heuristics.h"
 
+#include <string.h>
+
 /** @brief Set label `c` on `v` with `score`; labelling it again replaces the score. */
 static void label(ms_verdict *v, ms_category c, float score)
 {
@@ -88,6 +90,19 @@ static bool within_abuse(const ms_ruleset *rs, const ms_verdict *v, const ms_evi
                 return true;
         }
     }
+    return false;
+}
+
+/** @brief Whether the post is an advert in a seller's own voice: labelled advertising, with the
+ *  writer speaking as the business ("we're a no win no fee firm", "we buy any house"). */
+static bool seller_advert(const ms_ruleset *rs, const ms_verdict *v)
+{
+    const ms_label *l = &v->label[MS_CAT_ADVERTISING];
+    if (!ms_verdict_has(v, MS_CAT_ADVERTISING))
+        return false;
+    for (uint8_t i = 0; i < l->n_evidence; i++)
+        if (strcmp(ms_ruleset_rule(rs, l->evidence[i].rule)->id, "advertising.cue_seller") == 0)
+            return true;
     return false;
 }
 
@@ -158,7 +173,11 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
     float repair = h->score[MS_CAT_REPAIR];
     if (has_abuse(v))
         repair -= weight_within(rs, v, MS_CAT_REPAIR, within_abuse);
-    if (repair >= ms_ruleset_threshold(rs, MS_CAT_REPAIR)) {
+    /* A seller's advert names faults as bait ("mould and leaks? we're a disrepair firm, claim
+     * compensation"): it reports none, and must not be kept from the Specialist's review as a
+     * repair report is (2.26). */
+    bool selling = seller_advert(rs, v);
+    if (repair >= ms_ruleset_threshold(rs, MS_CAT_REPAIR) && !selling) {
         label(v, MS_CAT_REPAIR, repair);
         v->repair_urgency = h->urgency ? h->urgency : MS_URGENCY_ROUTINE;
     }
@@ -189,12 +208,14 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
      * houses and never our own", "if he turns up again I'll ...") are the abuse, aimed at a group
      * or a person, and the answer is moderation (2.2, 2.22, 2.23), not the complaints process.
      * Adverts are not excluded: customers' complaints about offers and orders read like adverts
-     * too often ("signed up on a special offer but it never started"), and neither are swearing
-     * or colleagues named, which genuine complaints often carry. */
+     * too often ("signed up on a special offer but it never started"), unless the writer speaks
+     * as the seller: a claims firm's "fed up with damp? we're a no win no fee firm" sells a cure
+     * for other people's grievances. Swearing and colleagues named are not excluded either:
+     * genuine complaints often carry them. */
     bool not_a_grievance =
         ms_verdict_has(v, MS_CAT_MALICIOUS_LINK) || ms_verdict_has(v, MS_CAT_MISINFORMATION) ||
         ms_verdict_has(v, MS_CAT_HATE) || ms_verdict_has(v, MS_CAT_RELIGION_POLITICS) ||
-        (h->threat && ms_verdict_has(v, MS_CAT_DETRIMENTAL));
+        (h->threat && ms_verdict_has(v, MS_CAT_DETRIMENTAL)) || selling;
     bool general_only = false;
     if (complaint >= ms_ruleset_threshold(rs, MS_CAT_COMPLAINT) && !not_a_grievance) {
         if (h->specific_complaint || !elsewhere)
