@@ -799,6 +799,41 @@ static void test_batch_equals_one_at_a_time(void **state)
 }
 
 
+/* The regular expressions a rule set lists for measuring tools (bench_engine --pattern-cost):
+ * every one, those of one width and those anchored at the start (which need no start-of-match
+ * pass) as much as the others; list entries are literals and are not listed. */
+static void test_regex_listing(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ms-rules-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    fixture_put(dir, "ruleset.yaml", "files: [r.yaml]\n");
+    fixture_put(dir, "swear.txt", "dang\nblast\n");
+    fixture_put(dir, "r.yaml", "rules:\n"
+                            "  - id: profanity.t\n"
+                            "    category: profanity\n"
+                            "    list: swear.txt\n"
+                            "    patterns: ['drat+', 'cr[ua]mbs']\n"
+                            "  - id: advertising.t\n"
+                            "    category: advertising\n"
+                            "    view: raw\n"
+                            "    patterns: ['^selling', 'buy\\s+now', 'x[0-9]{3}y']\n");
+    ms_ruleset_options opt = {.cache_dir = ""};
+    ms_ruleset *lr = ms_ruleset_load(dir, &opt, NULL);
+    assert_non_null(lr);
+    assert_int_equal(ms_ruleset_regex_count(lr), 5);
+    const char *want[] = {"drat+", "cr[ua]mbs", "^selling", "buy\\s+now", "x[0-9]{3}y"};
+    for (size_t i = 0; i < 5; i++) {
+        bool found = false;
+        for (uint32_t k = 0; k < ms_ruleset_regex_count(lr); k++)
+            found |= strcmp(ms_ruleset_regex_at(lr, k)->source, want[i]) == 0;
+        if (!found)
+            fail_msg("regex '%s' is not listed", want[i]);
+    }
+    ms_ruleset_free(lr);
+    remove_dir(dir);
+}
+
 /* {list:FILE} in a pattern: the list's entries as an alternation, normalised
  * like list entries, next to the pattern's own words; a list that cannot be
  * used is reported with the pattern's file:line, or the entry's. */
@@ -940,6 +975,7 @@ int main(void)
         cmocka_unit_test(test_complaint_cues),
         cmocka_unit_test(test_complaint_grievance_and_fault),
         cmocka_unit_test(test_seller_advert),
+        cmocka_unit_test(test_regex_listing),
         cmocka_unit_test(test_repair_beside_abuse),
         cmocka_unit_test(test_question_not_answerable),
         cmocka_unit_test(test_repairs),

@@ -1825,8 +1825,8 @@ static bool keep_regexes(loader *L)
     for (size_t f = 0; f < sizeof from / sizeof from[0]; f++)
         for (uint32_t i = 0; i < from[f].pv->n; i++) {
             const pending *p = &from[f].pv->v[i];
-            if (!(p->pat.flags & MS_PAT_DEFERRED))
-                continue; /* a literal */
+            if (!p->source)
+                continue; /* a literal: only regular expressions carry their author's text */
             const char *expr = keep(L, p->expr, strlen(p->expr));
             if (!expr)
                 return false;
