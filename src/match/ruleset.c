@@ -1169,6 +1169,8 @@ static void load_rule(loader *L, yaml_document_t *d, yaml_node_t *n, const char 
                     r->flags |= MS_RULE_NEVER_REMOVE;
                 else if (fs && strcmp(fs, "general") == 0)
                     r->flags |= MS_RULE_GENERAL;
+                else if (fs && strcmp(fs, "seller") == 0)
+                    r->flags |= MS_RULE_SELLER;
                 else {
                     report(L, file, line_of(f), "rule '%s': unknown flag '%s'", id,
                            fs ? fs : "?");

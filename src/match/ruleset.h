@@ -40,6 +40,9 @@ typedef enum ms_rule_flag {
                                      * ("worst landlord"): on a page whg does not
                                      * own, cues of this kind alone are no
                                      * specific complaint (2.29) */
+    MS_RULE_SELLER = 1u << 5,       /* the writer speaks as the business ("we're a
+                                     * disrepair firm"): an advert with this
+                                     * evidence is no complaint or repair report */
 } ms_rule_flag;
 
 typedef enum ms_view {

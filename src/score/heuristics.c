@@ -25,8 +25,6 @@
  */
 #include "score/heuristics.h"
 
-#include <string.h>
-
 /** @brief Set label `c` on `v` with `score`; labelling it again replaces the score. */
 static void label(ms_verdict *v, ms_category c, float score)
 {
@@ -93,15 +91,15 @@ static bool within_abuse(const ms_ruleset *rs, const ms_verdict *v, const ms_evi
     return false;
 }
 
-/** @brief Whether the post is an advert in a seller's own voice: labelled advertising, with the
- *  writer speaking as the business ("we're a no win no fee firm", "we buy any house"). */
+/** @brief Whether the post is an advert in a seller's own voice: labelled advertising, with
+ *  evidence of a rule flagged `seller` ("we're a no win no fee firm", "we buy any house"). */
 static bool seller_advert(const ms_ruleset *rs, const ms_verdict *v)
 {
     const ms_label *l = &v->label[MS_CAT_ADVERTISING];
     if (!ms_verdict_has(v, MS_CAT_ADVERTISING))
         return false;
     for (uint8_t i = 0; i < l->n_evidence; i++)
-        if (strcmp(ms_ruleset_rule(rs, l->evidence[i].rule)->id, "advertising.cue_seller") == 0)
+        if (ms_ruleset_rule(rs, l->evidence[i].rule)->flags & MS_RULE_SELLER)
             return true;
     return false;
 }
