@@ -76,11 +76,11 @@ static void usage(FILE *f)
             MS_SOURCE_DIR);
 }
 
-/* What the viewer has seen on the output topics. */
 /* How long the demo waits, after the last event came out, for the outputs
  * that follow from the events (repeat-offender records) to arrive. */
 #define DEMO_SETTLE_S 5.0
 
+/* What the viewer has seen on the output topics. */
 typedef struct summary {
     const ms_routes *routes;
     unsigned long per_topic[MS_MAX_TOPICS];

@@ -8,11 +8,13 @@
  *              negative word (2.25); cues that only restate a repair's
  *              fault do not count: that is a repair report (2.26); never in
  *              a lure (a malicious link), a rumour (misinformation), hate,
- *              religious or political campaigning or a threat, whose
- *              problem words are bait, claim or abuse, not grievance;
+ *              religious or political campaigning, a threat or a seller's
+ *              advert, whose problem words are bait, claim or abuse, not
+ *              grievance;
  *   repair     cues only; urgency is the highest matched repair rule (2.26);
  *              cues that are the words of hate, a sexual remark, a
- *              threat, harassment or defamation do not count;
+ *              threat, harassment or defamation do not count, and a
+ *              seller's advert reports no fault;
  *   question   cues plus a question mark (2.28); not in an advert, a lure,
  *              a sexual remark or a take-down request (2.14);
  *   positive   praise cues plus positive sentiment, minus sarcasm cues, and
