@@ -3,11 +3,12 @@
  *
  * Starts librdkafka's mock cluster (3 brokers on loopback TCP, the same
  * Kafka protocol any client speaks), creates the input and output topics
- * with several partitions, runs the real service against it, replays the
- * bundled sample firehose into the input topics with an ordinary producer,
+ * with several partitions, runs the real service against it, waits for its
+ * /readyz as a deployment would, replays the bundled sample firehose into the input topics with an ordinary producer,
  * and reads every output topic back with an ordinary consumer to show a
  * live summary: events per category, rate, the moderation and urgent
- * queues, and a few decisions with their evidence.
+ * queues, and a few decisions with their evidence. Events are counted once
+ * each, by id: an output delivered again (at-least-once) is counted apart.
  *
  * With --bootstrap HOST:PORT the same demo runs against a real cluster.
  * The mock keeps at most 100,000 messages or 5 MB per partition; the sample
@@ -17,11 +18,14 @@
 #include <getopt.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <search.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,6 +53,7 @@ typedef struct service_thread {
     const ms_config *cfg;
     int rc;
     volatile int http_port;
+    atomic_int stopped; /* ms_service_run returned (rc is set) */
 } service_thread;
 
 /** @brief The service, on its own thread, until service_run is cleared. */
@@ -56,8 +61,58 @@ static void *service_main(void *arg)
 {
     service_thread *st = arg;
     st->rc = ms_service_run(st->cfg, &service_run, NULL, &st->http_port);
+    atomic_store(&st->stopped, 1);
     return NULL;
 }
+
+/**
+ * @brief Ask the service's /readyz, as an orchestrator's probe would: true on
+ * 200; otherwise false with the reason it gave (or why it could not be asked)
+ * in `why`.
+ */
+static bool service_ready(int port, char *why, size_t whylen)
+{
+    snprintf(why, whylen, "the metrics endpoint is not up yet");
+    if (port <= 0)
+        return false;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(why, whylen, "socket: %s", strerror(errno));
+        return false;
+    }
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    static const char req[] = "GET /readyz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    char resp[512];
+    size_t got = 0;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+        send(fd, req, sizeof req - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof req - 1)) {
+        snprintf(why, whylen, "127.0.0.1:%d/readyz: %s", port, strerror(errno));
+        close(fd);
+        return false;
+    }
+    ssize_t r;
+    while (got < sizeof resp - 1 && (r = recv(fd, resp + got, sizeof resp - 1 - got, 0)) > 0)
+        got += (size_t)r;
+    close(fd);
+    resp[got] = '\0';
+    int status = 0;
+    if (sscanf(resp, "HTTP/%*s %d", &status) != 1) {
+        snprintf(why, whylen, "127.0.0.1:%d/readyz: no HTTP status in the answer", port);
+        return false;
+    }
+    const char *body = strstr(resp, "\r\n\r\n");
+    body = body ? body + 4 : "";
+    if (!strncmp(body, "not ready: ", 11))
+        body += 11;
+    snprintf(why, whylen, "%s", body);
+    why[strcspn(why, "\r\n")] = '\0';
+    return status == 200;
+}
+
+/* How long the demo waits for the service to be ready: a cold start compiles
+ * the rule set (tens of seconds on a busy machine) before the group forms. */
+#define DEMO_READY_S 180.0
 
 static void usage(FILE *f)
 {
@@ -86,6 +141,8 @@ typedef struct summary {
     unsigned long per_topic[MS_MAX_TOPICS];
     unsigned long per_primary[MS_CAT_COUNT];
     unsigned long events; /* distinct events: counted on their primary topic */
+    unsigned long redelivered; /* an event's output seen again (at-least-once) */
+    void *seen;                /* tsearch tree of the events counted, by id */
     char examples[6][512];
     int n_examples;
     uint32_t example_cats;
@@ -104,6 +161,28 @@ static const char *header(const rd_kafka_message_t *m, const char *name, char *b
     return buf;
 }
 
+/**
+ * @brief True the first time an event is seen. The service delivers at least
+ * once: a consumer-group rebalance before a commit reprocesses its input, so
+ * an event's output can arrive twice. Counting those twice would report more
+ * events out than went in; they are counted apart, as `redelivered`.
+ */
+static bool first_sight(summary *s, const char *id)
+{
+    char *key = strdup(id);
+    if (!key)
+        return true; /* out of memory: count it rather than lose it */
+    char **found = tsearch(key, &s->seen, (int (*)(const void *, const void *))strcmp);
+    if (found && *found != key) {
+        free(key);
+        s->redelivered++;
+        return false;
+    }
+    if (!found)
+        free(key);
+    return true;
+}
+
 /** @brief Count one output message; keep a few examples of distinct categories. */
 static void observe(summary *s, const rd_kafka_message_t *m)
 {
@@ -119,7 +198,13 @@ static void observe(summary *s, const rd_kafka_message_t *m)
     header(m, "mentionsift-primary", primary, sizeof primary);
     ms_category c;
     if (t == s->routes->route[MS_ROUTE_DEADLETTER]) {
-        s->events++;
+        char src[128], part[16], off[32], id[192];
+        snprintf(id, sizeof id, "dead-letter %s/%s@%s",
+                 header(m, "mentionsift-source-topic", src, sizeof src),
+                 header(m, "mentionsift-source-partition", part, sizeof part),
+                 header(m, "mentionsift-source-offset", off, sizeof off));
+        if (first_sight(s, id))
+            s->events++;
         return;
     }
     if (t == s->routes->route[MS_ROUTE_REPEAT_OFFENDER]) {
@@ -131,6 +216,9 @@ static void observe(summary *s, const rd_kafka_message_t *m)
     }
     if (!ms_category_parse(primary, strlen(primary), &c) || s->routes->category[c] != t)
         return; /* a copy on the moderation or urgent topic */
+    char id[256];
+    if (!first_sight(s, header(m, "mentionsift-event-id", id, sizeof id)))
+        return;
     s->events++;
     s->per_primary[c]++;
     if (s->n_examples < 6 && !(s->example_cats & (1u << c)) && c != MS_CAT_OTHER) {
@@ -165,6 +253,10 @@ static void print_summary(const summary *s, unsigned long produced, double secs,
            produced, s->events, secs > 0 ? (double)s->events / secs : 0.0, why);
     if (!final)
         return;
+    if (s->redelivered)
+        printf("%lu outputs were delivered again after a consumer-group rebalance (at-least-once);\n"
+               "each event is counted once\n",
+               s->redelivered);
     printf("\nby primary category:\n");
     for (int c = 0; c < MS_CAT_COUNT; c++)
         if (s->per_primary[c])
@@ -326,6 +418,36 @@ int ms_cmd_demo(int argc, char **argv)
         goto out;
     }
 
+    /* Replaying before every worker holds its partitions would hand the first
+     * events to a worker that the joining ones then take them from: their
+     * offsets are not committed yet, so they are processed twice. The demo
+     * shows the steady state, so it waits for /readyz as a deployment would. */
+    {
+        char why[256] = "", said[256] = "";
+        double t0 = ms_clock_mono_s();
+        while (demo_run && !service_ready(st.http_port, why, sizeof why)) {
+            if (atomic_load(&st.stopped)) {
+                fprintf(stderr, "demo: the service stopped before it was ready (status %d)\n",
+                        st.rc);
+                goto stop;
+            }
+            if (ms_clock_mono_s() - t0 > DEMO_READY_S) {
+                fprintf(stderr, "demo: the service was not ready within %.0f s: %s\n",
+                        DEMO_READY_S, why);
+                goto stop;
+            }
+            if (strcmp(why, said) != 0) {
+                printf("waiting for the service: %s\n", why);
+                fflush(stdout);
+                snprintf(said, sizeof said, "%s", why);
+            }
+            usleep(100 * 1000);
+        }
+        if (!demo_run)
+            goto stop;
+        printf("service ready after %.1f s\n", ms_clock_mono_s() - t0);
+    }
+
     /* The viewer: an ordinary consumer of every output topic. */
     rd_kafka_conf_t *vconf = rd_kafka_conf_new();
     if (rd_kafka_conf_set(vconf, "bootstrap.servers", bootstrap, err, sizeof err) ||
@@ -437,6 +559,7 @@ int ms_cmd_demo(int argc, char **argv)
     if (rc)
         fprintf(stderr, "demo: only %lu of %lu events came out within the time limit\n",
                 s.events, produced);
+    tdestroy(s.seen, free);
 stop:
     /* The summary is the demo's output; the group's rebalance warnings while
      * the workers leave one by one would only bury it (errors still show). */
