@@ -69,29 +69,46 @@ static void test_guarantee_settings_win(void **state)
     ms_buf_free(&e);
 }
 
-/* The workers give partitions up eagerly (rd_kafka_assign): a cooperative
- * assignor is refused with the property named, an eager one accepted. */
-static void test_cooperative_assignor_refused(void **state)
+/* A cooperative assignor is taken with at_least_once (the workers follow either rebalance
+ * protocol) and refused, with the property and the guarantee named, with exactly_once; an eager
+ * one is taken with both. */
+static void test_cooperative_assignor_only_at_least_once(void **state)
 {
     (void)state;
     char *const coop[] = {"MENTIONSIFT_KAFKA_CONSUMER_PARTITION_ASSIGNMENT_STRATEGY=cooperative-sticky",
                           NULL};
-    char *const eager[] = {"MENTIONSIFT_KAFKA_CONSUMER_PARTITION_ASSIGNMENT_STRATEGY=roundrobin",
-                           NULL};
+    char *const coop_eos[] = {
+        "MENTIONSIFT_KAFKA_CONSUMER_PARTITION_ASSIGNMENT_STRATEGY=cooperative-sticky",
+        "MENTIONSIFT_PROCESSING_GUARANTEE=exactly_once", NULL};
+    char *const eager_eos[] = {"MENTIONSIFT_KAFKA_CONSUMER_PARTITION_ASSIGNMENT_STRATEGY=roundrobin",
+                               "MENTIONSIFT_PROCESSING_GUARANTEE=exactly_once", NULL};
     ms_config c;
     ms_buf e;
     char err[512] = "";
+    char v[64];
+    size_t n = sizeof v;
     ms_buf_init(&e);
     assert_true(ms_config_load(&c, NULL, coop, &e));
+    rd_kafka_conf_t *cc = ms_kafka_conf_new(&c, MS_CLIENT_CONSUMER, "t", err, sizeof err);
+    assert_non_null(cc);
+    assert_int_equal(rd_kafka_conf_get(cc, "partition.assignment.strategy", v, &n),
+                     RD_KAFKA_CONF_OK);
+    assert_string_equal(v, "cooperative-sticky");
+    rd_kafka_conf_destroy(cc);
+    ms_config_free(&c);
+
+    assert_true(ms_config_load(&c, NULL, coop_eos, &e));
     assert_null(ms_kafka_conf_new(&c, MS_CLIENT_CONSUMER, "t", err, sizeof err));
     assert_non_null(strstr(err, "partition.assignment.strategy"));
     assert_non_null(strstr(err, "cooperative-sticky"));
+    assert_non_null(strstr(err, "exactly_once"));
     rd_kafka_conf_t *pc = ms_kafka_conf_new(&c, MS_CLIENT_PRODUCER, "t", err, sizeof err);
     assert_non_null(pc); /* a consumer property: the producer does not care */
     rd_kafka_conf_destroy(pc);
     ms_config_free(&c);
-    assert_true(ms_config_load(&c, NULL, eager, &e));
-    rd_kafka_conf_t *cc = ms_kafka_conf_new(&c, MS_CLIENT_CONSUMER, "t", err, sizeof err);
+
+    assert_true(ms_config_load(&c, NULL, eager_eos, &e));
+    cc = ms_kafka_conf_new(&c, MS_CLIENT_CONSUMER, "t", err, sizeof err);
     assert_non_null(cc);
     rd_kafka_conf_destroy(cc);
     ms_config_free(&c);
@@ -179,7 +196,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_guarantee_settings_win),
-        cmocka_unit_test(test_cooperative_assignor_refused),
+        cmocka_unit_test(test_cooperative_assignor_only_at_least_once),
         cmocka_unit_test(test_eos_socket_timeout_fits_the_stop),
         cmocka_unit_test(test_permanent_errors),
     };

@@ -14,6 +14,7 @@
 #include "kafka/consumer_stop.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -103,6 +104,28 @@ rd_kafka_resp_err_t ms_consumer_commit_within(ms_consumer_commits *cc, int64_t d
     return ms_consumer_commit_wait(cc, deadline_ms);
 }
 
+/**
+ * @brief Answer an assignment that arrives while the group is being left. Eager: with none (the
+ * group is being left). Cooperative: the protocol allows only increments, so the partitions are
+ * taken; nothing is consumed from them, and the close's revoke gives them up again.
+ */
+static void answer_assignment(rd_kafka_t *consumer, const rd_kafka_topic_partition_list_t *parts)
+{
+    rd_kafka_resp_err_t e;
+    if (!strcmp(rd_kafka_rebalance_protocol(consumer), "COOPERATIVE")) {
+        rd_kafka_error_t *error = rd_kafka_incremental_assign(consumer, parts);
+        e = error ? rd_kafka_error_code(error) : RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (error)
+            rd_kafka_error_destroy(error);
+    } else {
+        e = rd_kafka_assign(consumer, NULL);
+    }
+    if (e)
+        ms_log(MS_LOG_WARN, rd_kafka_name(consumer),
+               "answering an assignment while leaving the consumer group failed", "error",
+               rd_kafka_err2name(e), "reason", rd_kafka_err2str(e), NULL);
+}
+
 bool ms_consumer_close_within(rd_kafka_t *consumer, int64_t deadline_ms,
                               ms_consumer_rebalance_fn *on_rebalance)
 {
@@ -123,7 +146,7 @@ bool ms_consumer_close_within(rd_kafka_t *consumer, int64_t deadline_ms,
     /* The queue is served as events, not callbacks: it also carries events
      * that have no callback here. The revoke goes to the caller's rebalance
      * callback as rd_kafka_consumer_close() would pass it; an assignment
-     * still queued is answered with none (the group is being left). */
+     * still queued is answered (answer_assignment) without consuming. */
     int slice;
     while (!rd_kafka_consumer_closed(consumer) && (slice = slice_until(deadline_ms)) > 0) {
         rd_kafka_event_t *ev = rd_kafka_queue_poll(q, slice);
@@ -131,7 +154,7 @@ bool ms_consumer_close_within(rd_kafka_t *consumer, int64_t deadline_ms,
             continue;
         if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE) {
             if (rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
-                rd_kafka_assign(consumer, NULL);
+                answer_assignment(consumer, rd_kafka_event_topic_partition_list(ev));
             else
                 on_rebalance(consumer, rd_kafka_event_error(ev),
                              rd_kafka_event_topic_partition_list(ev), rd_kafka_opaque(consumer));

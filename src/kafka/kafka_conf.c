@@ -98,21 +98,24 @@ static bool apply(rd_kafka_conf_t *conf, const ms_kv_list *l, char *err, size_t 
     return true;
 }
 
-/** @brief False (with `err`) when the consumer's partition.assignment.strategy names a
- *  cooperative assignor: the workers give partitions up eagerly (flushed and committed first, then
- *  rd_kafka_assign), which librdkafka refuses under the cooperative protocol, so every rebalance
- *  and every stop would fail. */
-static bool eager_assignors_only(rd_kafka_conf_t *conf, char *err, size_t errlen)
+/** @brief False (with `err`) when exactly_once meets a cooperative partition.assignment.strategy.
+ *  At least once follows either protocol (worker.c's rebalance callback). A transaction's outputs
+ *  span every partition the worker holds, so a revoke aborts it and rewinds all of them; that path
+ *  is proven by the fault tests with eager rebalances only, so it is not offered with cooperative
+ *  ones until it is. */
+static bool assignor_fits_guarantee(const ms_config *c, rd_kafka_conf_t *conf, char *err,
+                                    size_t errlen)
 {
     char v[256];
     size_t n = sizeof v;
-    if (rd_kafka_conf_get(conf, "partition.assignment.strategy", v, &n) != RD_KAFKA_CONF_OK ||
+    if (c->guarantee != MS_EXACTLY_ONCE ||
+        rd_kafka_conf_get(conf, "partition.assignment.strategy", v, &n) != RD_KAFKA_CONF_OK ||
         !strstr(v, "cooperative"))
         return true;
     snprintf(err, errlen,
-             "kafka property 'partition.assignment.strategy' = '%s': the service gives partitions "
-             "up eagerly (flushed and committed first), so only eager assignors are supported "
-             "(range, roundrobin)",
+             "kafka property 'partition.assignment.strategy' = '%s': with processing.guarantee "
+             "exactly_once only eager assignors are supported (range, roundrobin); "
+             "cooperative-sticky works with at_least_once",
              v);
     return false;
 }
@@ -136,7 +139,7 @@ rd_kafka_conf_t *ms_kafka_conf_new(const ms_config *c, ms_client_role role, cons
     ok = ok && apply(conf, &c->common, err, errlen) &&
          apply(conf, role == MS_CLIENT_CONSUMER ? &c->consumer : &c->producer, err, errlen);
     if (ok && role == MS_CLIENT_CONSUMER)
-        ok = eager_assignors_only(conf, err, errlen) &&
+        ok = assignor_fits_guarantee(c, conf, err, errlen) &&
              ms_kafka_conf_set(conf, "enable.auto.offset.store", "false", err, errlen) &&
              ms_kafka_conf_set(conf, "enable.auto.commit", "true", err, errlen) &&
              ms_kafka_conf_set(conf, "enable.partition.eof", "false", err, errlen);

@@ -562,7 +562,13 @@ static rd_kafka_t *make_client(ms_offenders_stage *st, ms_client_role role, char
     if (role == MS_CLIENT_CONSUMER) {
         char group[512];
         snprintf(group, sizeof group, "%s.offenders", cfg->group_id);
+        /* Eager, whatever the workers use: every assignment replays the
+         * window into the ledger and a lost record reassigns everything
+         * (rebuild_after_loss), both written for whole assignments. This
+         * consumer reads only the moderation topic, so a pause costs little. */
         if (!ms_kafka_conf_set(conf, "group.id", group, err, errlen) ||
+            !ms_kafka_conf_set(conf, "partition.assignment.strategy", "range,roundrobin", err,
+                               errlen) ||
             !ms_kafka_conf_set(conf, "enable.auto.commit", "false", err, errlen) ||
             !ms_kafka_conf_set(conf, "isolation.level", "read_committed", err, errlen)) {
             rd_kafka_conf_destroy(conf);

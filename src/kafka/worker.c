@@ -572,9 +572,24 @@ static void update_lag(ms_worker *w)
 
 
 /** @brief Apply an assignment (NULL: none), logging a failure with its cause. */
-static void assign(ms_worker *w, rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *parts)
+/**
+ * @brief Take `parts` (`take`) or give them up, as the group's rebalance protocol asks: an eager
+ * rebalance replaces the whole assignment (and revokes all of it first), a cooperative one
+ * (cooperative-sticky) adds or removes just `parts` while the others go on being consumed.
+ */
+static void assignment_change(ms_worker *w, rd_kafka_t *rk,
+                              const rd_kafka_topic_partition_list_t *parts, bool take)
 {
-    rd_kafka_resp_err_t e = rd_kafka_assign(rk, parts);
+    rd_kafka_resp_err_t e;
+    if (!strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE")) {
+        rd_kafka_error_t *error =
+            take ? rd_kafka_incremental_assign(rk, parts) : rd_kafka_incremental_unassign(rk, parts);
+        e = error ? rd_kafka_error_code(error) : RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (error)
+            rd_kafka_error_destroy(error);
+    } else {
+        e = rd_kafka_assign(rk, take ? parts : NULL);
+    }
     if (!e)
         return;
     /* name the partitions: "topic[p],topic[p],..." (cut short if long) */
@@ -587,13 +602,15 @@ static void assign(ms_worker *w, rd_kafka_t *rk, const rd_kafka_topic_partition_
             break;
         at += (size_t)n;
     }
-    ms_log(MS_LOG_ERROR, w->name, parts ? "assign failed" : "unassign failed", "partitions",
-           names, "error", rd_kafka_err2name(e), "reason", rd_kafka_err2str(e), NULL);
+    ms_log(MS_LOG_ERROR, w->name, take ? "assign failed" : "unassign failed", "partitions",
+           names, "protocol", rd_kafka_rebalance_protocol(rk), "error", rd_kafka_err2name(e),
+           "reason", rd_kafka_err2str(e), NULL);
 }
 
 /** @brief Rebalance callback, on the worker's thread (consumer poll or close): exactly-once aborts
- *  an open transaction on revoke; else an eager rebalance flushes and commits before giving
- *  partitions up. */
+ *  an open transaction on revoke; at least once flushes and commits before giving partitions up,
+ *  all of them in an eager rebalance, the revoked ones in a cooperative one (the flush is of
+ *  everything in flight: simpler, and a revoke is rare). */
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
@@ -604,7 +621,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS && w->in_txn)
             ms_worker_eos_abort(w, "partitions revoked: the open transaction is aborted; the "
                                    "new owner starts from the committed offsets");
-        assign(w, rk, err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? parts : NULL);
+        assignment_change(w, rk, parts, err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS);
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
             atomic_store_explicit(&w->m->assigned, true, memory_order_relaxed);
         ms_log(MS_LOG_INFO, w->name,
@@ -614,7 +631,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         return;
     }
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        assign(w, rk, parts);
+        assignment_change(w, rk, parts, true);
         for (int i = 0; i < parts->cnt; i++) {
             ms_ptrack *pt =
                 ms_offsets_partition(w->offsets, parts->elems[i].topic, parts->elems[i].partition);
@@ -638,7 +655,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             if (pt)
                 pt->assigned = false;
         }
-        assign(w, rk, NULL);
+        assignment_change(w, rk, parts, false);
         ms_log(MS_LOG_INFO, w->name, "partitions revoked", "count", n, NULL);
     }
 }

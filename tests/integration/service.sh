@@ -18,6 +18,9 @@
 #   3. SIGTERM mid-stream drains and exits 0; after a restart every input
 #      event is present downstream (duplicates allowed, losses never);
 #   4. two instances in one group share the partitions and lose nothing;
+#      with cooperative-sticky, an instance that joins and another that
+#      leaves while events flow lose nothing, and a worker gives up only
+#      some of its partitions;
 #   5. a bad config stops start-up with a message naming the key, and
 #      run --check finds what start-up would;
 #   6. credentials never reach the logs;
@@ -502,6 +505,63 @@ else bad "partition assignments: instance 1 $a1, instance 2 $a2"; fi
 kill -TERM "$s1" "$s2"; wait "$s1"; r1=$?; wait "$s2"; r2=$?
 [ "$r1" = 0 ] && [ "$r2" = 0 ] && ok "both instances stopped cleanly" || bad "instance exit codes $r1 $r2"
 
+# ---- 4b: cooperative-sticky: an instance joins and another leaves mid-stream ----------
+# Under the cooperative protocol a rebalance moves only the partitions that
+# change owner: a worker gives up some and goes on consuming the rest. Both
+# moves happen while events flow; every event must still come out.
+write_config "$WORK/c.yaml" "$RUN-c"
+sed -i 's/^  consumer:$/  consumer:\n    partition.assignment.strategy: cooperative-sticky/' "$WORK/c.yaml"
+start_service "$WORK/c.yaml" "$WORK/c1.log"; c1=$svc
+for _ in $(seq 150); do
+  [ "$(grep -c '"partitions assigned"' "$WORK/c1.log")" -ge 2 ] && break
+  sleep 0.2
+done
+"$BIN" firehose -b "$BOOT" -t "$IN_M" -n $N -s 9 -l 150 -r 1000 >/dev/null 2>"$WORK/fh3.log" &
+fh=$!
+sleep 1
+start_service "$WORK/c.yaml" "$WORK/c2.log"; c2=$svc
+for _ in $(seq 150); do
+  [ "$(grep -c '"partitions assigned"' "$WORK/c2.log")" -ge 2 ] && break
+  sleep 0.2
+done
+kill -TERM "$c1"
+wait "$c1"; r1=$?
+wait "$fh" || bad "firehose failed: $(tail -2 "$WORK/fh3.log")"
+want=$((want + N))
+got=$(wait_for_events "$want" 120 "$WORK/out4.tsv" "$c2")
+mine=$(count_events "$WORK/out4.tsv" m-9-)
+if [ "${got%% *}" -ge "$want" ] && [ "$mine" = "$N" ]; then
+  ok "cooperative-sticky: an instance joining and another leaving mid-stream lost nothing ($got; all $N of this section's)"
+else bad "cooperative-sticky: $got of $want events downstream, $mine of this section's $N"; tail -15 "$WORK/c1.log" "$WORK/c2.log"; fi
+# a partial revoke: a worker of the first instance gave some partitions up
+# and kept the others (an eager rebalance revokes every one)
+partial=$(python3 - "$WORK/c1.log" <<'PY'
+import json, sys
+held, partial = {}, 0
+for l in open(sys.argv[1], errors="replace"):
+    try:
+        d = json.loads(l)
+    except ValueError:
+        continue
+    w, msg = d.get("component", ""), d.get("msg")
+    if msg == "draining":
+        break
+    if msg == "partitions assigned":
+        held[w] = held.get(w, 0) + int(d["count"])
+    elif msg == "partitions revoked":
+        n = int(d["count"])
+        if 0 < n < held.get(w, 0):
+            partial += 1
+        held[w] = held.get(w, 0) - n
+print(partial)
+PY
+)
+if [ "${partial:-0}" -ge 1 ]; then ok "cooperative-sticky: $partial incremental revoke(s) in the first instance, its other partitions kept"
+else bad "cooperative-sticky: no partial revoke in the first instance: $(grep -E 'partitions (assigned|revoked)' "$WORK/c1.log" | cut -c1-160)"; fi
+kill -TERM "$c2"; wait "$c2"; r2=$?
+[ "$r1" = 0 ] && [ "$r2" = 0 ] && ok "cooperative-sticky: both instances stopped cleanly" ||
+  bad "cooperative-sticky: instance exit codes $r1 $r2 ($(grep -h '"error"' "$WORK/c1.log" "$WORK/c2.log" | tail -3))"
+
 # ---- 5: a bad config stops start-up, naming the key ----------------------
 printf 'workers: -3\nkafka:\n  bootstrapservers: x\n' > "$WORK/bad.yaml"
 "$BIN" run --config "$WORK/bad.yaml" 2>"$WORK/bad.log"
@@ -516,7 +576,7 @@ else bad "bad librdkafka property: exit $rc, $(tail -2 "$WORK/bad2.log")"; fi
 # --check finds what start-up would: a refused assignor, a combination only
 # rd_kafka_new refuses, rules that do not load; an unknown key's value (a
 # misspelt secret, maybe) is not shown
-printf 'kafka:\n  consumer:\n    partition.assignment.strategy: cooperative-sticky\n  producer:\n    max.in.flight: "10"\nrules: %s/no-rules\n' \
+printf 'kafka:\n  consumer:\n    partition.assignment.strategy: cooperative-sticky\n  producer:\n    max.in.flight: "10"\nprocessing:\n  guarantee: exactly_once\nrules: %s/no-rules\n' \
   "$WORK" > "$WORK/bad3.yaml"
 "$BIN" run --config "$WORK/bad3.yaml" --check >/dev/null 2>"$WORK/bad3.log"
 rc=$?
