@@ -115,6 +115,42 @@ static void test_cooperative_assignor_only_at_least_once(void **state)
     ms_buf_free(&e);
 }
 
+/* A group.instance.id given for static membership becomes one per consumer, so the workers of
+ * one process (and its offenders stage) do not fence each other; without one none is set. */
+static void test_static_membership_per_consumer(void **state)
+{
+    (void)state;
+    char *const env[] = {"MENTIONSIFT_KAFKA_CONSUMER_GROUP_INSTANCE_ID=pod-0", NULL};
+    char *const none[] = {NULL};
+    ms_config c;
+    ms_buf e;
+    char err[256] = "", v0[128], v1[128];
+    size_t n0 = sizeof v0, n1 = sizeof v1;
+    ms_buf_init(&e);
+    assert_true(ms_config_load(&c, NULL, env, &e));
+    rd_kafka_conf_t *a = ms_kafka_conf_new(&c, MS_CLIENT_CONSUMER, "mentionsift-in-0", err, sizeof err);
+    rd_kafka_conf_t *b = ms_kafka_conf_new(&c, MS_CLIENT_CONSUMER, "mentionsift-in-1", err, sizeof err);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(rd_kafka_conf_get(a, "group.instance.id", v0, &n0), RD_KAFKA_CONF_OK);
+    assert_int_equal(rd_kafka_conf_get(b, "group.instance.id", v1, &n1), RD_KAFKA_CONF_OK);
+    assert_string_equal(v0, "pod-0.mentionsift-in-0");
+    assert_string_equal(v1, "pod-0.mentionsift-in-1");
+    rd_kafka_conf_destroy(a);
+    rd_kafka_conf_destroy(b);
+    ms_config_free(&c);
+    assert_true(ms_config_load(&c, NULL, none, &e));
+    a = ms_kafka_conf_new(&c, MS_CLIENT_CONSUMER, "mentionsift-in-0", err, sizeof err);
+    assert_non_null(a);
+    n0 = sizeof v0;
+    v0[0] = 'x';
+    if (rd_kafka_conf_get(a, "group.instance.id", v0, &n0) == RD_KAFKA_CONF_OK)
+        assert_string_equal(v0, "");
+    rd_kafka_conf_destroy(a);
+    ms_config_free(&c);
+    ms_buf_free(&e);
+}
+
 /** @brief The producer's socket.timeout.ms under `env`, with exactly-once's settings if `eos`,
  *  after checking that librdkafka accepts the whole configuration. */
 static long producer_socket_timeout(char *const *env, bool eos)
@@ -197,6 +233,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_guarantee_settings_win),
         cmocka_unit_test(test_cooperative_assignor_only_at_least_once),
+        cmocka_unit_test(test_static_membership_per_consumer),
         cmocka_unit_test(test_eos_socket_timeout_fits_the_stop),
         cmocka_unit_test(test_permanent_errors),
     };

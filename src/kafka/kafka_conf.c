@@ -120,6 +120,24 @@ static bool assignor_fits_guarantee(const ms_config *c, rd_kafka_conf_t *conf, c
     return false;
 }
 
+/** @brief Make a configured group.instance.id (static membership) one per consumer: each worker
+ *  and the offenders stage has a consumer of its own, and two members with one id fence each
+ *  other (FENCED_INSTANCE_ID, fatal). It becomes "<id>.<client_id>", as stable across restarts of
+ *  the process as the client ids are. */
+static bool static_member_per_client(rd_kafka_conf_t *conf, const char *client_id, char *err,
+                                     size_t errlen)
+{
+    char v[256], id[512];
+    size_t n = sizeof v;
+    if (rd_kafka_conf_get(conf, "group.instance.id", v, &n) != RD_KAFKA_CONF_OK || !v[0])
+        return true;
+    if ((size_t)snprintf(id, sizeof id, "%s.%s", v, client_id) >= sizeof id) {
+        snprintf(err, errlen, "kafka property 'group.instance.id' = '%s': too long", v);
+        return false;
+    }
+    return ms_kafka_conf_set(conf, "group.instance.id", id, err, errlen);
+}
+
 rd_kafka_conf_t *ms_kafka_conf_new(const ms_config *c, ms_client_role role, const char *client_id,
                                    char *err, size_t errlen)
 {
@@ -140,6 +158,7 @@ rd_kafka_conf_t *ms_kafka_conf_new(const ms_config *c, ms_client_role role, cons
          apply(conf, role == MS_CLIENT_CONSUMER ? &c->consumer : &c->producer, err, errlen);
     if (ok && role == MS_CLIENT_CONSUMER)
         ok = assignor_fits_guarantee(c, conf, err, errlen) &&
+             static_member_per_client(conf, client_id, err, errlen) &&
              ms_kafka_conf_set(conf, "enable.auto.offset.store", "false", err, errlen) &&
              ms_kafka_conf_set(conf, "enable.auto.commit", "true", err, errlen) &&
              ms_kafka_conf_set(conf, "enable.partition.eof", "false", err, errlen);

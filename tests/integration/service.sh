@@ -17,7 +17,8 @@
 #      original bytes and a reason;
 #   3. SIGTERM mid-stream drains and exits 0; after a restart every input
 #      event is present downstream (duplicates allowed, losses never);
-#   4. two instances in one group share the partitions and lose nothing;
+#   4. two instances in one group, each with a static member id
+#      (group.instance.id), share the partitions and lose nothing;
 #      with cooperative-sticky, an instance that joins and another that
 #      leaves while events flow lose nothing, and a worker gives up only
 #      some of its partitions;
@@ -484,9 +485,12 @@ check_repeat 2 4 rep-1,rep-2,rep-3,rep-4 \
 kill -TERM "$svc"; wait "$svc"
 
 # ---- 4: two instances share the group and lose nothing -----------------
+# Static membership (group.instance.id, one per instance, as a StatefulSet
+# gives each pod): each worker's consumer gets an id of its own, else the
+# two workers of an instance would fence each other.
 write_config "$WORK/b.yaml" "$RUN-b"
-start_service "$WORK/b.yaml" "$WORK/b1.log"; s1=$svc
-start_service "$WORK/b.yaml" "$WORK/b2.log"; s2=$svc
+MENTIONSIFT_KAFKA_CONSUMER_GROUP_INSTANCE_ID="$RUN-b1" start_service "$WORK/b.yaml" "$WORK/b1.log"; s1=$svc
+MENTIONSIFT_KAFKA_CONSUMER_GROUP_INSTANCE_ID="$RUN-b2" start_service "$WORK/b.yaml" "$WORK/b2.log"; s2=$svc
 sleep 3
 "$BIN" firehose -b "$BOOT" -t "$IN_C" -n $N -s 8 -l 150 >/dev/null 2>"$WORK/fh2.log" ||
   bad "firehose failed: $(tail -2 "$WORK/fh2.log")"
@@ -500,8 +504,11 @@ if [ "${got%% *}" -ge "$want" ] && [ "$mine" = "$N" ]; then
 else bad "two instances: $got of $want events downstream, $mine of this section's $N"; tail -15 "$WORK/b1.log" "$WORK/b2.log"; fi
 a1=$(grep -c '"partitions assigned"' "$WORK/b1.log")
 a2=$(grep -c '"partitions assigned"' "$WORK/b2.log")
-if [ "$a1" -ge 1 ] && [ "$a2" -ge 1 ]; then ok "both instances were assigned partitions"
+if [ "$a1" -ge 2 ] && [ "$a2" -ge 2 ]; then ok "both instances were assigned partitions, every worker with its own static member id"
 else bad "partition assignments: instance 1 $a1, instance 2 $a2"; fi
+if grep -q 'FENCED_INSTANCE_ID' "$WORK/b1.log" "$WORK/b2.log"; then
+  bad "static membership: a worker was fenced: $(grep -h -m2 'FENCED_INSTANCE_ID' "$WORK/b1.log" "$WORK/b2.log" | cut -c1-200)"
+else ok "static membership: no worker fenced another"; fi
 kill -TERM "$s1" "$s2"; wait "$s1"; r1=$?; wait "$s2"; r2=$?
 [ "$r1" = 0 ] && [ "$r2" = 0 ] && ok "both instances stopped cleanly" || bad "instance exit codes $r1 $r2"
 
