@@ -117,9 +117,9 @@ MS_BIN="$ROOT/build-asan/mentionsift" bash tests/integration/security.sh
 result "security [kafka, SASL/SCRAM + ACLs]" $?
 
 # Exactly once needs transaction markers, which only real Kafka writes.
-step "faults: exactly_once and at_least_once on a 3-broker Kafka cluster"
+step "faults: exactly_once, at_least_once (eager and cooperative rebalances) on a 3-broker Kafka cluster"
 MS_BIN="$ROOT/build-asan/mentionsift" MS_EVENTS=${MS_EVENTS:-5000} \
-  bash tests/integration/exactly_once.sh exactly_once at_least_once
+  bash tests/integration/exactly_once.sh exactly_once at_least_once at_least_once_cooperative
 result "delivery guarantees under faults [kafka x3]" $?
 
 # The container image as users deploy it: built with podman (no Docker engine

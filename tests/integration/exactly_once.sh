@@ -19,12 +19,14 @@
 # come back, fails the run, and so does a run without each kind of fault.
 #
 #   exactly_once:  lost 0 and duplicated 0, or the test fails;
-#   at_least_once: lost 0, or the test fails; duplicates are reported.
+#   at_least_once: lost 0, or the test fails; duplicates are reported;
+#   at_least_once_cooperative: the same with partition.assignment.strategy
+#                  cooperative-sticky (incremental rebalances).
 #
 # Only real Kafka: librdkafka's mock cluster writes no transaction markers,
 # so exactly once cannot be shown on it. Usage (MS_EVENTS sets the count,
 # MS_RATE the firehose's events/s, default 2500):
-#   MS_BIN=build/mentionsift bash tests/integration/exactly_once.sh [exactly_once|at_least_once ...]
+#   MS_BIN=build/mentionsift bash tests/integration/exactly_once.sh [exactly_once|at_least_once|at_least_once_cooperative ...]
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${MS_BIN:-build/mentionsift}
@@ -89,6 +91,10 @@ fault_failed() { # what
 
 run_mode() { # mode
   local mode=$1 run="eos$$$RANDOM" fails_before=$fails
+  # at_least_once_cooperative: at_least_once with incremental rebalances
+  local guarantee=${mode%_cooperative} assignor=""
+  [ "$guarantee" != "$mode" ] && assignor='    partition.assignment.strategy: cooperative-sticky'
+  case $guarantee in exactly_once | at_least_once) ;; *) echo "FAIL: unknown mode $mode"; fails=$((fails + 1)); return ;; esac
   local in=$run.in out=$run.out mod=$run.mod urg=$run.urg dlq=$run.dlq
   for t in $in $out $mod $urg $dlq; do
     bash tests/kafka/broker.sh create-topic "$t" 6 3 >/dev/null 2>&1
@@ -100,6 +106,7 @@ kafka:
   consumer:
     session.timeout.ms: "8000"
     heartbeat.interval.ms: "1000"
+$assignor
   producer:
     transaction.timeout.ms: "30000"
     message.timeout.ms: "30000"
@@ -114,7 +121,7 @@ $(for c in profanity hate religion_politics colleague sexual_graphic malicious_l
     deadletter: $dlq
 workers: 2
 processing:
-  guarantee: $mode
+  guarantee: $guarantee
 http:
   listen: "off"
 log:
