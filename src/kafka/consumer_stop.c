@@ -104,6 +104,20 @@ rd_kafka_resp_err_t ms_consumer_commit_within(ms_consumer_commits *cc, int64_t d
     return ms_consumer_commit_wait(cc, deadline_ms);
 }
 
+rd_kafka_resp_err_t ms_consumer_assignment_change(rd_kafka_t *consumer,
+                                                  const rd_kafka_topic_partition_list_t *parts,
+                                                  bool take)
+{
+    if (strcmp(rd_kafka_rebalance_protocol(consumer), "COOPERATIVE") != 0)
+        return rd_kafka_assign(consumer, take ? parts : NULL);
+    rd_kafka_error_t *error = take ? rd_kafka_incremental_assign(consumer, parts)
+                                   : rd_kafka_incremental_unassign(consumer, parts);
+    rd_kafka_resp_err_t e = error ? rd_kafka_error_code(error) : RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (error)
+        rd_kafka_error_destroy(error);
+    return e;
+}
+
 /**
  * @brief Answer an assignment that arrives while the group is being left. Eager: with none (the
  * group is being left). Cooperative: the protocol allows only increments, so the partitions are
@@ -111,15 +125,8 @@ rd_kafka_resp_err_t ms_consumer_commit_within(ms_consumer_commits *cc, int64_t d
  */
 static void answer_assignment(rd_kafka_t *consumer, const rd_kafka_topic_partition_list_t *parts)
 {
-    rd_kafka_resp_err_t e;
-    if (!strcmp(rd_kafka_rebalance_protocol(consumer), "COOPERATIVE")) {
-        rd_kafka_error_t *error = rd_kafka_incremental_assign(consumer, parts);
-        e = error ? rd_kafka_error_code(error) : RD_KAFKA_RESP_ERR_NO_ERROR;
-        if (error)
-            rd_kafka_error_destroy(error);
-    } else {
-        e = rd_kafka_assign(consumer, NULL);
-    }
+    bool cooperative = !strcmp(rd_kafka_rebalance_protocol(consumer), "COOPERATIVE");
+    rd_kafka_resp_err_t e = ms_consumer_assignment_change(consumer, parts, cooperative);
     if (e)
         ms_log(MS_LOG_WARN, rd_kafka_name(consumer),
                "answering an assignment while leaving the consumer group failed", "error",

@@ -1,6 +1,7 @@
 /*
  * consumer_stop.h - committing and leaving a consumer group within a
- * deadline.
+ * deadline, and changing an assignment by the group's rebalance protocol
+ * (which both a rebalance and a leave need).
  *
  * librdkafka's rd_kafka_commit() and rd_kafka_consumer_close() block until
  * the group coordinator answers. While the coordinator is unreachable (its
@@ -69,6 +70,15 @@ rd_kafka_resp_err_t ms_consumer_commit_within(ms_consumer_commits *cc, int64_t d
 
 /** @brief Wait on for the answer to the last commit until `deadline_ms`; results as above. */
 rd_kafka_resp_err_t ms_consumer_commit_wait(ms_consumer_commits *cc, int64_t deadline_ms);
+
+/**
+ * @brief Take `parts` (`take`) or give them up, as the group's rebalance protocol asks: an eager
+ * rebalance replaces the whole assignment (a revoke gives up all of it), a cooperative one
+ * (cooperative-sticky) adds or removes just `parts`. Returns librdkafka's error, if any.
+ */
+rd_kafka_resp_err_t ms_consumer_assignment_change(rd_kafka_t *consumer,
+                                                  const rd_kafka_topic_partition_list_t *parts,
+                                                  bool take);
 
 /** A rebalance callback as given to rd_kafka_conf_set_rebalance_cb(). */
 typedef void ms_consumer_rebalance_fn(rd_kafka_t *rk, rd_kafka_resp_err_t err,

@@ -572,24 +572,11 @@ static void update_lag(ms_worker *w)
 
 
 /** @brief Apply an assignment (NULL: none), logging a failure with its cause. */
-/**
- * @brief Take `parts` (`take`) or give them up, as the group's rebalance protocol asks: an eager
- * rebalance replaces the whole assignment (and revokes all of it first), a cooperative one
- * (cooperative-sticky) adds or removes just `parts` while the others go on being consumed.
- */
+/** @brief ms_consumer_assignment_change(), with a failure logged naming the partitions. */
 static void assignment_change(ms_worker *w, rd_kafka_t *rk,
                               const rd_kafka_topic_partition_list_t *parts, bool take)
 {
-    rd_kafka_resp_err_t e;
-    if (!strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE")) {
-        rd_kafka_error_t *error =
-            take ? rd_kafka_incremental_assign(rk, parts) : rd_kafka_incremental_unassign(rk, parts);
-        e = error ? rd_kafka_error_code(error) : RD_KAFKA_RESP_ERR_NO_ERROR;
-        if (error)
-            rd_kafka_error_destroy(error);
-    } else {
-        e = rd_kafka_assign(rk, take ? parts : NULL);
-    }
+    rd_kafka_resp_err_t e = ms_consumer_assignment_change(rk, parts, take);
     if (!e)
         return;
     /* name the partitions: "topic[p],topic[p],..." (cut short if long) */
