@@ -10,7 +10,8 @@
  * queues, and a few decisions with their evidence. Events are counted once
  * each, by id: an output delivered again (at-least-once) is counted apart.
  *
- * With --bootstrap HOST:PORT the same demo runs against a real cluster.
+ * With --bootstrap HOST:PORT the same demo runs against a real cluster,
+ * whose missing topics it creates first.
  * The mock keeps at most 100,000 messages or 5 MB per partition; the sample
  * is far below that.
  */
@@ -35,6 +36,7 @@
 #include "core/codec.h"
 #include "core/log.h"
 #include "kafka/config.h"
+#include "kafka/kafka_conf.h"
 #include "kafka/route.h"
 #include "kafka/service.h"
 
@@ -124,6 +126,7 @@ static void usage(FILE *f)
             "what the service decided.\n"
             "\n"
             "  -b, --bootstrap HOST:PORT  use this Kafka cluster instead of the embedded one\n"
+            "                             (the topics are created there when missing)\n"
             "  -f, --file FILE            mentions to replay (default: %s/bench/data/sample-mentions.jsonl)\n"
             "  -w, --workers N            worker threads (default: 2)\n"
             "  -k, --keep                 keep running after the replay until Ctrl-C\n"
@@ -277,6 +280,75 @@ static void print_summary(const summary *s, unsigned long produced, double secs,
                s->repeat_example);
 }
 
+/**
+ * @brief On a real cluster, create the topics the demo uses (inputs with 6 partitions, outputs
+ * with 3, the broker's default replication) before the service subscribes: a consumer does not
+ * create the topics it subscribes to, so the workers would wait for partitions that only the
+ * replay's producer brings, and see them at the next metadata refresh (5 minutes). A topic that
+ * exists is left as it is; one that cannot be created is reported and the demo goes on (its
+ * wait for /readyz then says what is missing).
+ */
+static void ensure_topics(const ms_config *cfg, const ms_routes *routes)
+{
+    char err[512];
+    rd_kafka_conf_t *conf = ms_kafka_conf_new(cfg, MS_CLIENT_PRODUCER, "mentionsift-demo-admin",
+                                              err, sizeof err);
+    rd_kafka_t *rk = conf ? rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err) : NULL;
+    if (!rk) {
+        if (conf)
+            rd_kafka_conf_destroy(conf);
+        fprintf(stderr, "demo: cannot create a client to create the topics: %s\n", err);
+        return;
+    }
+    size_t n = cfg->n_input_topics + routes->n;
+    rd_kafka_NewTopic_t **topics = calloc(n, sizeof *topics);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    size_t made = 0;
+    for (size_t i = 0; topics && i < n; i++) {
+        bool input = i < cfg->n_input_topics;
+        const char *name = input ? cfg->input_topics[i] : routes->names[i - cfg->n_input_topics];
+        topics[made] = rd_kafka_NewTopic_new(name, input ? 6 : 3, -1, err, sizeof err);
+        if (topics[made])
+            made++;
+        else
+            fprintf(stderr, "demo: topic %s: %s\n", name, err);
+    }
+    rd_kafka_event_t *ev = NULL;
+    if (topics && q && made) {
+        rd_kafka_CreateTopics(rk, topics, made, NULL, q);
+        ev = rd_kafka_queue_poll(q, 10000);
+    }
+    const rd_kafka_CreateTopics_result_t *res = ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
+    if (!res) {
+        fprintf(stderr, "demo: creating the topics on %s: %s\n", cfg->bootstrap_servers,
+                ev ? rd_kafka_event_error_string(ev) : "no answer within 10 s");
+    } else {
+        size_t nres;
+        const rd_kafka_topic_result_t **r = rd_kafka_CreateTopics_result_topics(res, &nres);
+        size_t created = 0, existed = 0;
+        for (size_t i = 0; i < nres; i++) {
+            rd_kafka_resp_err_t e = rd_kafka_topic_result_error(r[i]);
+            if (!e)
+                created++;
+            else if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+                existed++;
+            else
+                fprintf(stderr, "demo: cannot create topic %s: %s (%s)\n",
+                        rd_kafka_topic_result_name(r[i]), rd_kafka_topic_result_error_string(r[i]),
+                        rd_kafka_err2name(e));
+        }
+        printf("topics: %zu created, %zu there already\n", created, existed);
+    }
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    for (size_t i = 0; i < made; i++)
+        rd_kafka_NewTopic_destroy(topics[i]);
+    free(topics);
+    if (q)
+        rd_kafka_queue_destroy(q);
+    rd_kafka_destroy(rk);
+}
+
 /** @brief Input topic for a mention, by kind. */
 static const char *input_topic(const ms_config *cfg, const ms_mention *m)
 {
@@ -404,6 +476,8 @@ int ms_cmd_demo(int argc, char **argv)
     }
     free(cfg.bootstrap_servers);
     cfg.bootstrap_servers = strdup(bootstrap);
+    if (!mc)
+        ensure_topics(&cfg, &routes);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
