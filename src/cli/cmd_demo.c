@@ -4,8 +4,9 @@
  * Starts librdkafka's mock cluster (3 brokers on loopback TCP, the same
  * Kafka protocol any client speaks), creates the input and output topics
  * with several partitions, runs the real service against it, waits for its
- * /readyz as a deployment would, replays the bundled sample firehose into the input topics with an ordinary producer,
- * and reads every output topic back with an ordinary consumer to show a
+ * /readyz as a deployment would, replays the bundled sample firehose into
+ * the input topics with an ordinary producer, and reads every output topic
+ * back with an ordinary consumer to show a
  * live summary: events per category, rate, the moderation and urgent
  * queues, and a few decisions with their evidence. Events are counted once
  * each, by id: an output delivered again (at-least-once) is counted apart.
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -84,6 +86,13 @@ static bool service_ready(int port, char *why, size_t whylen)
     }
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct timeval limit = {.tv_sec = 2}; /* an endpoint that hangs is asked again */
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit) != 0) {
+        snprintf(why, whylen, "setsockopt: %s", strerror(errno));
+        close(fd);
+        return false;
+    }
     static const char req[] = "GET /readyz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
     char resp[512];
     size_t got = 0;
