@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <netinet/in.h>
@@ -174,10 +175,11 @@ static const char *header(const rd_kafka_message_t *m, const char *name, char *b
 }
 
 /**
- * @brief True the first time an event is seen. The service delivers at least
- * once: a consumer-group rebalance before a commit reprocesses its input, so
- * an event's output can arrive twice. Counting those twice would report more
- * events out than went in; they are counted apart, as `redelivered`.
+ * @brief True the first time an output (`id`: its topic and what it is of) is
+ * seen. The service delivers at least once: a consumer-group rebalance before
+ * a commit reprocesses its input, so an event's outputs can arrive twice.
+ * Counting those twice would report more events out than went in; they are
+ * counted apart, as `redelivered`.
  */
 static bool first_sight(summary *s, const char *id)
 {
@@ -205,18 +207,26 @@ static void observe(summary *s, const rd_kafka_message_t *m)
             t = (int)i;
     if (t < 0)
         return;
+    /* one output per event and topic: a dead letter by where its input was,
+     * a repeat-offender record by its own position, the rest by event id */
+    char id[512], a[256], b[16], o[32];
+    if (t == s->routes->route[MS_ROUTE_DEADLETTER])
+        snprintf(id, sizeof id, "%s %s/%s@%s", topic,
+                 header(m, "mentionsift-source-topic", a, sizeof a),
+                 header(m, "mentionsift-source-partition", b, sizeof b),
+                 header(m, "mentionsift-source-offset", o, sizeof o));
+    else if (t == s->routes->route[MS_ROUTE_REPEAT_OFFENDER])
+        snprintf(id, sizeof id, "%s %" PRId32 "@%" PRId64, topic, m->partition, m->offset);
+    else
+        snprintf(id, sizeof id, "%s %s", topic, header(m, "mentionsift-event-id", a, sizeof a));
+    if (!first_sight(s, id))
+        return;
     s->per_topic[t]++;
     char primary[64], rules[256], prio[32];
     header(m, "mentionsift-primary", primary, sizeof primary);
     ms_category c;
     if (t == s->routes->route[MS_ROUTE_DEADLETTER]) {
-        char src[128], part[16], off[32], id[192];
-        snprintf(id, sizeof id, "dead-letter %s/%s@%s",
-                 header(m, "mentionsift-source-topic", src, sizeof src),
-                 header(m, "mentionsift-source-partition", part, sizeof part),
-                 header(m, "mentionsift-source-offset", off, sizeof off));
-        if (first_sight(s, id))
-            s->events++;
+        s->events++;
         return;
     }
     if (t == s->routes->route[MS_ROUTE_REPEAT_OFFENDER]) {
@@ -228,9 +238,6 @@ static void observe(summary *s, const rd_kafka_message_t *m)
     }
     if (!ms_category_parse(primary, strlen(primary), &c) || s->routes->category[c] != t)
         return; /* a copy on the moderation or urgent topic */
-    char id[256];
-    if (!first_sight(s, header(m, "mentionsift-event-id", id, sizeof id)))
-        return;
     s->events++;
     s->per_primary[c]++;
     if (s->n_examples < 6 && !(s->example_cats & (1u << c)) && c != MS_CAT_OTHER) {
