@@ -335,7 +335,11 @@ static void ensure_topics(const ms_config *cfg, const ms_routes *routes)
         ev = rd_kafka_queue_poll(q, 10000);
     }
     const rd_kafka_CreateTopics_result_t *res = ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
-    if (!res) {
+    if (!topics || !q) {
+        fprintf(stderr, "demo: creating the topics: out of memory\n");
+    } else if (!made) {
+        /* each refusal was reported above */
+    } else if (!res) {
         fprintf(stderr, "demo: creating the topics on %s: %s\n", cfg->bootstrap_servers,
                 ev ? rd_kafka_event_error_string(ev) : "no answer within 10 s");
     } else {
