@@ -963,6 +963,31 @@ static void test_spans_without_start_of_match_pass(void **state)
     remove_dir(dir);
 }
 
+/* ms_ruleset_find: every rule by its id, ids met inside a longer header
+ * value (not NUL-terminated), and near misses that must not match. */
+static void test_rule_find_by_id(void **state)
+{
+    uint32_t n = ms_ruleset_rule_count(rs);
+    assert_true(n > 1);
+    for (uint32_t i = 0; i < n; i++) {
+        const ms_rule *r = ms_ruleset_rule(rs, i);
+        assert_ptr_equal(ms_ruleset_find(rs, r->id, strlen(r->id)), r);
+        char list[256];
+        int len = snprintf(list, sizeof list, "%s,zzz", r->id);
+        assert_true(len > 0 && (size_t)len < sizeof list);
+        assert_ptr_equal(ms_ruleset_find(rs, list, strlen(r->id)), r);
+        /* a proper prefix names no rule unless it is one */
+        size_t plen = strlen(r->id) - 1;
+        const ms_rule *p = ms_ruleset_find(rs, r->id, plen);
+        if (p)
+            assert_int_equal(strlen(p->id), plen);
+    }
+    assert_null(ms_ruleset_find(rs, "profanity.strongx", 17));
+    assert_null(ms_ruleset_find(rs, "profanity", 9));
+    assert_null(ms_ruleset_find(rs, "", 0));
+    assert_non_null(ms_ruleset_find(rs, "profanity.strong", 16));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -995,6 +1020,7 @@ int main(void)
         cmocka_unit_test(test_list_reference),
         cmocka_unit_test(test_spans_without_start_of_match_pass),
         cmocka_unit_test(test_batch_equals_one_at_a_time),
+        cmocka_unit_test(test_rule_find_by_id),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -406,21 +406,13 @@ static size_t house_rule_ids(const ms_ruleset *rs, ms_str list, char *out, size_
     while (p < end) {
         const char *comma = memchr(p, ',', (size_t)(end - p));
         size_t n = comma ? (size_t)(comma - p) : (size_t)(end - p);
-        for (uint32_t i = 0; i < ms_ruleset_rule_count(rs); i++) {
-            const ms_rule *r = ms_ruleset_rule(rs, i);
-            /* strncmp stops at the first differing byte, mostly the first:
-             * no strlen of every rule id for every id in the list */
-            if (counts_as_violation(r->category) && strncmp(r->id, p, n) == 0 &&
-                r->id[n] == '\0') {
-                if (len + (len > 0) + n < cap) {
-                    if (len)
-                        out[len++] = ',';
-                    memcpy(out + len, p, n);
-                    len += n;
-                    out[len] = '\0';
-                }
-                break;
-            }
+        const ms_rule *r = ms_ruleset_find(rs, p, n);
+        if (r && counts_as_violation(r->category) && len + (len > 0) + n < cap) {
+            if (len)
+                out[len++] = ',';
+            memcpy(out + len, p, n);
+            len += n;
+            out[len] = '\0';
         }
         p += n + 1;
     }

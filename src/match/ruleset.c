@@ -1868,6 +1868,26 @@ static void loader_free(loader *L)
     ms_normaliser_free(L->norm);
 }
 
+/** @brief qsort order of struct ms_rule_ref: by id. */
+static int rule_ref_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct ms_rule_ref *)a)->id, ((const struct ms_rule_ref *)b)->id);
+}
+
+/** @brief Build rs->by_id, the rules sorted by id; false on ENOMEM. */
+static bool index_ids(ms_ruleset *rs)
+{
+    if (!rs->n_rules)
+        return true;
+    rs->by_id = malloc(rs->n_rules * sizeof *rs->by_id);
+    if (!rs->by_id)
+        return false;
+    for (uint32_t i = 0; i < rs->n_rules; i++)
+        rs->by_id[i] = (struct ms_rule_ref){rs->rules[i].id, i};
+    qsort(rs->by_id, rs->n_rules, sizeof *rs->by_id, rule_ref_cmp);
+    return true;
+}
+
 ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_buf *errors)
 {
     ms_ruleset *rs = calloc(1, sizeof *rs);
@@ -1889,6 +1909,8 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
     snprintf(index, sizeof index, "%s/ruleset.yaml", dir);
     load_index(&L, index);
     resolve_composites(&L);
+    if (!index_ids(rs))
+        report(&L, index, 0, "out of memory");
     if (L.n_errors && !L.check_all)
         goto fail;
     if (rs->n_rules == 0) {
@@ -2072,6 +2094,7 @@ void ms_ruleset_free(ms_ruleset *rs)
     free(rs->raw_pat);
     free(rs->author_pat);
     free(rs->rules);
+    free(rs->by_id);
     free(rs->vip);
     for (uint32_t i = 0; i < rs->n_strings; i++)
         free(rs->strings[i]);
@@ -2084,6 +2107,23 @@ uint32_t ms_ruleset_rule_count(const ms_ruleset *rs) { return rs->n_rules; }
 const ms_rule *ms_ruleset_rule(const ms_ruleset *rs, uint32_t i)
 {
     return i < rs->n_rules ? &rs->rules[i] : NULL;
+}
+
+const ms_rule *ms_ruleset_find(const ms_ruleset *rs, const char *id, size_t len)
+{
+    uint32_t lo = 0, hi = rs->by_id ? rs->n_rules : 0;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const char *k = rs->by_id[mid].id;
+        int c = strncmp(k, id, len);
+        if (c == 0 && k[len] == '\0')
+            return &rs->rules[rs->by_id[mid].rule];
+        if (c > 0 || (c == 0 && k[len] != '\0'))
+            hi = mid; /* k sorts after id (id is a proper prefix of k) */
+        else
+            lo = mid + 1;
+    }
+    return NULL;
 }
 
 const char *ms_ruleset_version(const ms_ruleset *rs) { return rs->version; }

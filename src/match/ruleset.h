@@ -105,6 +105,9 @@ void ms_ruleset_free(ms_ruleset *rs);
 
 uint32_t ms_ruleset_rule_count(const ms_ruleset *rs);
 const ms_rule *ms_ruleset_rule(const ms_ruleset *rs, uint32_t i);
+/** The rule whose id is id[0..len) (not NUL-terminated), or NULL: a binary search, for callers
+ *  that meet rule ids per event (the rule-id header of a moderation event). */
+const ms_rule *ms_ruleset_find(const ms_ruleset *rs, const char *id, size_t len);
 /** Hex content hash of every file in the set: the rule-set version. */
 const char *ms_ruleset_version(const ms_ruleset *rs);
 const ms_ruleset_stats *ms_ruleset_stats_get(const ms_ruleset *rs);

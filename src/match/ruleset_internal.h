@@ -114,6 +114,12 @@ struct ms_ruleset {
     int32_t (*composite_parts)[8];
     uint32_t n_composite;
 
+    /* Every rule's id, sorted, with its index: ms_ruleset_find. */
+    struct ms_rule_ref {
+        const char *id;
+        uint32_t rule;
+    } *by_id;
+
     /* VIP author handles, lower-case without '@', sorted; with their rule. */
     struct ms_vip {
         const char *handle;
