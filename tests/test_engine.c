@@ -718,7 +718,7 @@ static void test_rule_errors(void **state)
           "    all_of: [ok.rule, inner.composite]\n"
           "  - id: inner.composite\n"
           "    category: profanity\n"
-          "    all_of: [ok.rule, bad.regex]\n"
+          "    all_of: [ok.rule, bad.regex, ok, no.such]\n"
           "  - id: lost.id\n"                      /* 29 */
           "    category: profanity\n"
           "    patterns: ['drat']\n"
@@ -748,6 +748,12 @@ static void test_rule_errors(void **state)
                                      "words) works in the words view only"));
     assert_non_null(strstr(err.data, "bad.yaml:23: rule 'outer.composite': all_of names "
                                      "'inner.composite', an all_of rule defined after it"));
+    /* an id's prefix is no id */
+    assert_non_null(strstr(err.data, "bad.yaml:26: rule 'inner.composite': all_of names unknown "
+                                     "rule 'ok'\n"));
+    assert_non_null(strstr(err.data, "bad.yaml:26: rule 'inner.composite': all_of names unknown "
+                                     "rule 'no.such'"));
+    assert_null(strstr(err.data, "unknown rule 'bad.regex'"));
     assert_non_null(strstr(err.data, "bad.yaml:32: key 'category' given twice in one mapping "
                                      "(first at line 30)"));
     assert_non_null(strstr(err.data, "bad.yaml:33: key 'patterns' given twice"));

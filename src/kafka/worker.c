@@ -570,7 +570,6 @@ static void update_lag(ms_worker *w)
 
 /* ---- rebalance ------------------------------------------------------ */
 
-
 /** @brief ms_consumer_assignment_change(), with a failure logged naming the partitions. */
 static void assignment_change(ms_worker *w, rd_kafka_t *rk,
                               const rd_kafka_topic_partition_list_t *parts, bool take)

@@ -958,7 +958,7 @@ static void add_composite(loader *L, yaml_document_t *d, uint32_t ri, yaml_node_
 }
 
 /** @brief Turn each all_of part from its id's string index into a rule index (-1, reported, when
- *  unknown or the rule itself); run once every rule file is loaded. */
+ *  unknown or the rule itself); run once every rule file is loaded and indexed by id. */
 static void resolve_composites(loader *L)
 {
     ms_ruleset *rs = L->rs;
@@ -966,10 +966,8 @@ static void resolve_composites(loader *L)
         const ms_rule *r = &rs->rules[rs->composite[k]];
         for (int i = 0; i < 8 && rs->composite_parts[k][i] >= 0; i++) {
             const char *pid = rs->strings[rs->composite_parts[k][i]];
-            int32_t found = -1;
-            for (uint32_t j = 0; j < rs->n_rules; j++)
-                if (strcmp(rs->rules[j].id, pid) == 0)
-                    found = (int32_t)j;
+            const ms_rule *part = ms_ruleset_find(rs, pid, strlen(pid));
+            int32_t found = part ? (int32_t)(part - rs->rules) : -1;
             if (found < 0 || (uint32_t)found == rs->composite[k])
                 report(L, r->file, r->line, "rule '%s': all_of names unknown rule '%s'", r->id,
                        pid);
@@ -1908,9 +1906,9 @@ ms_ruleset *ms_ruleset_load(const char *dir, const ms_ruleset_options *opt, ms_b
     char index[PATH_MAX];
     snprintf(index, sizeof index, "%s/ruleset.yaml", dir);
     load_index(&L, index);
-    resolve_composites(&L);
     if (!index_ids(rs))
         report(&L, index, 0, "out of memory");
+    resolve_composites(&L);
     if (L.n_errors && !L.check_all)
         goto fail;
     if (rs->n_rules == 0) {
