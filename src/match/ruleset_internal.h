@@ -12,6 +12,7 @@
 
 #include <hs/hs.h>
 
+#include "match/regex_shape.h"
 #include "match/ruleset.h"
 
 typedef enum ms_pattern_role {
@@ -45,13 +46,6 @@ enum ms_pattern_flag {
     MS_PAT_EMOTICON_B = 1u << 2,/* raw emoticon: preceded by space or start */
     MS_PAT_DEFERRED = 1u << 3,  /* regex in a main database: its hit is
                                  * handled by the start-of-match pass */
-};
-
-/* The bytes a raw_gated database waits for. */
-enum ms_gate {
-    MS_GATE_DIGIT = 0,  /* '0'..'9' */
-    MS_GATE_AT,         /* '@' */
-    MS_GATES
 };
 
 typedef struct ms_pattern {
