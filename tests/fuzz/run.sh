@@ -21,9 +21,10 @@ shift || true
 BUILD=${MS_FUZZ_BUILD:-build-fuzz}
 case "$BUILD" in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 
-ALL=(json_decode pb_decode normalise classify rules config)
+ALL=(json_decode pb_decode normalise classify rules config regex_shape)
 declare -A MAXLEN=([json_decode]=4096 [pb_decode]=4096 [normalise]=2048
-                   [classify]=2048 [rules]=4096 [config]=8192)
+                   [classify]=2048 [rules]=4096 [config]=8192
+                   [regex_shape]=700)
 targets=()
 for t in "${@:-${ALL[@]}}"; do
   t=${t#fuzz_}
