@@ -340,10 +340,7 @@ static void rejoin_spelled(state *s, const char *text)
     uint32_t *ts = n->tok_start;
     uint32_t w = 0, out_tok = 0, i = 0;
     uint32_t r = 0; /* read position in the view */
-    /* Copy the leading space. */
-    n->view[w] = n->view[r];
-    n->src_start[w] = n->src_start[r];
-    n->src_end[w] = n->src_end[r];
+    /* the leading space stays where it is */
     w++;
     r++;
     while (i < s->n_tok) {
