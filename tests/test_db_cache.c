@@ -60,6 +60,20 @@ static void truncate_entry(const char *dir, const char *key, const char *which, 
     assert_int_equal(truncate(path, keep), 0);
 }
 
+/** @brief Overwrite the platform field of a cached entry's serialised header (bytes 12..19, after
+ *  magic, version and length: hs_serialize_database's layout) with a CPU no host has. */
+static void make_entry_foreign(const char *dir, const char *key, const char *which)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s.%s.hsdb", dir, key, which);
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    const uint64_t alien = ~0ull;
+    assert_int_equal(fseek(f, 12, SEEK_SET), 0);
+    assert_int_equal(fwrite(&alien, sizeof alien, 1, f), 1);
+    assert_int_equal(fclose(f), 0);
+}
+
 static void rm_rf(const char *dir)
 {
     char cmd[600];
@@ -85,6 +99,12 @@ static void test_one_database_round_trip(void **state)
     /* another key or role is another entry */
     assert_null(ms_db_cache_read(dir, "k2", "words"));
     assert_null(ms_db_cache_read(dir, "k1", "raw"));
+    /* an entry for another CPU (a cache volume moved between hosts) reads as absent */
+    ms_db_cache_write(dir, "k3", "words", db);
+    assert_non_null(back = ms_db_cache_read(dir, "k3", "words"));
+    hs_free_database(back);
+    make_entry_foreign(dir, "k3", "words");
+    assert_null(ms_db_cache_read(dir, "k3", "words"));
     /* a truncated or empty entry reads as absent */
     truncate_entry(dir, "k1", "words", 40);
     assert_null(ms_db_cache_read(dir, "k1", "words"));
