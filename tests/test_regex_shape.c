@@ -90,6 +90,9 @@ static void test_no_detector_when_nothing_to_trim(void **state)
     assert_null(ms_regex_relaxed_detector("\\b\\d+"));   /* two items: at least two are kept */
     assert_null(ms_regex_relaxed_detector("x+|y+z"));    /* a top-level alternation */
     assert_null(ms_regex_relaxed_detector("(?x) a+ b"));  /* an inline option */
+    /* a brace that is no repeat is literal text (found by fuzz_regex_shape) */
+    assert_null(ms_regex_relaxed_detector("a{2666666,2,}+bc"));
+    assert_null(ms_regex_relaxed_detector("a{,3}bc"));
 }
 
 static void test_repeated_group_head_is_kept_once(void **state)

@@ -147,8 +147,17 @@ static bool re_items(const char *re, re_item *it, size_t cap, size_t *n_out)
         if (*p == '?' || *p == '*' || *p == '+') {
             p++;
         } else if (*p == '{') {
-            const char *c = strchr(p, '}');
-            if (!c || p[1] < '0' || p[1] > '9') /* a literal brace: leave it */
+            /* a repeat is {n}, {n,} or {n,m}; any other brace is literal
+             * text ("a{2,3,}" is "a" then "{2,3,}"): not reasoned about */
+            const char *c = p + 1;
+            while (*c >= '0' && *c <= '9')
+                c++;
+            if (c == p + 1)
+                return false;
+            if (*c == ',')
+                for (c++; *c >= '0' && *c <= '9'; c++)
+                    ;
+            if (*c != '}')
                 return false;
             p = c + 1;
         }
