@@ -119,6 +119,52 @@ static void test_repeats_and_spacing(void **state)
     expect_view("fu\xE2\x80\x8B" "ck", " fuck "); /* zero-width space */
 }
 
+/* A dictionary for the spelled-out tests: whole words, and "fuck" as a
+ * prefix entry ("fuck*"), as a rule set's lists give them. */
+static bool test_known(const void *ctx, const char *w, size_t n)
+{
+    (void)ctx;
+    static const char *const words[] = {"asshole", "hate", "cunt", "idiot", "fucker", NULL};
+    for (int i = 0; words[i]; i++)
+        if (strlen(words[i]) == n && memcmp(words[i], w, n) == 0)
+            return true;
+    return n >= 4 && memcmp(w, "fuck", 4) == 0;
+}
+
+/* A one-letter word beside a spelled-out word stays a word of its own when
+ * the dictionary knows the rest, and only then; spans stay exact. */
+static void test_spelled_word_beside_one_letter_word(void **state)
+{
+    (void)state;
+    expect_view("what a f u c k i n g joke", " what afucking joke "); /* no dictionary */
+    ms_normaliser_set_dictionary(norm, test_known, NULL);
+    expect_view("what a f u c k i n g joke", " what a fucking joke ");
+    expect_view("what a f.u.c.k.i.n.g joke", " what a fucking joke ");
+    expect_view("i h a t e you", " i hate you ");
+    expect_view("u r a c u n t", " u r a cunt ");         /* three words peeled */
+    expect_view("i d i o t u", " idiot u ");               /* one after */
+    expect_view("f u c k e r u", " fuckeru ");             /* a prefix entry ("fuck*") knows it whole */
+    expect_view("a s s h o l e", " asshole ");             /* the whole run is the word */
+    expect_view("i d i o t", " idiot ");
+    expect_view("a b o u t", " about ");                   /* nothing known: joined as before */
+    expect_view("a h a t e", " a hate ");
+    expect_view("u a b c", " uabc ");                      /* peeling would leave too few */
+
+    ms_normalised v;
+    const char *text = "what a f u c k i n g joke";
+    const char *got = view_of(text, &v);
+    const char *a = strstr(got, " a ") + 1, *f = strstr(got, "fucking");
+    uint32_t ai = (uint32_t)(a - got), fi = (uint32_t)(f - got);
+    assert_int_equal(v.src_start[ai], 5);                  /* the "a" is the text's "a" */
+    assert_int_equal(v.src_end[ai], 6);
+    assert_int_equal(v.src_start[fi], 7);                  /* "fucking" spans "f u c k i n g" */
+    assert_int_equal(v.src_end[fi + 6], 20);
+    assert_int_equal(v.n_tok, 4);
+    assert_int_equal(v.tok_start[1], ai);
+    assert_int_equal(v.tok_start[2], fi);
+    ms_normaliser_set_dictionary(norm, NULL, NULL);
+}
+
 static void test_confusables(void **state)
 {
     /* Cyrillic a and o inside Latin text */
@@ -245,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_basic_folding),   cmocka_unit_test(test_apostrophe_s),
         cmocka_unit_test(test_leetspeak),
         cmocka_unit_test(test_repeats_and_spacing), cmocka_unit_test(test_confusables),
+        cmocka_unit_test(test_spelled_word_beside_one_letter_word),
         cmocka_unit_test(test_emoji_tokens),    cmocka_unit_test(test_invalid_utf8_separates),
         cmocka_unit_test(test_offsets_map_back), cmocka_unit_test(test_token_index),
         cmocka_unit_test(test_fast_path_handover), cmocka_unit_test(test_fast_path_resumes),

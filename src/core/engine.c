@@ -40,6 +40,8 @@ ms_engine *ms_engine_new(const ms_ruleset *rs, const ms_engine_options *opt, cha
     bool norm_ok = true;
     for (int i = 0; i < MS_ENGINE_BATCH; i++)
         norm_ok &= (e->norm[i] = ms_normaliser_new()) != NULL;
+    for (int i = 0; norm_ok && i < MS_ENGINE_BATCH; i++)
+        ms_normaliser_set_dictionary(e->norm[i], ms_ruleset_known_word, rs);
     e->matcher = norm_ok ? ms_matcher_new(rs, err, errlen) : NULL;
     if (!norm_ok || !e->matcher) {
         if (!norm_ok)

@@ -342,6 +342,53 @@ static void add_vip(loader *L, uint32_t rule, const char *s, size_t n)
     rs->vip[rs->n_vip++] = (struct ms_vip){k, rule};
 }
 
+/** @brief The slot of `word` in the known-word table of capacity `cap` (a power of two): where it
+ *  is, or the empty slot where it would go. */
+static uint32_t known_slot(const char **tab, uint32_t cap, const char *word, size_t n)
+{
+    uint32_t j = (uint32_t)XXH3_64bits(word, n) & (cap - 1);
+    while (tab[j] && !(strlen(tab[j]) == n && memcmp(tab[j], word, n) == 0))
+        j = (j + 1) & (cap - 1);
+    return j;
+}
+
+/** @brief Remember normalised `word` as known (ms_ruleset_known_word), a prefix entry when
+ *  `prefix`; words of several tokens are not words the normaliser joins, and are skipped. */
+static void add_known_word(loader *L, const char *word, size_t n, bool prefix)
+{
+    ms_ruleset *rs = L->rs;
+    if (n == 0 || memchr(word, ' ', n))
+        return;
+    if (rs->n_known * 2 >= rs->known_cap) {
+        uint32_t cap = rs->known_cap ? rs->known_cap * 2 : 4096;
+        const char **t = calloc(cap, sizeof *t);
+        uint8_t *pre = calloc(cap, 1);
+        if (!t || !pre) {
+            free(t);
+            free(pre);
+            report(L, "(known words)", 0, "out of memory");
+            return;
+        }
+        for (uint32_t i = 0; i < rs->known_cap; i++)
+            if (rs->known[i]) {
+                uint32_t j = known_slot(t, cap, rs->known[i], strlen(rs->known[i]));
+                t[j] = rs->known[i];
+                pre[j] = rs->known_prefix[i];
+            }
+        free(rs->known);
+        free(rs->known_prefix);
+        rs->known = t;
+        rs->known_prefix = pre;
+        rs->known_cap = cap;
+    }
+    uint32_t j = known_slot(rs->known, rs->known_cap, word, n);
+    if (!rs->known[j]) {
+        rs->known[j] = keep(L, word, n);
+        rs->n_known++;
+    }
+    rs->known_prefix[j] |= prefix;
+}
+
 /* Add one literal list entry of rule `ri` to the right database. */
 static void add_list_entry(loader *L, uint32_t ri, const char *s, size_t n, const char *file,
                            int line)
@@ -373,6 +420,7 @@ static void add_list_entry(loader *L, uint32_t ri, const char *s, size_t n, cons
             report(L, file, line, "list entry '%.*s' has no letters or digits", (int)n, s);
             return;
         }
+        add_known_word(L, v, vl, prefix);
         ms_buf_putc(&e, ' ');
         escape_literal(&e, v, vl);
         if (!prefix)
@@ -1016,10 +1064,7 @@ static void load_rule_file(loader *L, const char *name, int from_line, const cha
 /* Find a normalised lexicon literal; returns its slot or the empty slot. */
 static uint32_t lex_slot(char **tab, uint32_t cap, const char *s, size_t n)
 {
-    uint32_t j = (uint32_t)XXH3_64bits(s, n) & (cap - 1);
-    while (tab[j] && !(strlen(tab[j]) == n && memcmp(tab[j], s, n) == 0))
-        j = (j + 1) & (cap - 1);
-    return j;
+    return known_slot((const char **)tab, cap, s, n);
 }
 
 /* Remember a lexicon literal and its valence; false if already present. */
@@ -1081,6 +1126,8 @@ static void add_sentiment_literal(loader *L, const char *s, size_t n, ms_pattern
         return;
     if (pat.role == MS_ROLE_LEXICON && !lex_seen_add(L, v, vl, pat.value))
         return;
+    if (pat.role == MS_ROLE_LEXICON)
+        add_known_word(L, v, vl, false);
     ms_buf e;
     ms_buf_init(&e);
     ms_buf_putc(&e, ' ');
@@ -1826,6 +1873,8 @@ void ms_ruleset_free(ms_ruleset *rs)
     free(rs->author_pat);
     free(rs->rules);
     free(rs->by_id);
+    free(rs->known);
+    free(rs->known_prefix);
     free(rs->vip);
     for (uint32_t i = 0; i < rs->n_strings; i++)
         free(rs->strings[i]);
@@ -1855,6 +1904,22 @@ const ms_rule *ms_ruleset_find(const ms_ruleset *rs, const char *id, size_t len)
             lo = mid + 1;
     }
     return NULL;
+}
+
+bool ms_ruleset_known_word(const void *ruleset, const char *word, size_t len)
+{
+    const ms_ruleset *rs = ruleset;
+    if (!rs->known_cap)
+        return false;
+    uint32_t j = known_slot(rs->known, rs->known_cap, word, len);
+    if (rs->known[j])
+        return true;
+    for (size_t n = len - 1; n >= 3 && n < len; n--) { /* the longest prefix entry first */
+        j = known_slot(rs->known, rs->known_cap, word, n);
+        if (rs->known[j] && rs->known_prefix[j])
+            return true;
+    }
+    return false;
 }
 
 const char *ms_ruleset_version(const ms_ruleset *rs) { return rs->version; }

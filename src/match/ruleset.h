@@ -108,6 +108,11 @@ const ms_rule *ms_ruleset_rule(const ms_ruleset *rs, uint32_t i);
 /** The rule whose id is id[0..len) (not NUL-terminated), or NULL: a binary search, for callers
  *  that meet rule ids per event (the rule-id header of a moderation event). */
 const ms_rule *ms_ruleset_find(const ms_ruleset *rs, const char *id, size_t len);
+/** Whether word[0..len) (normalised: lower case, one token) is a one-word entry of a words-view
+ *  list or of the sentiment lexicon, or begins with a list entry written with a trailing '*'.
+ *  `rs` is an ms_ruleset: the signature is ms_known_word_fn's (normalise.h), so an engine's
+ *  normaliser can ask the rule set which way to rejoin spelled-out letters. */
+bool ms_ruleset_known_word(const void *rs, const char *word, size_t len);
 /** Hex content hash of every file in the set: the rule-set version. */
 const char *ms_ruleset_version(const ms_ruleset *rs);
 const ms_ruleset_stats *ms_ruleset_stats_get(const ms_ruleset *rs);

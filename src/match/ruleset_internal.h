@@ -114,6 +114,15 @@ struct ms_ruleset {
         uint32_t rule;
     } *by_id;
 
+    /* Every one-word entry of a words-view list and of the sentiment
+     * lexicon, normalised, in an open-addressed table (NULL: empty slot);
+     * `known_prefix` marks the entries written with a trailing '*'. The
+     * normaliser asks it which way to split a spelled-out run
+     * (ms_ruleset_known_word). */
+    const char **known;
+    uint8_t *known_prefix;
+    uint32_t known_cap, n_known;
+
     /* VIP author handles, lower-case without '@', sorted; with their rule. */
     struct ms_vip {
         const char *handle;

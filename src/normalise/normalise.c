@@ -29,6 +29,8 @@ struct ms_normaliser {
     uint32_t *tok_start;
     uint8_t *tok_flags;
     size_t tok_cap;
+    ms_known_word_fn known;     /* the dictionary for spelled-out runs, or NULL */
+    const void *known_ctx;
 };
 
 /* ASCII classes for the fast path. */
@@ -80,6 +82,12 @@ static char confusable_of(uint32_t cp)
 ms_normaliser *ms_normaliser_new(void)
 {
     return calloc(1, sizeof(ms_normaliser));
+}
+
+void ms_normaliser_set_dictionary(ms_normaliser *n, ms_known_word_fn known, const void *ctx)
+{
+    n->known = known;
+    n->known_ctx = ctx;
 }
 
 void ms_normaliser_free(ms_normaliser *n)
@@ -332,17 +340,101 @@ static void close_token(state *s, uint32_t sep_at)
     s->tok_begin = UINT32_MAX;
 }
 
+/* One-letter words that may stand before a spelled-out run: the article,
+ * the pronoun, and text speak's "you" and "are" ("u r a c u n t"); and
+ * after one ("f u c k u"). */
+static bool stands_before(char c) { return c == 'a' || c == 'i' || c == 'u' || c == 'r'; }
+static bool stands_after(char c) { return c == 'u'; }
+
+/** @brief Whether the letters of tokens [from, to) of the view, joined, are a word the
+ *  normaliser's dictionary knows (false without one, or for a run too long to be a word). */
+static bool run_known(const ms_normaliser *n, uint32_t from, uint32_t to)
+{
+    char word[64];
+    if (!n->known || to - from > sizeof word)
+        return false;
+    for (uint32_t k = from; k < to; k++)
+        word[k - from] = n->view[n->tok_start[k]];
+    return n->known(n->known_ctx, word, to - from);
+}
+
+/**
+ * @brief How many one-letter words to leave out of the spelled-out run of tokens [i, j), at its
+ * front (`*front`) and back (`*back`): the fewest that make the rest a word the dictionary knows
+ * while at least three letters stay; none when no such split is known.
+ */
+static void split_run(const ms_normaliser *n, uint32_t i, uint32_t j, uint32_t *front,
+                      uint32_t *back)
+{
+    *front = *back = 0;
+    if (!n->known)
+        return;
+    uint32_t max_front = 0, max_back = 0;
+    while (i + max_front < j && stands_before(n->view[n->tok_start[i + max_front]]))
+        max_front++;
+    while (max_back < j - i && stands_after(n->view[n->tok_start[j - 1 - max_back]]))
+        max_back++;
+    for (uint32_t total = 0; total <= max_front + max_back; total++)
+        for (uint32_t f = total < max_front ? total : max_front; f + max_back >= total; f--) {
+            uint32_t b = total - f;
+            if (j - i >= f + b + 3 && run_known(n, i + f, j - b)) {
+                *front = f;
+                *back = b;
+                return;
+            }
+            if (f == 0)
+                break;
+        }
+}
+
+/** @brief Copy token `k` and the space after it to view offset *w, as output token *out_tok. */
+static void copy_token(state *s, uint32_t k, uint32_t *w, uint32_t *out_tok)
+{
+    ms_normaliser *n = s->n;
+    uint32_t p = n->tok_start[k], e = (k + 1 < s->n_tok ? n->tok_start[k + 1] : s->len);
+    uint8_t flags = n->tok_flags[k];
+    n->tok_start[*out_tok] = *w;
+    for (uint32_t q = p; q < e; q++) {
+        n->view[*w] = n->view[q];
+        n->src_start[*w] = n->src_start[q];
+        n->src_end[*w] = n->src_end[q];
+        (*w)++;
+    }
+    n->tok_flags[(*out_tok)++] = flags;
+}
+
+/** @brief Write the letters of tokens [from, to) as one token at view offset *w, then a space. */
+static void join_tokens(state *s, uint32_t from, uint32_t to, uint32_t *w, uint32_t *out_tok)
+{
+    ms_normaliser *n = s->n;
+    uint32_t *ts = n->tok_start;
+    uint32_t sp = ts[to - 1] + 1; /* read before ts[*out_tok] may be overwritten */
+    uint32_t first = *w;
+    for (uint32_t k = from; k < to; k++) {
+        uint32_t p = ts[k];
+        n->view[*w] = n->view[p];
+        n->src_start[*w] = n->src_start[p];
+        n->src_end[*w] = n->src_end[p];
+        (*w)++;
+    }
+    ts[*out_tok] = first;
+    n->tok_flags[(*out_tok)++] = 0;
+    n->view[*w] = ' ';
+    n->src_start[*w] = n->src_start[sp];
+    n->src_end[*w] = n->src_end[sp];
+    (*w)++;
+}
+
 /* Rejoin runs of >= 3 single-letter tokens whose original gap was short
- * (one or two bytes of space or punctuation, no line break). */
+ * (one or two bytes of space or punctuation, no line break). The view only
+ * shrinks, so it is rewritten in place: a token is read before its slot in
+ * tok_start[] can be overwritten, since the output never has more tokens
+ * than the input read so far. */
 static void rejoin_spelled(state *s, const char *text)
 {
     ms_normaliser *n = s->n;
     uint32_t *ts = n->tok_start;
-    uint32_t w = 0, out_tok = 0, i = 0;
-    uint32_t r = 0; /* read position in the view */
-    /* the leading space stays where it is */
-    w++;
-    r++;
+    uint32_t w = 1, out_tok = 0, i = 0; /* the leading space stays where it is */
     while (i < s->n_tok) {
         /* Find the run of single-letter tokens starting at i. */
         uint32_t j = i;
@@ -364,35 +456,17 @@ static void rejoin_spelled(state *s, const char *text)
             j++;
         }
         if (j - i >= 3) {
-            uint8_t flags = 0;
-            ts[out_tok] = w;
-            for (uint32_t k = i; k < j; k++) {
-                uint32_t p = ts[k];
-                n->view[w] = n->view[p];
-                n->src_start[w] = n->src_start[p];
-                n->src_end[w] = n->src_end[p];
-                w++;
-            }
-            n->tok_flags[out_tok++] = flags;
-            uint32_t sp = ts[j - 1] + 1;
-            n->view[w] = ' ';
-            n->src_start[w] = n->src_start[sp];
-            n->src_end[w] = n->src_end[sp];
-            w++;
+            uint32_t front, back;
+            split_run(n, i, j, &front, &back);
+            for (uint32_t k = i; k < i + front; k++)
+                copy_token(s, k, &w, &out_tok);
+            join_tokens(s, i + front, j - back, &w, &out_tok);
+            for (uint32_t k = j - back; k < j; k++)
+                copy_token(s, k, &w, &out_tok);
             i = j;
             continue;
         }
-        /* Copy token i and its trailing space unchanged. */
-        uint32_t p = ts[i], e = (i + 1 < s->n_tok ? ts[i + 1] : s->len);
-        uint8_t flags = n->tok_flags[i];
-        ts[out_tok] = w;
-        for (uint32_t k = p; k < e; k++) {
-            n->view[w] = n->view[k];
-            n->src_start[w] = n->src_start[k];
-            n->src_end[w] = n->src_end[k];
-            w++;
-        }
-        n->tok_flags[out_tok++] = flags;
+        copy_token(s, i, &w, &out_tok);
         i++;
     }
     s->len = w;

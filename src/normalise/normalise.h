@@ -20,8 +20,12 @@
  *   - other-script letters are kept as their UTF-8 bytes; each emoji or
  *     other symbol is a token of its own.
  * Runs of three or more single-letter tokens are rejoined ("f u c k",
- * "f.u.c.k" -> "fuck"). Invalid UTF-8 bytes become separators, so they can
- * never hide a match in the valid text around them.
+ * "f.u.c.k" -> "fuck"). A word of one letter that stands alone before the
+ * run ("a", "i", "u", "r") or after it ("u") is taken into it unless a
+ * dictionary (ms_normaliser_set_dictionary) knows the word without it and
+ * not with it: "what a f u c k i n g joke" -> "what a fucking joke", while
+ * "a s s h o l e" stays "asshole". Invalid UTF-8 bytes become separators, so
+ * they can never hide a match in the valid text around them.
  *
  * For every view byte, src_start/src_end give the original byte range it
  * came from, so a match [s, e) in the view maps to [src_start[s],
@@ -63,6 +67,15 @@ typedef struct ms_normaliser ms_normaliser;
 
 ms_normaliser *ms_normaliser_new(void);
 void ms_normaliser_free(ms_normaliser *n);
+
+/* Whether word[0..len) (lower case, no spaces) is one a rule or the
+ * sentiment lexicon knows. Called from inside ms_normalise, only for runs of
+ * spelled-out letters; must be thread-safe for the normaliser's thread. */
+typedef bool (*ms_known_word_fn)(const void *ctx, const char *word, size_t len);
+
+/** @brief Let rejoining spelled-out letters consult `known` (with `ctx`, which must outlive
+ *  `n`); NULL: always rejoin every letter of a run (the default). */
+void ms_normaliser_set_dictionary(ms_normaliser *n, ms_known_word_fn known, const void *ctx);
 
 /**
  * @brief Build the words view of `text`. The result points into `n` and is
