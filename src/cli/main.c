@@ -3,6 +3,7 @@
  *
  *   mentionsift classify [FILE]      classify JSON lines or protobuf, print JSON lines
  *   mentionsift rules check [DIR]    validate and compile a rule set
+ *   mentionsift rules explain TEXT   which rules fire on a text, and why it is labelled so
  *   mentionsift run --config FILE    the Kafka service
  *   mentionsift demo                 the service on an embedded Kafka cluster
  *   mentionsift firehose             produce synthetic mentions to Kafka
@@ -33,6 +34,7 @@ static void usage(FILE *f)
             "commands:\n"
             "  classify [FILE]     classify mentions (JSON lines or protobuf) to JSON lines\n"
             "  rules check [DIR]   validate and compile a rule set, report every error\n"
+            "  rules explain TEXT  which rules fire on a text, where they are defined, and why\n"
             "  run --config FILE   run the Kafka service\n"
             "  demo                run the service on an embedded Kafka cluster with a sample firehose\n"
             "  firehose            produce synthetic mentions to a Kafka topic\n"
