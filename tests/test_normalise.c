@@ -115,6 +115,8 @@ static void test_repeats_and_spacing(void **state)
     expect_view("good", " good ");   /* doubles are kept */
     expect_view("f u c k off", " fuck off ");
     expect_view("f.u.c.k", " fuck ");
+    expect_view("f - u - c - k", " fuck ");   /* gaps of up to three bytes */
+    expect_view("f  -  u  -  c", " f u c ");  /* wider ones separate */
     expect_view("a b", " a b ");     /* two letters are not a spelled word */
     expect_view("fu\xE2\x80\x8B" "ck", " fuck "); /* zero-width space */
 }
@@ -149,6 +151,8 @@ static void test_spelled_word_beside_one_letter_word(void **state)
     expect_view("a b o u t", " about ");                   /* nothing known: joined as before */
     expect_view("a h a t e", " a hate ");
     expect_view("u a b c", " uabc ");                      /* peeling would leave too few */
+    expect_view("u r a tw4t", " u r a twat ");             /* words of one letter, nothing spelled */
+    expect_view("i r u", " i r u ");
 
     ms_normalised v;
     const char *text = "what a f u c k i n g joke";
@@ -170,6 +174,15 @@ static void test_confusables(void **state)
     /* Cyrillic a and o inside Latin text */
     expect_view("b\xD0\xB0stard", " bastard ");
     expect_view("m\xD0\xBEron", " moron ");
+    /* "small caps" text: U+A730 U+1D1C U+1D04 U+1D0B */
+    expect_view("\xEA\x9C\xB0\xE1\xB4\x9C\xE1\xB4\x84\xE1\xB4\x8B off", " fuck off ");
+    /* negative squared and negative circled capitals: U+1F175 U+1F184 U+1F172 U+1F17A, U+1F155 */
+    expect_view("\xF0\x9F\x85\xB5\xF0\x9F\x86\x84\xF0\x9F\x85\xB2\xF0\x9F\x85\xBA", " fuck ");
+    expect_view("\xF0\x9F\x85\x95un", " fun ");
+    /* dotless i, f with hook, Armenian u */
+    expect_view("sh\xC4\xB1t \xC6\x92\xD5\xBD" "ck", " shit fuck ");
+    /* regional indicators stay symbols: in pairs they are flags (U+1F1EC U+1F1E7) */
+    expect_view("\xF0\x9F\x87\xAC\xF0\x9F\x87\xA7", " \xF0\x9F\x87\xAC \xF0\x9F\x87\xA7 ");
 }
 
 static void test_emoji_tokens(void **state)

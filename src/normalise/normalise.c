@@ -49,23 +49,44 @@ static const char leet_map[128] = {
     ['!'] = 'i', ['|'] = 'i',
 };
 
-/* Look-alike letters from other scripts, mapped to the Latin letter they
- * imitate. Sorted by code point for binary search. */
+/* Look-alike letters, mapped to the Latin letter they imitate: other
+ * scripts' (Cyrillic, Greek, Armenian), IPA's, and the small capitals that
+ * "small caps" text generators use, none of which Unicode's compatibility
+ * mappings turn into Latin. Sorted by code point for binary search. */
 static const struct { uint32_t cp; char to; } confusables[] = {
-    {0x0251, 'a'}, {0x0261, 'g'}, {0x0269, 'i'}, {0x026A, 'i'},
-    {0x03B1, 'a'}, {0x03B2, 'b'}, {0x03B5, 'e'}, {0x03B9, 'i'},
-    {0x03BA, 'k'}, {0x03BD, 'v'}, {0x03BF, 'o'}, {0x03C1, 'p'},
-    {0x03C4, 't'}, {0x03C5, 'u'}, {0x03C7, 'x'}, {0x03F2, 'c'},
-    {0x0430, 'a'}, {0x0432, 'b'}, {0x0435, 'e'}, {0x043A, 'k'},
-    {0x043C, 'm'}, {0x043D, 'h'}, {0x043E, 'o'}, {0x0440, 'p'},
-    {0x0441, 'c'}, {0x0442, 't'}, {0x0443, 'y'}, {0x0445, 'x'},
-    {0x0455, 's'}, {0x0456, 'i'}, {0x0458, 'j'}, {0x04BB, 'h'},
-    {0x0501, 'd'}, {0x051B, 'q'}, {0x051D, 'w'},
+    {0x0131, 'i'}, {0x0192, 'f'}, {0x0251, 'a'}, {0x0261, 'g'},
+    {0x0262, 'g'}, {0x0269, 'i'}, {0x026A, 'i'}, {0x0274, 'n'},
+    {0x0280, 'r'}, {0x028F, 'y'}, {0x0299, 'b'}, {0x029C, 'h'},
+    {0x029F, 'l'}, {0x03B1, 'a'}, {0x03B2, 'b'}, {0x03B5, 'e'},
+    {0x03B9, 'i'}, {0x03BA, 'k'}, {0x03BD, 'v'}, {0x03BF, 'o'},
+    {0x03C1, 'p'}, {0x03C4, 't'}, {0x03C5, 'u'}, {0x03C7, 'x'},
+    {0x03F2, 'c'}, {0x0430, 'a'}, {0x0432, 'b'}, {0x0435, 'e'},
+    {0x043A, 'k'}, {0x043C, 'm'}, {0x043D, 'h'}, {0x043E, 'o'},
+    {0x0440, 'p'}, {0x0441, 'c'}, {0x0442, 't'}, {0x0443, 'y'},
+    {0x0445, 'x'}, {0x0455, 's'}, {0x0456, 'i'}, {0x0458, 'j'},
+    {0x04BB, 'h'}, {0x0501, 'd'}, {0x051B, 'q'}, {0x051D, 'w'},
+    {0x057D, 'u'}, {0x1D00, 'a'}, {0x1D04, 'c'}, {0x1D05, 'd'},
+    {0x1D07, 'e'}, {0x1D0A, 'j'}, {0x1D0B, 'k'}, {0x1D0D, 'm'},
+    {0x1D0F, 'o'}, {0x1D18, 'p'}, {0x1D1B, 't'}, {0x1D1C, 'u'},
+    {0x1D20, 'v'}, {0x1D21, 'w'}, {0x1D22, 'z'}, {0xA730, 'f'},
+    {0xA731, 's'},
+};
+
+/* Blocks of letters A to Z in order that compatibility mappings leave alone:
+ * the negative circled and negative squared capitals of "bubble" and
+ * "square" text (the squared and circled ones NFKC maps itself). Regional
+ * indicators are left out: in pairs they are flags. */
+static const uint32_t letter_blocks[] = {
+    0x1F150, /* negative circled A..Z */
+    0x1F170, /* negative squared A..Z */
 };
 
 /** @brief The Latin letter that look-alike code point `cp` imitates, or 0 if it is not one. */
 static char confusable_of(uint32_t cp)
 {
+    for (size_t b = 0; b < sizeof letter_blocks / sizeof letter_blocks[0]; b++)
+        if (cp >= letter_blocks[b] && cp < letter_blocks[b] + 26)
+            return (char)('a' + (cp - letter_blocks[b]));
     size_t lo = 0, hi = sizeof confusables / sizeof confusables[0];
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
@@ -361,14 +382,15 @@ static bool run_known(const ms_normaliser *n, uint32_t from, uint32_t to)
 /**
  * @brief How many one-letter words to leave out of the spelled-out run of tokens [i, j), at its
  * front (`*front`) and back (`*back`): the fewest that make the rest a word the dictionary knows
- * while at least three letters stay; none when no such split is known.
+ * while at least three letters stay; none when no such split is known. False when the run is
+ * better left as it is: nothing in it is known and every letter is a word on its own ("u r a").
  */
-static void split_run(const ms_normaliser *n, uint32_t i, uint32_t j, uint32_t *front,
+static bool split_run(const ms_normaliser *n, uint32_t i, uint32_t j, uint32_t *front,
                       uint32_t *back)
 {
     *front = *back = 0;
     if (!n->known)
-        return;
+        return true;
     uint32_t max_front = 0, max_back = 0;
     while (i + max_front < j && stands_before(n->view[n->tok_start[i + max_front]]))
         max_front++;
@@ -380,11 +402,17 @@ static void split_run(const ms_normaliser *n, uint32_t i, uint32_t j, uint32_t *
             if (j - i >= f + b + 3 && run_known(n, i + f, j - b)) {
                 *front = f;
                 *back = b;
-                return;
+                return true;
             }
             if (f == 0)
                 break;
         }
+    for (uint32_t k = i; k < j; k++) {
+        char c = n->view[n->tok_start[k]];
+        if (!stands_before(c) && !stands_after(c))
+            return true;
+    }
+    return false;
 }
 
 /** @brief Copy token `k` and the space after it to view offset *w, as output token *out_tok. */
@@ -426,7 +454,8 @@ static void join_tokens(state *s, uint32_t from, uint32_t to, uint32_t *w, uint3
 }
 
 /* Rejoin runs of >= 3 single-letter tokens whose original gap was short
- * (one or two bytes of space or punctuation, no line break). The view only
+ * (one to three bytes of space or punctuation, "f - u - c - k", no line
+ * break). The view only
  * shrinks, so it is rewritten in place: a token is read before its slot in
  * tok_start[] can be overwritten, since the output never has more tokens
  * than the input read so far. */
@@ -446,7 +475,7 @@ static void rejoin_spelled(state *s, const char *text)
                 break;
             if (j > i) {
                 uint32_t gap_from = n->src_end[ts[j - 1]], gap_to = n->src_start[p];
-                bool short_gap = gap_to - gap_from <= 2;
+                bool short_gap = gap_to - gap_from <= 3;
                 for (uint32_t g = gap_from; short_gap && g < gap_to; g++)
                     if (text[g] == '\n' || text[g] == '\r')
                         short_gap = false;
@@ -455,9 +484,8 @@ static void rejoin_spelled(state *s, const char *text)
             }
             j++;
         }
-        if (j - i >= 3) {
-            uint32_t front, back;
-            split_run(n, i, j, &front, &back);
+        uint32_t front, back;
+        if (j - i >= 3 && split_run(n, i, j, &front, &back)) {
             for (uint32_t k = i; k < i + front; k++)
                 copy_token(s, k, &w, &out_tok);
             join_tokens(s, i + front, j - back, &w, &out_tok);
