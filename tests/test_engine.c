@@ -168,6 +168,11 @@ static void test_evasion(void **state)
     expect("$hit service", MS_CAT_PROFANITY, true);
     expect("fu\xE2\x80\x8B" "ck off", MS_CAT_PROFANITY, true);        /* zero-width space */
     expect("\xEF\xBD\x86\xEF\xBD\x95\xEF\xBD\x83\xEF\xBD\x8B", MS_CAT_PROFANITY, true); /* fullwidth */
+    /* a one-letter word before spelled-out letters stays a word, by the rule set's words */
+    expect("what a f u c k i n g joke", MS_CAT_PROFANITY, true);
+    expect("you are a c u n t", MS_CAT_PROFANITY, true);
+    expect("a s s h o l e", MS_CAT_PROFANITY, true);
+    expect("\xEA\x9C\xB0\xE1\xB4\x9C\xE1\xB4\x84\xE1\xB4\x8B off", MS_CAT_PROFANITY, true); /* small caps */
 }
 
 static void test_scunthorpe(void **state)
@@ -284,6 +289,10 @@ static void test_seller_advert(void **state)
     assert_int_equal(v.removal, MS_REMOVAL_REVIEW);
     run("Still waiting on my refund, I signed up on their special offer and it never started");
     assert_true(ms_verdict_has(&v, MS_CAT_COMPLAINT));
+    /* a call to action is the seller's voice: "no credit check, DM" is no missing reply */
+    run("Cheap loans, no credit check, DM us now");
+    assert_true(ms_verdict_has(&v, MS_CAT_ADVERTISING));
+    assert_false(ms_verdict_has(&v, MS_CAT_COMPLAINT));
 }
 
 /* Repair cues that are a threat's own words report no fault; a threat beside a fault keeps its
