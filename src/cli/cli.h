@@ -19,6 +19,7 @@ int ms_cmd_tail(int argc, char **argv);
 int ms_cmd_redrive(int argc, char **argv);
 
 struct rd_kafka_conf_s;
+typedef struct ms_ruleset ms_ruleset;
 
 /* The run flag of the Kafka client commands: 1 until SIGINT or SIGTERM,
  * once ms_cli_stop_on_signals() has been called. */
@@ -40,5 +41,9 @@ bool ms_cli_real(const char *cmd, const char *option, const char *text, double m
 
 /** @brief The rule-set directory: $MS_RULES_DIR, else the built-in default. */
 const char *ms_cli_default_rules_dir(void);
+
+/** @brief Load the rule set in `dir` (through the database cache); NULL after printing every
+ *  problem as file:line and "<cmd>: rule set '<dir>' failed to load". */
+ms_ruleset *ms_cli_load_rules(const char *cmd, const char *dir);
 
 #endif

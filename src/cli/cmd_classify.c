@@ -289,17 +289,9 @@ int ms_cmd_classify(int argc, char **argv)
         return 1;
     }
 
-    ms_buf errors;
-    ms_buf_init(&errors);
-    ms_ruleset *rs = ms_ruleset_load(rules_dir, NULL, &errors);
-    if (!rs) {
-        ms_buf_terminate(&errors);
-        fprintf(stderr, "%sclassify: rule set '%s' failed to load\n",
-                errors.data ? errors.data : "", rules_dir);
-        ms_buf_free(&errors);
+    ms_ruleset *rs = ms_cli_load_rules("classify", rules_dir);
+    if (!rs)
         return 2;
-    }
-    ms_buf_free(&errors);
     char err[256];
     r.engine = ms_engine_new(rs, NULL, err, sizeof err);
     r.dec = ms_decoder_new();

@@ -196,16 +196,9 @@ static int cmd_explain(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    ms_buf errors;
-    ms_buf_init(&errors);
-    ms_ruleset *rs = ms_ruleset_load(dir, NULL, &errors);
-    if (!rs) {
-        ms_buf_terminate(&errors);
-        fprintf(stderr, "%srules explain: rule set '%s' failed to load\n",
-                errors.data ? errors.data : "", dir);
-        ms_buf_free(&errors);
+    ms_ruleset *rs = ms_cli_load_rules("rules explain", dir);
+    if (!rs)
         return 2;
-    }
     char err[256];
     ms_engine *e = ms_engine_new(rs, NULL, err, sizeof err);
     ms_normaliser *norm = ms_normaliser_new();
@@ -227,7 +220,6 @@ static int cmd_explain(int argc, char **argv)
     ms_normaliser_free(norm);
     ms_engine_free(e);
     ms_ruleset_free(rs);
-    ms_buf_free(&errors);
     return rc;
 }
 

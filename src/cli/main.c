@@ -16,11 +16,27 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/buf.h"
+#include "match/ruleset.h"
 
 const char *ms_cli_default_rules_dir(void)
 {
     const char *env = getenv("MS_RULES_DIR");
     return env && *env ? env : MS_DEFAULT_RULES_DIR;
+}
+
+ms_ruleset *ms_cli_load_rules(const char *cmd, const char *dir)
+{
+    ms_buf errors;
+    ms_buf_init(&errors);
+    ms_ruleset *rs = ms_ruleset_load(dir, NULL, &errors);
+    if (!rs) {
+        ms_buf_terminate(&errors);
+        fprintf(stderr, "%s%s: rule set '%s' failed to load\n", errors.data ? errors.data : "",
+                cmd, dir);
+    }
+    ms_buf_free(&errors);
+    return rs;
 }
 
 /** @brief Print the top-level help, with the version and the list of commands, to `f`. */
