@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include "core/mention.h"
+
 int ms_cmd_classify(int argc, char **argv);
 int ms_cmd_rules(int argc, char **argv);
 int ms_cmd_run(int argc, char **argv);
@@ -38,6 +40,10 @@ bool ms_cli_uint(const char *cmd, const char *option, const char *text, unsigned
 /** @brief ms_cli_uint for a real number in [min, max] (NaN and infinity refused). */
 bool ms_cli_real(const char *cmd, const char *option, const char *text, double min, double max,
                  double *out);
+
+/** @brief Parse --kind's text into `out`; false after printing "<cmd>: --kind must be ..." with
+ *  the text given. */
+bool ms_cli_kind(const char *cmd, const char *text, ms_kind *out);
 
 /** @brief The rule-set directory: $MS_RULES_DIR, else the built-in default. */
 const char *ms_cli_default_rules_dir(void);

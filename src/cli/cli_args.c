@@ -1,5 +1,6 @@
 /*
- * cli_args.c - numeric command-line values, checked whole.
+ * cli_args.c - command-line values, checked whole: numbers, and the kind of
+ * a mention given on the command line.
  *
  * strtoull and atoi read "12abc" as 12 and "abc" as 0, and for the firehose
  * 0 means "until Ctrl-C": a typo must not turn a bounded run into an endless
@@ -11,8 +12,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "core/mention.h"
 
 bool ms_cli_uint(const char *cmd, const char *option, const char *text, unsigned long long min,
                  unsigned long long max, unsigned long long *out)
@@ -50,4 +53,13 @@ bool ms_cli_real(const char *cmd, const char *option, const char *text, double m
     }
     *out = v;
     return true;
+}
+
+bool ms_cli_kind(const char *cmd, const char *text, ms_kind *out)
+{
+    if (ms_kind_parse(text, strlen(text), out))
+        return true;
+    fprintf(stderr, "%s: --kind must be public_comment, reply, inbox_message or "
+            "external_mention, not '%s'\n", cmd, text);
+    return false;
 }

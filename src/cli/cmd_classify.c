@@ -220,11 +220,8 @@ int ms_cmd_classify(int argc, char **argv)
             break;
         case 'k':
             kind_given = true;
-            if (!ms_kind_parse(optarg, strlen(optarg), &kind)) {
-                fprintf(stderr, "classify: --kind must be public_comment, reply, inbox_message "
-                        "or external_mention, not '%s'\n", optarg);
+            if (!ms_cli_kind("classify", optarg, &kind))
                 return 2;
-            }
             break;
         case 'r':
             rules_dir = optarg;

@@ -177,11 +177,8 @@ static int cmd_explain(int argc, char **argv)
             dir = optarg;
             break;
         case 'k':
-            if (!ms_kind_parse(optarg, strlen(optarg), &kind)) {
-                fprintf(stderr, "rules explain: --kind must be public_comment, reply, "
-                        "inbox_message or external_mention, not '%s'\n", optarg);
+            if (!ms_cli_kind("rules explain", optarg, &kind))
                 return 2;
-            }
             break;
         case 'h':
             usage(stdout);

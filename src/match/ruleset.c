@@ -29,6 +29,7 @@
 #include <yaml.h>
 
 #include "core/buf.h"
+#include "core/strtab.h"
 #include "decide/decide.h"
 #include "match/db_cache.h"
 #include "match/regex_shape.h"
@@ -66,9 +67,7 @@ typedef struct loader {
     pending_vec words, words_re, raw, raw_gate[MS_GATES], author, words_som, raw_som;
     uint32_t cap_rules, cap_vip;
     /* lexicon literals already added, to drop duplicates after normalising */
-    char **lex_seen;
-    float *lex_val;
-    uint32_t lex_seen_cap, lex_seen_n;
+    ms_strtab lex_seen;   /* normalised literal -> valence */
 } loader;
 
 /** @brief Count a problem and, when errors are collected, append "file:line: msg" ("file: msg" when
@@ -342,51 +341,22 @@ static void add_vip(loader *L, uint32_t rule, const char *s, size_t n)
     rs->vip[rs->n_vip++] = (struct ms_vip){k, rule};
 }
 
-/** @brief The slot of `word` in the known-word table of capacity `cap` (a power of two): where it
- *  is, or the empty slot where it would go. */
-static uint32_t known_slot(const char **tab, uint32_t cap, const char *word, size_t n)
-{
-    uint32_t j = (uint32_t)XXH3_64bits(word, n) & (cap - 1);
-    while (tab[j] && !(strlen(tab[j]) == n && memcmp(tab[j], word, n) == 0))
-        j = (j + 1) & (cap - 1);
-    return j;
-}
-
 /** @brief Remember normalised `word` as known (ms_ruleset_known_word), a prefix entry when
- *  `prefix`; words of several tokens are not words the normaliser joins, and are skipped. */
+ *  `prefix` (its value 1); words of several tokens are not words the normaliser joins, and are
+ *  skipped. */
 static void add_known_word(loader *L, const char *word, size_t n, bool prefix)
 {
-    ms_ruleset *rs = L->rs;
     if (n == 0 || memchr(word, ' ', n))
         return;
-    if (rs->n_known * 2 >= rs->known_cap) {
-        uint32_t cap = rs->known_cap ? rs->known_cap * 2 : 4096;
-        const char **t = calloc(cap, sizeof *t);
-        uint8_t *pre = calloc(cap, 1);
-        if (!t || !pre) {
-            free(t);
-            free(pre);
-            report(L, "(known words)", 0, "out of memory");
-            return;
-        }
-        for (uint32_t i = 0; i < rs->known_cap; i++)
-            if (rs->known[i]) {
-                uint32_t j = known_slot(t, cap, rs->known[i], strlen(rs->known[i]));
-                t[j] = rs->known[i];
-                pre[j] = rs->known_prefix[i];
-            }
-        free(rs->known);
-        free(rs->known_prefix);
-        rs->known = t;
-        rs->known_prefix = pre;
-        rs->known_cap = cap;
+    float *was = ms_strtab_find(&L->rs->known, word, n);
+    if (was) {
+        if (prefix)
+            *was = 1;
+        return;
     }
-    uint32_t j = known_slot(rs->known, rs->known_cap, word, n);
-    if (!rs->known[j]) {
-        rs->known[j] = keep(L, word, n);
-        rs->n_known++;
-    }
-    rs->known_prefix[j] |= prefix;
+    const char *kept = keep(L, word, n);
+    if (!kept || !ms_strtab_add(&L->rs->known, kept, prefix ? 1 : 0))
+        report(L, "(known words)", 0, "out of memory");
 }
 
 /* Add one literal list entry of rule `ri` to the right database. */
@@ -1061,42 +1031,14 @@ static void load_rule_file(loader *L, const char *name, int from_line, const cha
 
 /* ---- sentiment lexicon ---------------------------------------------- */
 
-/* Find a normalised lexicon literal; returns its slot or the empty slot. */
-static uint32_t lex_slot(char **tab, uint32_t cap, const char *s, size_t n)
-{
-    return known_slot((const char **)tab, cap, s, n);
-}
-
 /* Remember a lexicon literal and its valence; false if already present. */
 static bool lex_seen_add(loader *L, const char *s, size_t n, float value)
 {
-    if (L->lex_seen_n * 2 >= L->lex_seen_cap) {
-        uint32_t cap = L->lex_seen_cap ? L->lex_seen_cap * 2 : 32768;
-        char **t = calloc(cap, sizeof *t);
-        float *v = calloc(cap, sizeof *v);
-        if (!t || !v) {
-            free(t);
-            free(v);
-            return true;
-        }
-        for (uint32_t i = 0; i < L->lex_seen_cap; i++)
-            if (L->lex_seen[i]) {
-                uint32_t j = lex_slot(t, cap, L->lex_seen[i], strlen(L->lex_seen[i]));
-                t[j] = L->lex_seen[i];
-                v[j] = L->lex_val[i];
-            }
-        free(L->lex_seen);
-        free(L->lex_val);
-        L->lex_seen = t;
-        L->lex_val = v;
-        L->lex_seen_cap = cap;
-    }
-    uint32_t j = lex_slot(L->lex_seen, L->lex_seen_cap, s, n);
-    if (L->lex_seen[j])
+    if (ms_strtab_find(&L->lex_seen, s, n))
         return false;
-    L->lex_seen[j] = keep(L, s, n);
-    L->lex_val[j] = value;
-    L->lex_seen_n++;
+    const char *kept = keep(L, s, n);
+    if (!kept || !ms_strtab_add(&L->lex_seen, kept, value))
+        report(L, "(sentiment lexicon)", 0, "out of memory");
     return true;
 }
 
@@ -1243,10 +1185,8 @@ static void lexicon_line(loader *L, char **cols, int nc, const char *file, int l
  * lexicon valences of the description's words. */
 static float lexicon_valence_of(loader *L, const char *word, size_t n)
 {
-    if (!L->lex_seen_cap)
-        return 0;
-    uint32_t j = lex_slot(L->lex_seen, L->lex_seen_cap, word, n);
-    return L->lex_seen[j] ? L->lex_val[j] : 0;
+    const float *v = ms_strtab_find(&L->lex_seen, word, n);
+    return v ? *v : 0;
 }
 
 /** @brief An emoji line: the emoji takes the summed lexicon valence of its description, clamped to
@@ -1639,8 +1579,7 @@ static void loader_free(loader *L)
                            &L->raw_gate[MS_GATE_AT], &L->author, &L->words_som, &L->raw_som};
     for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++)
         free_pending(vecs[i]);
-    free(L->lex_seen);
-    free(L->lex_val);
+    ms_strtab_free(&L->lex_seen);
     if (L->hash)
         XXH3_freeState(L->hash);
     ms_normaliser_free(L->norm);
@@ -1873,8 +1812,7 @@ void ms_ruleset_free(ms_ruleset *rs)
     free(rs->author_pat);
     free(rs->rules);
     free(rs->by_id);
-    free(rs->known);
-    free(rs->known_prefix);
+    ms_strtab_free(&rs->known);
     free(rs->vip);
     for (uint32_t i = 0; i < rs->n_strings; i++)
         free(rs->strings[i]);
@@ -1909,14 +1847,11 @@ const ms_rule *ms_ruleset_find(const ms_ruleset *rs, const char *id, size_t len)
 bool ms_ruleset_known_word(const void *ruleset, const char *word, size_t len)
 {
     const ms_ruleset *rs = ruleset;
-    if (!rs->known_cap)
-        return false;
-    uint32_t j = known_slot(rs->known, rs->known_cap, word, len);
-    if (rs->known[j])
+    if (ms_strtab_find(&rs->known, word, len))
         return true;
     for (size_t n = len - 1; n >= 3 && n < len; n--) { /* the longest prefix entry first */
-        j = known_slot(rs->known, rs->known_cap, word, n);
-        if (rs->known[j] && rs->known_prefix[j])
+        const float *prefix = ms_strtab_find(&rs->known, word, n);
+        if (prefix && *prefix)
             return true;
     }
     return false;

@@ -12,6 +12,7 @@
 
 #include <hs/hs.h>
 
+#include "core/strtab.h"
 #include "match/regex_shape.h"
 #include "match/ruleset.h"
 
@@ -115,13 +116,10 @@ struct ms_ruleset {
     } *by_id;
 
     /* Every one-word entry of a words-view list and of the sentiment
-     * lexicon, normalised, in an open-addressed table (NULL: empty slot);
-     * `known_prefix` marks the entries written with a trailing '*'. The
-     * normaliser asks it which way to split a spelled-out run
-     * (ms_ruleset_known_word). */
-    const char **known;
-    uint8_t *known_prefix;
-    uint32_t known_cap, n_known;
+     * lexicon, normalised; the value is 1 for an entry written with a
+     * trailing '*'. The normaliser asks it which way to split a spelled-out
+     * run (ms_ruleset_known_word). */
+    ms_strtab known;
 
     /* VIP author handles, lower-case without '@', sorted; with their rule. */
     struct ms_vip {
