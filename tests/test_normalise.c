@@ -295,6 +295,15 @@ static void test_large_text(void **state)
         big[i] = (char)(0x80 + (i % 64)); /* continuation bytes only */
     assert_true(ms_normalise(norm, big, n, &v));
     assert_int_equal(v.n_tok, 0);
+    /* half a million one-letter words: each a token of its own, the run read once (an earlier
+     * version searched it again from every letter, for minutes) */
+    for (size_t i = 0; i < n; i++)
+        big[i] = (i % 2) ? ' ' : 'u';
+    ms_normaliser_set_dictionary(norm, test_known, NULL);
+    assert_true(ms_normalise(norm, big, n, &v));
+    assert_int_equal(v.n_tok, n / 2);
+    assert_int_equal(v.len, n + 1);
+    ms_normaliser_set_dictionary(norm, NULL, NULL);
     free(big);
 }
 

@@ -391,10 +391,15 @@ static bool split_run(const ms_normaliser *n, uint32_t i, uint32_t j, uint32_t *
     *front = *back = 0;
     if (!n->known)
         return true;
+    /* at most MAX_PEEL words a side ("u r a" is three): the search below is quadratic in them,
+     * and a text of thousands of "u u u ..." must not make it so in the run */
+    enum { MAX_PEEL = 4 };
     uint32_t max_front = 0, max_back = 0;
-    while (i + max_front < j && stands_before(n->view[n->tok_start[i + max_front]]))
+    while (max_front < MAX_PEEL && i + max_front < j &&
+           stands_before(n->view[n->tok_start[i + max_front]]))
         max_front++;
-    while (max_back < j - i && stands_after(n->view[n->tok_start[j - 1 - max_back]]))
+    while (max_back < MAX_PEEL && max_back < j - i &&
+           stands_after(n->view[n->tok_start[j - 1 - max_back]]))
         max_back++;
     for (uint32_t total = 0; total <= max_front + max_back; total++)
         for (uint32_t f = total < max_front ? total : max_front; f + max_back >= total; f--) {
@@ -485,17 +490,22 @@ static void rejoin_spelled(state *s, const char *text)
             j++;
         }
         uint32_t front, back;
-        if (j - i >= 3 && split_run(n, i, j, &front, &back)) {
+        if (j - i < 3) { /* no run: the token as it is */
+            copy_token(s, i, &w, &out_tok);
+            i++;
+            continue;
+        }
+        if (split_run(n, i, j, &front, &back)) {
             for (uint32_t k = i; k < i + front; k++)
                 copy_token(s, k, &w, &out_tok);
             join_tokens(s, i + front, j - back, &w, &out_tok);
             for (uint32_t k = j - back; k < j; k++)
                 copy_token(s, k, &w, &out_tok);
-            i = j;
-            continue;
+        } else { /* words of one letter: each stays, and the run is not searched again */
+            for (uint32_t k = i; k < j; k++)
+                copy_token(s, k, &w, &out_tok);
         }
-        copy_token(s, i, &w, &out_tok);
-        i++;
+        i = j;
     }
     s->len = w;
     s->n_tok = out_tok;
