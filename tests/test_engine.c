@@ -581,6 +581,17 @@ static void test_hostile_text(void **state)
         memcpy(big + i, "\xF0\x9F\x98\xA0", 4); /* angry face */
     run(big);
     assert_true(v.sentiment.compound < -0.5f);
+    /* a megabyte of what the rejoining of spelled-out letters reads: one-letter words, and a
+     * spelled-out word over and over; each is read once, so this takes as long as the text */
+    const char *const units[] = {"u ", "a r ", "f u c k ", "x.y.z "};
+    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
+        size_t ul = strlen(units[u]);
+        for (size_t i = 0; i + ul <= n; i += ul)
+            memcpy(big + i, units[u], ul);
+        memset(big + n - n % ul, ' ', n % ul);
+        run(big);
+    }
+    assert_true(ms_verdict_has(&v, MS_CAT_OTHER));
     free(big);
 }
 
