@@ -107,6 +107,13 @@ static void test_leetspeak(void **state)
     expect_view("call 0121 496 0000", " call 0121 496 0000 ");
     expect_view("covid19", " covid19 ");
     expect_view("great!", " great ");
+    /* one symbol between every two letters separates them */
+    expect_view("d|i|c|k|h|e|a|d", " dickhead ");
+    expect_view("s*h*i*t service", " shit service ");
+    expect_view("f!u!c!k", " fuck ");
+    expect_view("b|tch", " bitch ");          /* a symbol inside a word is still a letter */
+    expect_view("f*ck", " f*ck ");
+    expect_view("s*h|i*t", " s*hii*t ");      /* mixed symbols: not a spaced-out word */
 }
 
 static void test_repeats_and_spacing(void **state)

@@ -290,6 +290,23 @@ static void close_token(state *s, uint32_t sep_at)
                           t[s->len - b - 1] == '*' || t[s->len - b - 1] == '@'))
         s->len--;
     uint32_t tlen = s->len - b;
+    /* One symbol between every two letters ("d|i|c|k", "s*h*i*t") separates them, as a dot
+     * or a space would: the letters are the word. */
+    if (tlen >= 5 && tlen % 2 == 1 && (t[1] == '|' || t[1] == '*' || t[1] == '!' || t[1] == '$')) {
+        bool spaced = true;
+        for (uint32_t i = 0; i < tlen && spaced; i++)
+            spaced = (i % 2) ? t[i] == t[1] : (t[i] >= 'a' && t[i] <= 'z');
+        if (spaced) {
+            for (uint32_t i = 0; i < tlen; i += 2) {
+                t[i / 2] = t[i];
+                n->src_start[b + i / 2] = n->src_start[b + i];
+                n->src_end[b + i / 2] = n->src_end[b + i];
+            }
+            tlen = tlen / 2 + 1;
+            s->len = b + tlen;
+            s->tok_leet = 0;
+        }
+    }
     /* a possessive or "is" after a noun or name ("the toilet's blocked",
      * "Karen's husband") is dropped: the word is matched as itself */
     if (tlen >= 3 && t[tlen - 1] == 's' && s->text &&
