@@ -123,6 +123,17 @@ static void test_repeats_and_spacing(void **state)
     expect_view("f u c k off", " fuck off ");
     expect_view("f.u.c.k", " fuck ");
     expect_view("f - u - c - k", " fuck ");   /* gaps of up to three bytes */
+    /* the same emoji between letters, twice or more, separates them (U+1F4A9, U+1F600) */
+    expect_view("s\xF0\x9F\x92\xA9h\xF0\x9F\x92\xA9i\xF0\x9F\x92\xA9t landlord", " shit landlord ");
+    expect_view("a \xF0\x9F\x98\x80 b", " a \xF0\x9F\x98\x80 b ");            /* once: a symbol */
+    expect_view("I \xF0\x9F\x98\x80 love \xF0\x9F\x98\x80 it",
+                " i \xF0\x9F\x98\x80 love \xF0\x9F\x98\x80 it ");               /* between words */
+    ms_normalised sv;
+    const char *st = "s\xF0\x9F\x92\xA9h\xF0\x9F\x92\xA9i\xF0\x9F\x92\xA9t!";
+    view_of(st, &sv);
+    assert_int_equal(sv.n_tok, 1);
+    assert_int_equal(sv.src_start[1], 0);    /* "shit" spans the letters and the emoji between */
+    assert_int_equal(sv.src_end[4], 16);
     expect_view("f  -  u  -  c", " f u c ");  /* wider ones separate */
     expect_view("a b", " a b ");     /* two letters are not a spelled word */
     expect_view("fu\xE2\x80\x8B" "ck", " fuck "); /* zero-width space */

@@ -371,7 +371,7 @@ static void close_token(state *s, uint32_t sep_at)
     if (tlen == 1 && s->tok_letters == 1) {
         if (++s->single_run >= 3)
             s->need_rejoin = true;
-    } else {
+    } else if (!(flags & MS_TOK_EMOJI)) { /* an emoji may separate spelled-out letters */
         s->single_run = 0;
     }
     put(s, ' ', sep_at, sep_at);
@@ -475,6 +475,61 @@ static void join_tokens(state *s, uint32_t from, uint32_t to, uint32_t *w, uint3
     (*w)++;
 }
 
+/* A tok_flags bit of the rejoin pass only, never published: the gap before this letter held a
+ * symbol that separated spelled-out letters ("s💩h💩i💩t"), dropped from the view. */
+#define TOK_SEPARATED 0x80u
+#define TOK_DROP 0x40u /* the same pass: a separating symbol to drop */
+
+/** @brief Whether token `k` is one letter ([a-z]). */
+static bool single_letter(const state *s, uint32_t k)
+{
+    const ms_normaliser *n = s->n;
+    uint32_t p = n->tok_start[k];
+    return (k + 1 < s->n_tok ? n->tok_start[k + 1] : s->len) - p == 2 && n->view[p] >= 'a' &&
+           n->view[p] <= 'z';
+}
+
+/** @brief Whether tokens a and b are the same symbol (the same bytes). */
+static bool same_symbol(const state *s, uint32_t a, uint32_t b)
+{
+    const ms_normaliser *n = s->n;
+    uint32_t la = (a + 1 < s->n_tok ? n->tok_start[a + 1] : s->len) - n->tok_start[a];
+    uint32_t lb = (b + 1 < s->n_tok ? n->tok_start[b + 1] : s->len) - n->tok_start[b];
+    return (n->tok_flags[a] & MS_TOK_EMOJI) && (n->tok_flags[b] & MS_TOK_EMOJI) && la == lb &&
+           memcmp(n->view + n->tok_start[a], n->view + n->tok_start[b], la) == 0;
+}
+
+/**
+ * @brief Drop the symbols that only separate spelled-out letters: the same emoji between single
+ * letters at least twice in a row ("s💩h💩i💩t"), each marking the letter after it TOK_SEPARATED
+ * so the run is joined across it. Other symbols, and the spaces around the dropped ones, stay.
+ */
+static void drop_separating_symbols(state *s)
+{
+    ms_normaliser *n = s->n;
+    /* first mark, reading the tokens as they are; then compact, which overwrites them */
+    bool any = false;
+    for (uint32_t k = 1; k + 1 < s->n_tok; k++) {
+        if (!(n->tok_flags[k] & MS_TOK_EMOJI) || !single_letter(s, k - 1) ||
+            !single_letter(s, k + 1))
+            continue;
+        if ((k + 3 < s->n_tok && same_symbol(s, k, k + 2) && single_letter(s, k + 3)) ||
+            (k >= 3 && same_symbol(s, k, k - 2) && single_letter(s, k - 3))) {
+            n->tok_flags[k] |= TOK_DROP;
+            n->tok_flags[k + 1] |= TOK_SEPARATED;
+            any = true;
+        }
+    }
+    if (!any)
+        return;
+    uint32_t w = 1, out_tok = 0;
+    for (uint32_t k = 0; k < s->n_tok; k++)
+        if (!(n->tok_flags[k] & TOK_DROP))
+            copy_token(s, k, &w, &out_tok);
+    s->len = w;
+    s->n_tok = out_tok;
+}
+
 /* Rejoin runs of >= 3 single-letter tokens whose original gap was short
  * (one to three bytes of space or punctuation, "f - u - c - k", no line
  * break). The view only
@@ -485,6 +540,7 @@ static void rejoin_spelled(state *s, const char *text)
 {
     ms_normaliser *n = s->n;
     uint32_t *ts = n->tok_start;
+    drop_separating_symbols(s);
     uint32_t w = 1, out_tok = 0, i = 0; /* the leading space stays where it is */
     while (i < s->n_tok) {
         /* Find the run of single-letter tokens starting at i. */
@@ -495,7 +551,7 @@ static void rejoin_spelled(state *s, const char *text)
                           n->view[p] >= 'a' && n->view[p] <= 'z';
             if (!single)
                 break;
-            if (j > i) {
+            if (j > i && !(n->tok_flags[j] & TOK_SEPARATED)) {
                 uint32_t gap_from = n->src_end[ts[j - 1]], gap_to = n->src_start[p];
                 bool short_gap = gap_to - gap_from <= 3;
                 for (uint32_t g = gap_from; short_gap && g < gap_to; g++)
@@ -526,6 +582,8 @@ static void rejoin_spelled(state *s, const char *text)
     }
     s->len = w;
     s->n_tok = out_tok;
+    for (uint32_t k = 0; k < s->n_tok; k++)
+        n->tok_flags[k] &= (uint8_t)~(TOK_SEPARATED | TOK_DROP);
 }
 
 /** @brief Decode one UTF-8 sequence of at most `avail` bytes: its length (1-4), or 0 when invalid,
