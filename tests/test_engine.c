@@ -172,6 +172,12 @@ static void test_evasion(void **state)
     expect("what a f u c k i n g joke", MS_CAT_PROFANITY, true);
     expect("you are a c u n t", MS_CAT_PROFANITY, true);
     expect("a s s h o l e", MS_CAT_PROFANITY, true);
+    /* the view tools show is the one the engine matched: with the rule set's words */
+    ms_normalised wv;
+    const char *t = "what a f u c k i n g joke";
+    assert_true(ms_engine_words_view(eng, t, strlen(t), &wv));
+    assert_int_equal(wv.len, strlen(" what a fucking joke "));
+    assert_memory_equal(wv.view, " what a fucking joke ", wv.len);
     expect("\xEA\x9C\xB0\xE1\xB4\x9C\xE1\xB4\x84\xE1\xB4\x8B off", MS_CAT_PROFANITY, true); /* small caps */
 }
 

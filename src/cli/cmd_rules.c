@@ -26,7 +26,6 @@
 #include "core/engine.h"
 #include "core/rule_examples.h"
 #include "match/ruleset.h"
-#include "normalise/normalise.h"
 
 /** @brief Print the rules command's help to `f`, naming the default rule directory. */
 static void usage(FILE *f)
@@ -79,8 +78,8 @@ static const ms_evidence *evidence_of(const ms_verdict *v, const ms_rule *r, uin
 }
 
 /** @brief Explain one text: classify it with `e`, and print what fired and what was decided. */
-static bool explain_one(const ms_ruleset *rs, ms_engine *e, ms_normaliser *norm, uint64_t *before,
-                        const char *text, ms_kind kind)
+static bool explain_one(const ms_ruleset *rs, ms_engine *e, uint64_t *before, const char *text,
+                        ms_kind kind)
 {
     uint32_t n_rules = ms_ruleset_rule_count(rs);
     memcpy(before, ms_engine_rule_counts(e), n_rules * sizeof *before);
@@ -92,7 +91,7 @@ static bool explain_one(const ms_ruleset *rs, ms_engine *e, ms_normaliser *norm,
                     .created_at_ms = now};
     static ms_verdict v;
     ms_normalised view;
-    if (!ms_engine_classify(e, &m, &v) || !ms_normalise(norm, text, strlen(text), &view)) {
+    if (!ms_engine_classify(e, &m, &v) || !ms_engine_words_view(e, text, strlen(text), &view)) {
         fprintf(stderr, "rules explain: classifying the text failed (out of memory?)\n");
         return false;
     }
@@ -198,23 +197,19 @@ static int cmd_explain(int argc, char **argv)
         return 2;
     char err[256];
     ms_engine *e = ms_engine_new(rs, NULL, err, sizeof err);
-    ms_normaliser *norm = ms_normaliser_new();
-    if (norm) /* the view shown is the engine's: same dictionary */
-        ms_normaliser_set_dictionary(norm, ms_ruleset_known_word, rs);
     uint64_t *before = calloc(ms_ruleset_rule_count(rs) + 1, sizeof *before);
     int rc = 0;
-    if (!e || !norm || !before) {
+    if (!e || !before) {
         fprintf(stderr, "rules explain: %s\n", e ? "out of memory" : err);
         rc = 1;
     }
     printf("rule set %s (%s)\n", dir, ms_ruleset_version(rs));
     for (int i = optind; i < argc && rc == 0; i++) {
         putchar('\n');
-        if (!explain_one(rs, e, norm, before, argv[i], kind))
+        if (!explain_one(rs, e, before, argv[i], kind))
             rc = 1;
     }
     free(before);
-    ms_normaliser_free(norm);
     ms_engine_free(e);
     ms_ruleset_free(rs);
     return rc;

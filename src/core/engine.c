@@ -121,6 +121,11 @@ bool ms_engine_classify_batch(ms_engine *e, const ms_mention *m, ms_verdict *out
     return true;
 }
 
+bool ms_engine_words_view(ms_engine *e, const char *text, size_t len, ms_normalised *out)
+{
+    return ms_normalise(e->norm[0], text, cut_utf8(text, len, e->max_text), out);
+}
+
 bool ms_engine_classify(ms_engine *e, const ms_mention *m, ms_verdict *out)
 {
     return ms_engine_classify_batch(e, m, out, 1);

@@ -16,6 +16,7 @@
 
 #include "core/mention.h"
 #include "match/ruleset.h"
+#include "normalise/normalise.h"
 
 typedef struct ms_engine ms_engine;
 
@@ -51,6 +52,11 @@ bool ms_engine_classify(ms_engine *e, const ms_mention *m, ms_verdict *out);
  * MS_ENGINE_BATCH.
  */
 bool ms_engine_classify_batch(ms_engine *e, const ms_mention *m, ms_verdict *out, size_t n);
+
+/** @brief The words view ms_engine_classify() builds for text[0..len): the same cut, the same
+ *  rule-set dictionary for spelled-out letters. For tools that show it (`rules explain`), not the
+ *  hot path; valid until the engine's next call. False only on ENOMEM. */
+bool ms_engine_words_view(ms_engine *e, const char *text, size_t len, ms_normalised *out);
 
 /** @brief Per-rule match counts of this engine since creation. */
 const uint64_t *ms_engine_rule_counts(const ms_engine *e);

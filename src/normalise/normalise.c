@@ -437,11 +437,17 @@ static bool split_run(const ms_normaliser *n, uint32_t i, uint32_t j, uint32_t *
     return false;
 }
 
+/** @brief Where token `k` ends in the view, with the space after it: the next token's start. */
+static uint32_t token_end(const state *s, uint32_t k)
+{
+    return k + 1 < s->n_tok ? s->n->tok_start[k + 1] : s->len;
+}
+
 /** @brief Copy token `k` and the space after it to view offset *w, as output token *out_tok. */
 static void copy_token(state *s, uint32_t k, uint32_t *w, uint32_t *out_tok)
 {
     ms_normaliser *n = s->n;
-    uint32_t p = n->tok_start[k], e = (k + 1 < s->n_tok ? n->tok_start[k + 1] : s->len);
+    uint32_t p = n->tok_start[k], e = token_end(s, k);
     uint8_t flags = n->tok_flags[k];
     n->tok_start[*out_tok] = *w;
     for (uint32_t q = p; q < e; q++) {
@@ -485,16 +491,14 @@ static bool single_letter(const state *s, uint32_t k)
 {
     const ms_normaliser *n = s->n;
     uint32_t p = n->tok_start[k];
-    return (k + 1 < s->n_tok ? n->tok_start[k + 1] : s->len) - p == 2 && n->view[p] >= 'a' &&
-           n->view[p] <= 'z';
+    return token_end(s, k) - p == 2 && n->view[p] >= 'a' && n->view[p] <= 'z';
 }
 
 /** @brief Whether tokens a and b are the same symbol (the same bytes). */
 static bool same_symbol(const state *s, uint32_t a, uint32_t b)
 {
     const ms_normaliser *n = s->n;
-    uint32_t la = (a + 1 < s->n_tok ? n->tok_start[a + 1] : s->len) - n->tok_start[a];
-    uint32_t lb = (b + 1 < s->n_tok ? n->tok_start[b + 1] : s->len) - n->tok_start[b];
+    uint32_t la = token_end(s, a) - n->tok_start[a], lb = token_end(s, b) - n->tok_start[b];
     return (n->tok_flags[a] & MS_TOK_EMOJI) && (n->tok_flags[b] & MS_TOK_EMOJI) && la == lb &&
            memcmp(n->view + n->tok_start[a], n->view + n->tok_start[b], la) == 0;
 }
@@ -546,13 +550,10 @@ static void rejoin_spelled(state *s, const char *text)
         /* Find the run of single-letter tokens starting at i. */
         uint32_t j = i;
         while (j < s->n_tok) {
-            uint32_t p = ts[j];
-            bool single = (j + 1 < s->n_tok ? ts[j + 1] : s->len) - p == 2 &&
-                          n->view[p] >= 'a' && n->view[p] <= 'z';
-            if (!single)
+            if (!single_letter(s, j))
                 break;
             if (j > i && !(n->tok_flags[j] & TOK_SEPARATED)) {
-                uint32_t gap_from = n->src_end[ts[j - 1]], gap_to = n->src_start[p];
+                uint32_t gap_from = n->src_end[ts[j - 1]], gap_to = n->src_start[ts[j]];
                 bool short_gap = gap_to - gap_from <= 3;
                 for (uint32_t g = gap_from; short_gap && g < gap_to; g++)
                     if (text[g] == '\n' || text[g] == '\r')
