@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -1020,6 +1021,60 @@ static void test_rule_find_by_id(void **state)
     assert_non_null(ms_ruleset_find(rs, "profanity.strong", 16));
 }
 
+/** @brief Copy `len` bytes so that they end exactly where a PROT_NONE page begins; returns the copy. */
+static const char *at_end_of_mapping(char *map, size_t page, const char *text, size_t len)
+{
+    char *at = map + page - len;
+    memcpy(at, text, len);
+    return at;
+}
+
+/* Debian's Hyperscan 5.4.0 reads up to 32 bytes past the end of the buffer in its AVX512VBMI fat
+ * teddy literal matcher (vectorscan issue #322). A text from Kafka or a line reader can end right
+ * before an unmapped page; the fuzzer found exactly that. The texts here end at a guard page, at
+ * every length up to 300 bytes and in every mix of literals the rule set has; without the engine's
+ * padded copy this faults on a machine with AVX512VBMI (and passes elsewhere: the bug is in one
+ * code path of the library). The author handle is scanned too, so it sits at a guard page as well. */
+static void test_text_ending_at_unmapped_page(void **state)
+{
+    (void)state;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    char *map = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(map != MAP_FAILED);
+    assert_int_equal(mprotect(map + page, page, PROT_NONE), 0);
+    assert_int_equal(mprotect(map + 3 * page, page, PROT_NONE), 0);
+    char *handle_map = map + 2 * page;
+    static const char fuzzed[] =
+        "y0u \xa3\xa3\xa3\xa3\xa3\xa3\xa3\xa3\xa3\xa3@r3 a`````` bunch of bunch of f*cking 1d10tr, "
+        "sh1t aldlor\x01\x00\x00\x00\x00\x00\x00\x04ndlor\x01\x00\xe8\xe8n \xe8\xe8\xe8\xe8\xe8";
+    const char *const samples[] = {
+        "VAt hat pat sat fat rat mat ca",
+        "Still waiting for someone to fix the boiler, third time I've called. No heating, "
+        "black mould in the bathroom, ring me on 07700 900123 or mail jo@example.com WS1 1AA. "
+        "Thanks for nothing, you useless bunch of idiots!!! http://bit.ly/x #whg @councillor",
+    };
+    for (size_t s = 0; s < 3; s++) {
+        const char *sample = s == 0 ? fuzzed : samples[s - 1];
+        size_t slen = s == 0 ? sizeof fuzzed - 1 : strlen(sample);
+        for (size_t len = 1; len <= slen; len++) {
+            const char *text = at_end_of_mapping(map, page, sample + slen - len, len);
+            size_t hlen = len < 40 ? len : 40;
+            const char *handle = at_end_of_mapping(handle_map, page, sample, hlen);
+            ms_mention m = {.kind = MS_KIND_PUBLIC_COMMENT, .page_owned = true,
+                            .text = {text, len}, .created_at_ms = 1764000000000,
+                            .author = {.handle = {handle, hlen}}};
+            assert_true(ms_engine_classify(eng, &m, &v));
+        }
+    }
+    /* and the whole fuzzed text, which is a house-rules hit */
+    ms_mention m = {.kind = MS_KIND_PUBLIC_COMMENT, .page_owned = true,
+                    .text = {at_end_of_mapping(map, page, fuzzed, sizeof fuzzed - 1),
+                             sizeof fuzzed - 1}};
+    assert_true(ms_engine_classify(eng, &m, &v));
+    assert_true(ms_verdict_has(&v, MS_CAT_PROFANITY));
+    assert_int_equal(munmap(map, 4 * page), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1053,6 +1108,7 @@ int main(void)
         cmocka_unit_test(test_spans_without_start_of_match_pass),
         cmocka_unit_test(test_batch_equals_one_at_a_time),
         cmocka_unit_test(test_rule_find_by_id),
+        cmocka_unit_test(test_text_ending_at_unmapped_page),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -10,6 +10,9 @@
  * expressions whose matches are all one width (the loader gives them that
  * length): only the other regular expressions pay for start-of-match
  * tracking.
+ *
+ * Every buffer handed to hs_scan is readable for SCAN_OVERREAD bytes past
+ * its end (see scannable()): Debian 12's Hyperscan reads beyond the end.
  */
 #include "match/matcher.h"
 
@@ -22,6 +25,21 @@
 
 #include "match/ruleset_internal.h"
 #include "score/pii.h"
+
+/* Debian 12's Hyperscan 5.4.0 reads past the end of the buffer it scans: the AVX512VBMI build of
+ * its fat teddy literal matcher loads 32 bytes where fewer remain (vectorscan issue #322, fixed
+ * there in 2025, not in 5.4.0). Past the end of a heap block that is harmless, unless the block
+ * ends right before an unmapped page, which the fuzzer found. So a buffer that ends within
+ * SCAN_OVERREAD bytes of a 4 KiB boundary (mappings are aligned to at least that on every target,
+ * whatever the page size) is scanned from a copy with room after it: about one text in sixty. */
+#define SCAN_OVERREAD 64u
+#define SCAN_PAGE 4096u
+
+/* A buffer that keeps its capacity, for those copies. */
+typedef struct scan_copy {
+    char *buf;
+    size_t cap;
+} scan_copy;
 
 /* What one mention's scan writes; a batch has one per mention. */
 typedef struct match_slot {
@@ -36,6 +54,8 @@ typedef struct match_slot {
     uint32_t *touched;       /* rules marked in this event */
     uint32_t n_touched;
     ms_hits hits;
+    const char *view_bytes, *text_bytes; /* what hs_scan reads: the view and text, or copies */
+    scan_copy view_copy, text_copy, handle_copy;
 } match_slot;
 
 struct ms_matcher {
@@ -121,6 +141,9 @@ void ms_matcher_free(ms_matcher *m)
         free(sl->first_start);
         free(sl->first_end);
         free(sl->touched);
+        free(sl->view_copy.buf);
+        free(sl->text_copy.buf);
+        free(sl->handle_copy.buf);
     }
     free(m->rule_count);
     free(m->rescan_count);
@@ -390,6 +413,29 @@ static int on_author_match(unsigned int id, unsigned long long from, unsigned lo
     return 0;
 }
 
+/** @brief `s` itself when the SCAN_OVERREAD bytes after its end are on the same page as its last
+ *  byte, else a copy of it in `c` followed by that many zero bytes; NULL when out of memory. */
+static const char *scannable(scan_copy *c, const char *s, size_t len)
+{
+    uintptr_t r = ((uintptr_t)s + len) % SCAN_PAGE;
+    if (r != 0 && r <= SCAN_PAGE - SCAN_OVERREAD)
+        return s;
+    if (len + SCAN_OVERREAD > c->cap) {
+        size_t cap = c->cap ? c->cap : 512;
+        while (cap < len + SCAN_OVERREAD)
+            cap *= 2;
+        char *b = realloc(c->buf, cap);
+        if (!b)
+            return NULL;
+        c->buf = b;
+        c->cap = cap;
+    }
+    if (len)
+        memcpy(c->buf, s, len);
+    memset(c->buf + len, 0, SCAN_OVERREAD);
+    return c->buf;
+}
+
 /** @brief VIP authors: a sorted list of handles, and regexes in the author database. False
  *  when the scan of the handle fails, like every other scan. */
 static bool match_vip(scan_ctx *c, const ms_mention *mention)
@@ -401,10 +447,14 @@ static bool match_vip(scan_ctx *c, const ms_mention *mention)
         h++;
         n--;
     }
-    if (rs->author_db && mention->author.handle.len && (c->table = rs->author_pat) &&
-        hs_scan(rs->author_db, mention->author.handle.ptr, (unsigned)mention->author.handle.len,
-                0, c->m->scratch, on_author_match, c) != HS_SUCCESS)
-        return false;
+    if (rs->author_db && mention->author.handle.len) {
+        const char *scan = scannable(&c->s->handle_copy, mention->author.handle.ptr,
+                                     mention->author.handle.len);
+        c->table = rs->author_pat;
+        if (!scan || hs_scan(rs->author_db, scan, (unsigned)mention->author.handle.len, 0,
+                             c->m->scratch, on_author_match, c) != HS_SUCCESS)
+            return false;
+    }
     if (!rs->n_vip || n == 0 || n > 128)
         return true;
     char key[129];
@@ -474,8 +524,13 @@ static bool has_digit(const char *text, uint32_t len)
 
 /** @brief Clear what slot `sl`'s previous event marked and size it for `view`;
  *  false on ENOMEM. */
-static bool slot_begin(match_slot *sl, const ms_normalised *view)
+static bool slot_begin(match_slot *sl, const ms_match_job *job)
 {
+    const ms_normalised *view = job->view;
+    sl->view_bytes = scannable(&sl->view_copy, view->view, view->len);
+    sl->text_bytes = scannable(&sl->text_copy, job->text, job->text_len);
+    if (!sl->view_bytes || !sl->text_bytes)
+        return false;
     for (uint32_t i = 0; i < sl->n_touched; i++)
         sl->rule_hit[sl->touched[i]] = 0;
     sl->n_touched = 0;
@@ -503,7 +558,7 @@ static bool slot_begin(match_slot *sl, const ms_normalised *view)
 static scan_ctx job_ctx(ms_matcher *m, match_slot *sl, const ms_match_job *j)
 {
     return (scan_ctx){.m = m, .s = sl, .table = m->rs->words_pat, .view = j->view,
-                      .text = j->text, .text_len = j->text_len, .v = j->verdict};
+                      .text = sl->text_bytes, .text_len = j->text_len, .v = j->verdict};
 }
 
 /*
@@ -519,18 +574,18 @@ bool ms_matcher_scan_batch(ms_matcher *m, ms_match_job *jobs, size_t n)
     if (n > MS_MATCH_BATCH)
         return false;
     for (size_t i = 0; i < n; i++)
-        if (!slot_begin(&m->slot[i], jobs[i].view))
+        if (!slot_begin(&m->slot[i], &jobs[i]))
             return false;
     for (size_t i = 0; i < n; i++) {
         scan_ctx c = job_ctx(m, &m->slot[i], &jobs[i]);
-        if (hs_scan(rs->words_db, c.view->view, c.view->len, 0, m->scratch, on_words_match,
+        if (hs_scan(rs->words_db, c.s->view_bytes, c.view->len, 0, m->scratch, on_words_match,
                     &c) != HS_SUCCESS)
             return false;
     }
     for (size_t i = 0; rs->words_re_db && i < n; i++) {
         scan_ctx c = job_ctx(m, &m->slot[i], &jobs[i]);
         c.table = rs->words_re_pat;
-        if (hs_scan(rs->words_re_db, c.view->view, c.view->len, 0, m->scratch, on_words_match,
+        if (hs_scan(rs->words_re_db, c.s->view_bytes, c.view->len, 0, m->scratch, on_words_match,
                     &c) != HS_SUCCESS)
             return false;
     }
@@ -570,7 +625,7 @@ bool ms_matcher_scan_batch(ms_matcher *m, ms_match_job *jobs, size_t n)
             uint32_t idx = words ? k : k - rs->n_words_som_pat;
             c.table = words ? &rs->words_som_pat[idx] : &rs->raw_som_pat[idx];
             m->rescan_count[c.table->rule]++;
-            hs_error_t e = words ? hs_scan(rs->words_som_db[idx], c.view->view, c.view->len, 0,
+            hs_error_t e = words ? hs_scan(rs->words_som_db[idx], sl->view_bytes, c.view->len, 0,
                                            m->scratch, on_words_match, &c)
                                  : hs_scan(rs->raw_som_db[idx], c.text, c.text_len, 0,
                                            m->scratch, on_raw_match, &c);

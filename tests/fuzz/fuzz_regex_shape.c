@@ -93,10 +93,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char re[MAX_RE + 1];
     memcpy(re, data, re_len);
     re[re_len] = 0;
-    const char *text = nl ? (const char *)nl + 1 : "";
     size_t text_len = nl ? size - re_len - 1 : 0;
     if (text_len > MAX_TEXT)
         text_len = MAX_TEXT;
+    /* a copy with room after it: Debian's Hyperscan reads past the end of what it scans (see
+     * SCAN_OVERREAD in src/match/matcher.c), and libFuzzer's input may end at an unmapped page */
+    static char text[MAX_TEXT + 64];
+    if (text_len)
+        memcpy(text, nl + 1, text_len);
 
     enum ms_gate gate = ms_regex_gate_of(re);
     char *detector = ms_regex_relaxed_detector(re);
