@@ -1034,8 +1034,9 @@ static const char *at_end_of_mapping(char *map, size_t page, const char *text, s
  * before an unmapped page; the fuzzer found exactly that. The texts here end at a guard page, at
  * every length up to 300 bytes and in every mix of literals the rule set has; without the engine's
  * padded copy this faults on a machine with AVX512VBMI (and passes elsewhere: the bug is in one
- * code path of the library). The author handle is scanned too, so it sits at a guard page as well. */
-static void test_text_ending_at_unmapped_page(void **state)
+ * code path of the library). The author handle is scanned too, so it sits at a guard page as well;
+ * each text is also tried starting right after a guard page. */
+static void test_text_beside_unmapped_pages(void **state)
 {
     (void)state;
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
@@ -1063,6 +1064,10 @@ static void test_text_ending_at_unmapped_page(void **state)
             ms_mention m = {.kind = MS_KIND_PUBLIC_COMMENT, .page_owned = true,
                             .text = {text, len}, .created_at_ms = 1764000000000,
                             .author = {.handle = {handle, hlen}}};
+            assert_true(ms_engine_classify(eng, &m, &v));
+            /* and starting right after one: no read before the start either */
+            memcpy(map + 2 * page, sample, len);
+            m.text.ptr = map + 2 * page;
             assert_true(ms_engine_classify(eng, &m, &v));
         }
     }
@@ -1108,7 +1113,7 @@ int main(void)
         cmocka_unit_test(test_spans_without_start_of_match_pass),
         cmocka_unit_test(test_batch_equals_one_at_a_time),
         cmocka_unit_test(test_rule_find_by_id),
-        cmocka_unit_test(test_text_ending_at_unmapped_page),
+        cmocka_unit_test(test_text_beside_unmapped_pages),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
