@@ -414,12 +414,11 @@ static int on_author_match(unsigned int id, unsigned long long from, unsigned lo
 }
 
 /** @brief `s` itself when the SCAN_OVERREAD bytes after its end are on the same page as its last
- *  byte, else a copy of it in `c` followed by that many zero bytes; NULL when out of memory. */
+ *  byte, else a copy of it in `c` followed by that many zero bytes; NULL when out of memory.
+ *  `c` grows to every longer input, copied or not, so that whether a text happens to end near a
+ *  page boundary never decides when the matcher allocates: warm is warm. */
 static const char *scannable(scan_copy *c, const char *s, size_t len)
 {
-    uintptr_t r = ((uintptr_t)s + len) % SCAN_PAGE;
-    if (r != 0 && r <= SCAN_PAGE - SCAN_OVERREAD)
-        return s;
     if (len + SCAN_OVERREAD > c->cap) {
         size_t cap = c->cap ? c->cap : 512;
         while (cap < len + SCAN_OVERREAD)
@@ -430,6 +429,9 @@ static const char *scannable(scan_copy *c, const char *s, size_t len)
         c->buf = b;
         c->cap = cap;
     }
+    uintptr_t r = ((uintptr_t)s + len) % SCAN_PAGE;
+    if (r != 0 && r <= SCAN_PAGE - SCAN_OVERREAD)
+        return s;
     if (len)
         memcpy(c->buf, s, len);
     memset(c->buf + len, 0, SCAN_OVERREAD);
