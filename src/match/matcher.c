@@ -524,8 +524,8 @@ static bool has_digit(const char *text, uint32_t len)
     return false;
 }
 
-/** @brief Clear what slot `sl`'s previous event marked and size it for `view`;
- *  false on ENOMEM. */
+/** @brief Clear what slot `sl`'s previous event marked, size it for the job's view and choose
+ *  what hs_scan reads for the view and text (scannable); false on ENOMEM. */
 static bool slot_begin(match_slot *sl, const ms_match_job *job)
 {
     const ms_normalised *view = job->view;
