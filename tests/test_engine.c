@@ -1021,6 +1021,27 @@ static void test_rule_find_by_id(void **state)
     assert_non_null(ms_ruleset_find(rs, "profanity.strong", 16));
 }
 
+/* The counter-cues of 2026-11-28 take back a label only where nothing else holds it: a repair
+ * told as done, a polite "not urgent", a question to "anyone", a feared accident. Rule examples
+ * check that each rule fires; these check the label the whole rule set then gives. */
+static void test_counter_cues_leave_real_cases(void **state)
+{
+    (void)state;
+    expect("Thanks for getting my window fixed so quick", MS_CAT_REPAIR, false);
+    expect("The plumber fixed it last week but the boiler is leaking again", MS_CAT_REPAIR, true);
+    expect("Thanks for sorting my boiler, but now the bathroom tap is dripping constantly",
+           MS_CAT_REPAIR, true);
+    expect("Not urgent but my boiler has been broken for three weeks and nobody has come",
+           MS_CAT_COMPLAINT, true);
+    expect("Does anyone know what time the Aldi in Bloxwich closes on a Sunday?", MS_CAT_QUESTION,
+           false);
+    expect("Does anyone know how to report a repair to whg?", MS_CAT_QUESTION, true);
+    expect("Someone's gonna break their neck on those stairs", MS_CAT_DETRIMENTAL, false);
+    expect("I will break his legs", MS_CAT_DETRIMENTAL, true);
+    expect("I rang about my late husband's tenancy and the lady was so kind, thank you",
+           MS_CAT_COMPLAINT, false);
+}
+
 /** @brief Copy `len` bytes so that they end exactly where a PROT_NONE page begins; returns the copy. */
 static const char *at_end_of_mapping(char *map, size_t page, const char *text, size_t len)
 {
@@ -1114,6 +1135,7 @@ int main(void)
         cmocka_unit_test(test_batch_equals_one_at_a_time),
         cmocka_unit_test(test_rule_find_by_id),
         cmocka_unit_test(test_text_beside_unmapped_pages),
+        cmocka_unit_test(test_counter_cues_leave_real_cases),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
