@@ -386,6 +386,70 @@ static void test_service_categories(void **state)
     assert_true(ms_verdict_has(&v, MS_CAT_EXTERNAL));
 }
 
+/* A take-down request from someone in danger is urgent (2.14, 2.22); the
+ * same words without a request, or a request without them, are not. */
+static void test_consent_safeguarding_urgent(void **state)
+{
+    run("Hi, can you take down the video from the summer fair please, my daughter is in it "
+        "and her dad isn't allowed to know where we live");
+    assert_true(ms_verdict_has(&v, MS_CAT_CONSENT_WITHDRAWAL));
+    assert_true(v.urgent);
+    assert_int_equal(v.priority, MS_PRIORITY_URGENT);
+    run("please take down the photo of my kids, I did not give permission");
+    assert_true(ms_verdict_has(&v, MS_CAT_CONSENT_WITHDRAWAL));
+    assert_false(v.urgent);
+    run("Our domestic abuse support team can help if you are not safe at home");
+    assert_false(ms_verdict_has(&v, MS_CAT_CONSENT_WITHDRAWAL));
+    assert_false(v.urgent);
+}
+
+/* `flags: [urgent]` makes a mention urgent only when its rule's category is
+ * labelled: a weak urgent cue below the threshold makes nothing urgent. */
+static void test_urgent_flag_needs_the_label(void **state)
+{
+    char dir[] = "/tmp/ms-rules-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/ruleset.yaml", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("files: [r.yaml]\n", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/r.yaml", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("rules:\n"
+          "  - id: advertising.flagged\n"
+          "    category: advertising\n"
+          "    weight: 0.5\n"
+          "    flags: [urgent]\n"
+          "    patterns: ['zzcue']\n"
+          "  - id: advertising.other\n"
+          "    category: advertising\n"
+          "    weight: 0.6\n"
+          "    patterns: ['yycue']\n",
+          f);
+    fclose(f);
+    ms_ruleset *lr;
+    ms_engine *le = dir_engine(dir, &lr);
+    ms_verdict lv;
+    ms_mention m = {.kind = MS_KIND_PUBLIC_COMMENT, .page_owned = true,
+                    .text = {"zzcue here", 10}, .created_at_ms = 1764000000000};
+    assert_true(ms_engine_classify(le, &m, &lv));
+    assert_false(ms_verdict_has(&lv, MS_CAT_ADVERTISING));
+    assert_false(lv.urgent);
+    m.text = (ms_str){"zzcue and yycue", 15};
+    assert_true(ms_engine_classify(le, &m, &lv));
+    assert_true(ms_verdict_has(&lv, MS_CAT_ADVERTISING));
+    assert_true(lv.urgent);
+    m.text = (ms_str){"yycue alone yycue", 17};
+    assert_true(ms_engine_classify(le, &m, &lv));
+    assert_false(lv.urgent);
+    ms_engine_free(le);
+    ms_ruleset_free(lr);
+    remove_dir(dir);
+}
+
 /* Through the whole engine with the default rules: what a rule's action and
  * where the mention was written do to the decision (decide.c). */
 static void test_policy_by_place(void **state)
@@ -1118,6 +1182,8 @@ int main(void)
         cmocka_unit_test(test_question_not_answerable),
         cmocka_unit_test(test_repairs),
         cmocka_unit_test(test_service_categories),
+        cmocka_unit_test(test_consent_safeguarding_urgent),
+        cmocka_unit_test(test_urgent_flag_needs_the_label),
         cmocka_unit_test(test_priority_public_first),
         cmocka_unit_test(test_policy_by_place),
         cmocka_unit_test(test_personal_information),

@@ -36,7 +36,7 @@
  * profanity be removed, and whether it is the person's own case (which 2.26
  * keeps) is for the Specialist to judge; it is acknowledged all the same.
  *
- * Priority (2.22): urgent for emergency repairs, threats and VIP authors;
+ * Priority (2.22): urgent for emergency repairs, threats, rules flagged urgent and VIP authors;
  * otherwise public comments needing a response or the Specialist's review
  * (a House Rules ground) are high, and come before inbox messages (normal);
  * a House Rules ground on a page whg does not own (2.29) is normal too: it

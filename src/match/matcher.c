@@ -213,6 +213,8 @@ static void add_redaction(ms_verdict *v, ms_pii_kind kind, uint32_t start, uint3
         v->merged_redactions++;
 }
 
+_Static_assert(MS_CAT_COUNT <= 32, "ms_hits.urgent_categories holds one bit per category");
+
 /** @brief Record a hit of rule `ri` at source bytes [start, end) (0, 0: no span): its first hit
  *  scores the category; each new span is evidence, and for PII rules a redaction. */
 static void record_hit(scan_ctx *c, uint32_t ri, uint32_t start, uint32_t end)
@@ -234,6 +236,8 @@ static void record_hit(scan_ctx *c, uint32_t ri, uint32_t start, uint32_t end)
             h->urgency = r->urgency;
         if (r->flags & MS_RULE_THREAT)
             h->threat = true;
+        if (r->flags & MS_RULE_URGENT)
+            h->urgent_categories |= 1u << r->category;
         if (r->category == MS_CAT_VIP)
             h->vip = true;
         if (r->category == MS_CAT_COMPLAINT && r->weight > 0 && !(r->flags & MS_RULE_GENERAL))

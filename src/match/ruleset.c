@@ -920,6 +920,8 @@ static void load_rule(loader *L, yaml_document_t *d, yaml_node_t *n, const char 
                     r->flags |= MS_RULE_GENERAL;
                 else if (fs && strcmp(fs, "seller") == 0)
                     r->flags |= MS_RULE_SELLER;
+                else if (fs && strcmp(fs, "urgent") == 0)
+                    r->flags |= MS_RULE_URGENT;
                 else {
                     report(L, file, line_of(f), "rule '%s': unknown flag '%s'", id,
                            fs ? fs : "?");
@@ -950,7 +952,7 @@ static void load_rule(loader *L, yaml_document_t *d, yaml_node_t *n, const char 
     }
     /* Threats make a mention urgent (2.22); the id convention marks them. */
     if (strncmp(r->id, "detrimental.threat", 18) == 0)
-        r->flags |= MS_RULE_THREAT;
+        r->flags |= MS_RULE_THREAT | MS_RULE_URGENT;
     if (r->action == MS_ACTION_NONE)
         r->action = ms_decide_category_action(r->category);
     if (!ok)

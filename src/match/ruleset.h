@@ -43,6 +43,9 @@ typedef enum ms_rule_flag {
     MS_RULE_SELLER = 1u << 5,       /* the writer speaks as the business ("we're a
                                      * disrepair firm"): an advert with this
                                      * evidence is no complaint or repair report */
+    MS_RULE_URGENT = 1u << 6,       /* a hit makes the mention urgent (2.22) when the
+                                     * mention is labelled with the rule's category:
+                                     * a take-down request from someone in danger */
 } ms_rule_flag;
 
 typedef enum ms_view {

@@ -258,9 +258,14 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
     if (h->vip)
         label(v, MS_CAT_VIP, h->score[MS_CAT_VIP]);
 
-    /* a threat rule counts only when the post is labelled a threat: its
+    /* an urgent rule (a threat, a take-down request from someone in danger)
+     * counts only when the post is labelled with its category: the category's
      * counter-cues (an idiom, a threat the writer received) have had their say */
-    v->urgent = (h->threat && ms_verdict_has(v, MS_CAT_DETRIMENTAL)) || h->vip ||
+    bool urgent_rule = false;
+    for (int c = 0; c < MS_CAT_COUNT; c++)
+        if ((h->urgent_categories & (1u << c)) && ms_verdict_has(v, (ms_category)c))
+            urgent_rule = true;
+    v->urgent = urgent_rule || h->vip ||
                 (ms_verdict_has(v, MS_CAT_REPAIR) && v->repair_urgency == MS_URGENCY_EMERGENCY);
     if (!v->labels)
         label(v, MS_CAT_OTHER, 0);
