@@ -409,27 +409,18 @@ static void test_urgent_flag_needs_the_label(void **state)
 {
     char dir[] = "/tmp/ms-rules-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    char path[256];
-    snprintf(path, sizeof path, "%s/ruleset.yaml", dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("files: [r.yaml]\n", f);
-    fclose(f);
-    snprintf(path, sizeof path, "%s/r.yaml", dir);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("rules:\n"
-          "  - id: advertising.flagged\n"
-          "    category: advertising\n"
-          "    weight: 0.5\n"
-          "    flags: [urgent]\n"
-          "    patterns: ['zzcue']\n"
-          "  - id: advertising.other\n"
-          "    category: advertising\n"
-          "    weight: 0.6\n"
-          "    patterns: ['yycue']\n",
-          f);
-    fclose(f);
+    fixture_put(dir, "ruleset.yaml", "files: [r.yaml]\n");
+    fixture_put(dir, "r.yaml",
+                "rules:\n"
+                "  - id: advertising.flagged\n"
+                "    category: advertising\n"
+                "    weight: 0.5\n"
+                "    flags: [urgent]\n"
+                "    patterns: ['zzcue']\n"
+                "  - id: advertising.other\n"
+                "    category: advertising\n"
+                "    weight: 0.6\n"
+                "    patterns: ['yycue']\n");
     ms_ruleset *lr;
     ms_engine *le = dir_engine(dir, &lr);
     ms_verdict lv;
