@@ -118,6 +118,9 @@ static void test_house_rules(void **state)
     run("that caretaker is getting done in, watch");
     assert_true(ms_verdict_has(&v, MS_CAT_DETRIMENTAL));
     assert_true(v.urgent);
+    /* an attached photo of a person is not sexual; a photo with nudity is */
+    expect("[photo] the lady from whg who helped us at the fun day", MS_CAT_SEXUAL_GRAPHIC, false);
+    expect("[photo] she's got her tits out on the balcony again", MS_CAT_SEXUAL_GRAPHIC, true);
 }
 
 /* Hate is aimed at a group; a slur used as an insult at one person is
