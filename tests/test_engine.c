@@ -389,6 +389,19 @@ static void test_service_categories(void **state)
     assert_true(ms_verdict_has(&v, MS_CAT_EXTERNAL));
 }
 
+/* Everyday posts that once scored two facets from one phrase, or met an
+ * entry too broad for its list: each must stay clear of the ground. */
+static void test_everyday_posts_stay_clear(void **state)
+{
+    expect("I keep ringing her and she never answers, the housing officer is useless",
+           MS_CAT_DETRIMENTAL, false);
+    expect("My son's got a side hustle doing nails", MS_CAT_ADVERTISING, false);
+    expect("the community centre is closing for good, so sad", MS_CAT_MISINFORMATION, false);
+    expect("let me know what time she's coming, the housing officer said Tuesday",
+           MS_CAT_DETRIMENTAL, false);
+    expect("the gobby lad upstairs has been shouting all night", MS_CAT_SEXUAL_GRAPHIC, false);
+}
+
 /* A take-down request from someone in danger is urgent (2.14, 2.22); the
  * same words without a request, or a request without them, are not. */
 static void test_consent_safeguarding_urgent(void **state)
@@ -1176,6 +1189,7 @@ int main(void)
         cmocka_unit_test(test_question_not_answerable),
         cmocka_unit_test(test_repairs),
         cmocka_unit_test(test_service_categories),
+        cmocka_unit_test(test_everyday_posts_stay_clear),
         cmocka_unit_test(test_consent_safeguarding_urgent),
         cmocka_unit_test(test_urgent_flag_needs_the_label),
         cmocka_unit_test(test_priority_public_first),
