@@ -400,6 +400,14 @@ static void test_everyday_posts_stay_clear(void **state)
     expect("let me know what time she's coming, the housing officer said Tuesday",
            MS_CAT_DETRIMENTAL, false);
     expect("the gobby lad upstairs has been shouting all night", MS_CAT_SEXUAL_GRAPHIC, false);
+    /* a fake scheme behind a dressed-up link is false news; the same offer
+     * quoted in a warning is not, though its link is still malicious */
+    const char *lure = "Council tax rebate ends TONIGHT, claim your £150 at walsall-gov-rebate.uk";
+    expect(lure, MS_CAT_MISINFORMATION, true);
+    const char *warning = "SCAM WARNING: don't click walsall-gov-rebate.uk, it's not the council, "
+                          "they want your bank details for a £150 rebate";
+    expect(warning, MS_CAT_MISINFORMATION, false);
+    expect(warning, MS_CAT_MALICIOUS_LINK, true);
 }
 
 /* A take-down request from someone in danger is urgent (2.14, 2.22); the
