@@ -55,7 +55,8 @@ typedef struct ms_hits {
     uint32_t n_idioms;
     ms_urgency urgency;          /* highest urgency of matched repair rules */
     bool threat;                 /* a rule flagged MS_RULE_THREAT matched */
-    uint32_t urgent_categories;  /* bit c: an MS_RULE_URGENT rule of category c matched */
+    uint32_t urgent_categories;  /* bit c: an MS_RULE_URGENT rule of category c matched;
+                                  * the same bits as ms_verdict.labels */
     bool vip;                    /* the author is on a VIP list */
     bool specific_complaint;     /* a complaint rule that is not `general` matched */
     uint32_t rules_matched;

@@ -261,11 +261,7 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
     /* an urgent rule (a threat, a take-down request from someone in danger)
      * counts only when the post is labelled with its category: the category's
      * counter-cues (an idiom, a threat the writer received) have had their say */
-    bool urgent_rule = false;
-    for (int c = 0; c < MS_CAT_COUNT; c++)
-        if ((h->urgent_categories & (1u << c)) && ms_verdict_has(v, (ms_category)c))
-            urgent_rule = true;
-    v->urgent = urgent_rule || h->vip ||
+    v->urgent = (h->urgent_categories & v->labels) || h->vip ||
                 (ms_verdict_has(v, MS_CAT_REPAIR) && v->repair_urgency == MS_URGENCY_EMERGENCY);
     if (!v->labels)
         label(v, MS_CAT_OTHER, 0);
