@@ -252,6 +252,7 @@ static void test_names_values(void **state)
     assert_string_equal(ms_kind_name(MS_KIND_EXTERNAL_MENTION), "external_mention");
     assert_string_equal(ms_category_name(MS_CAT_RELIGION_POLITICS), "religion_politics");
     assert_string_equal(ms_category_name(MS_CAT_CONSENT_WITHDRAWAL), "consent_withdrawal");
+    assert_string_equal(ms_category_name(MS_CAT_INDIVIDUAL_CASE), "individual_case");
     assert_string_equal(ms_category_name(MS_CAT_OTHER), "other");
     assert_string_equal(ms_action_name(MS_ACTION_NONE), "none");
     assert_string_equal(ms_action_name(MS_ACTION_REDIRECT_TO_REPAIRS),

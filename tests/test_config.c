@@ -110,6 +110,7 @@ static void test_defaults(void **state)
     assert_string_equal(c->category_topic[MS_CAT_POSITIVE], "whg.classified.positive");
     assert_string_equal(c->category_topic[MS_CAT_QUESTION], "whg.classified.question");
     assert_string_equal(c->category_topic[MS_CAT_CONSENT_WITHDRAWAL], "whg.classified.consent");
+    assert_string_equal(c->category_topic[MS_CAT_INDIVIDUAL_CASE], "whg.classified.case");
     static const ms_category moderation[] = {
         MS_CAT_PROFANITY,      MS_CAT_HATE,           MS_CAT_RELIGION_POLITICS,
         MS_CAT_COLLEAGUE,      MS_CAT_SEXUAL_GRAPHIC, MS_CAT_MALICIOUS_LINK,

@@ -165,6 +165,26 @@ static void test_decide_where_written(void **state)
     ms_decide(NULL, &pub, &v);
     assert_int_equal(v.removal, MS_REMOVAL_NONE);
 
+    /* an individual case (2.26): told the route in the inbox within 48 h,
+     * and kept like a repair report, swearing or not; in the inbox it is
+     * answered there; on another's page it is case by case (2.29) */
+    v = WITH(BIT(MS_CAT_INDIVIDUAL_CASE) | BIT(MS_CAT_PROFANITY));
+    ms_decide(NULL, &pub, &v);
+    assert_int_equal(v.primary, MS_CAT_INDIVIDUAL_CASE);
+    assert_int_equal(v.action, MS_ACTION_ASK_TO_INBOX);
+    assert_int_equal(v.priority, MS_PRIORITY_HIGH);
+    assert_int_equal(v.respond_by_ms, 1000 + MS_RESPONSE_DEADLINE_MS);
+    assert_int_equal(v.removal, MS_REMOVAL_NEVER);
+    assert_string_equal(v.removal_clause, "2.26");
+    v = WITH(BIT(MS_CAT_INDIVIDUAL_CASE));
+    ms_decide(NULL, &inbox, &v);
+    assert_int_equal(v.action, MS_ACTION_REPLY_IN_INBOX);
+    assert_int_equal(v.priority, MS_PRIORITY_NORMAL);
+    v = WITH(BIT(MS_CAT_INDIVIDUAL_CASE) | BIT(MS_CAT_EXTERNAL));
+    ms_decide(NULL, &pub, &v);
+    assert_int_equal(v.action, MS_ACTION_REVIEW_CASE_BY_CASE);
+    assert_int_equal(v.respond_by_ms, 0);
+
     /* no created_at: the deadline runs from when it was received */
     ms_mention undated = {.kind = MS_KIND_PUBLIC_COMMENT, .received_at_ms = 5000};
     v = WITH(BIT(MS_CAT_COMPLAINT));

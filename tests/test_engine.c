@@ -427,6 +427,35 @@ static void test_consent_safeguarding_urgent(void **state)
     assert_false(v.urgent);
 }
 
+/* An individual case (2.26): a neighbour's nuisance, arrears, a need to
+ * move; urgent when the writer is not safe at home (2.22). Not a general
+ * question about the same things, not the ASB team talked about or
+ * insulted, not a threat or a seller's bait. */
+static void test_individual_case(void **state)
+{
+    (void)state;
+    run("my neighbour plays loud music til 3am every night");
+    assert_int_equal(v.primary, MS_CAT_INDIVIDUAL_CASE);
+    assert_int_equal(v.action, MS_ACTION_ASK_TO_INBOX);
+    assert_false(v.urgent);
+    expect("I'm behind on my rent and got an eviction notice today", MS_CAT_INDIVIDUAL_CASE, true);
+    expect("we are overcrowded and need to move, please help", MS_CAT_INDIVIDUAL_CASE, true);
+    run("I'm fleeing domestic abuse with my kids and need rehousing");
+    assert_true(ms_verdict_has(&v, MS_CAT_INDIVIDUAL_CASE));
+    assert_true(v.urgent);
+    run("Our domestic abuse support team can help if you are not safe at home");
+    assert_false(ms_verdict_has(&v, MS_CAT_INDIVIDUAL_CASE));
+    assert_false(v.urgent);
+    expect("How do I apply for a transfer?", MS_CAT_INDIVIDUAL_CASE, false);
+    expect("Where do I send my housing benefit letter?", MS_CAT_INDIVIDUAL_CASE, false);
+    expect("piss poor response from the ASB team, bunch of wankers", MS_CAT_INDIVIDUAL_CASE,
+           false);
+    expect("If whg evict me I swear to god I'll take a few of you with me",
+           MS_CAT_INDIVIDUAL_CASE, false);
+    expect("Behind on your rent? Message us today, no credit checks, debt cleared fast",
+           MS_CAT_INDIVIDUAL_CASE, false);
+}
+
 /* `flags: [urgent]` makes a mention urgent only when its rule's category is
  * labelled: a weak urgent cue below the threshold makes nothing urgent. */
 static void test_urgent_flag_needs_the_label(void **state)
@@ -1199,6 +1228,7 @@ int main(void)
         cmocka_unit_test(test_service_categories),
         cmocka_unit_test(test_everyday_posts_stay_clear),
         cmocka_unit_test(test_consent_safeguarding_urgent),
+        cmocka_unit_test(test_individual_case),
         cmocka_unit_test(test_urgent_flag_needs_the_label),
         cmocka_unit_test(test_priority_public_first),
         cmocka_unit_test(test_policy_by_place),

@@ -82,6 +82,8 @@ typedef enum ms_category {
     MS_CAT_COMPLAINT,          /* acknowledge within 48 h (2.25) */
     MS_CAT_REPAIR,             /* redirect to repairs, never removed (2.26) */
     MS_CAT_CONSENT_WITHDRAWAL, /* take the photo/video down (2.14) */
+    MS_CAT_INDIVIDUAL_CASE,    /* a case of one's own to discuss, not a repair: a neighbour
+                                * nuisance, arrears, an eviction: told the route (2.26) */
     MS_CAT_QUESTION,           /* answer on the post (2.28) */
     MS_CAT_POSITIVE,           /* thank (2.28) */
     MS_CAT_NEGATIVE,           /* negative, not a complaint: reviewed (2.2) */

@@ -54,6 +54,7 @@ static const char *const ms_category_names[MS_CAT_COUNT] = {
     [MS_CAT_COMPLAINT] = "complaint",
     [MS_CAT_REPAIR] = "repair",
     [MS_CAT_CONSENT_WITHDRAWAL] = "consent_withdrawal",
+    [MS_CAT_INDIVIDUAL_CASE] = "individual_case",
     [MS_CAT_QUESTION] = "question",
     [MS_CAT_POSITIVE] = "positive",
     [MS_CAT_NEGATIVE] = "negative",

@@ -7,6 +7,10 @@
  *   complaint        48-hour acknowledgement through the complaints
  *                    procedure (2.25);
  *   consent_withdrawal  a GDPR request to take content down (2.14);
+ *   individual_case  someone's own case that is not a repair (a neighbour's
+ *                    nuisance, rent arrears, an eviction notice): they are
+ *                    told the route, taken to the inbox where their details
+ *                    belong, and the comment stays (2.25, 2.26, 2.27);
  *   hate, detrimental (threats, harassment, defamation), profanity,
  *   sexual_graphic, malicious_link, colleague, religion_politics,
  *   advertising      House Rules grounds, most harmful first: queued for the
@@ -31,8 +35,8 @@
  * Specialist may remove it ("review"), whether it must stay ("never": a
  * repair report, even when it is also a complaint, 2.26, or a hit of a rule
  * marked never_remove, such as a welfare concern), or whether it is not on
- * whg's page ("not_our_page", 2.29). Only "review" counts towards a block
- * (2.24). A complaint that is not a repair report stays "review": 2.2 lets
+ * whg's page ("not_our_page", 2.29). An individual case stays as a repair
+ * report does: 2.26 names both. Only "review" counts towards a block (2.24). A complaint that is not a repair report stays "review": 2.2 lets
  * profanity be removed, and whether it is the person's own case (which 2.26
  * keeps) is for the Specialist to judge; it is acknowledged all the same.
  *
@@ -46,13 +50,13 @@
 #include "decide/decide.h"
 
 const ms_category ms_decide_precedence[MS_CAT_COUNT] = {
-    MS_CAT_REPAIR,           MS_CAT_COMPLAINT,       MS_CAT_CONSENT_WITHDRAWAL,
-    MS_CAT_HATE,             MS_CAT_DETRIMENTAL,     MS_CAT_PROFANITY,
-    MS_CAT_SEXUAL_GRAPHIC,   MS_CAT_MALICIOUS_LINK,  MS_CAT_COLLEAGUE,
-    MS_CAT_RELIGION_POLITICS, MS_CAT_ADVERTISING,    MS_CAT_MISINFORMATION,
-    MS_CAT_PERSONAL_INFO,    MS_CAT_QUESTION,        MS_CAT_POSITIVE,
-    MS_CAT_NEGATIVE,         MS_CAT_EXTERNAL,        MS_CAT_VIP,
-    MS_CAT_OTHER,
+    MS_CAT_REPAIR,           MS_CAT_COMPLAINT,        MS_CAT_CONSENT_WITHDRAWAL,
+    MS_CAT_INDIVIDUAL_CASE,  MS_CAT_HATE,             MS_CAT_DETRIMENTAL,
+    MS_CAT_PROFANITY,        MS_CAT_SEXUAL_GRAPHIC,   MS_CAT_MALICIOUS_LINK,
+    MS_CAT_COLLEAGUE,        MS_CAT_RELIGION_POLITICS, MS_CAT_ADVERTISING,
+    MS_CAT_MISINFORMATION,   MS_CAT_PERSONAL_INFO,    MS_CAT_QUESTION,
+    MS_CAT_POSITIVE,         MS_CAT_NEGATIVE,         MS_CAT_EXTERNAL,
+    MS_CAT_VIP,              MS_CAT_OTHER,
 };
 
 /** @brief Whether the mention is on a page whg does not own (2.29). */
@@ -81,6 +85,7 @@ ms_action ms_decide_category_action(ms_category c)
     case MS_CAT_MISINFORMATION:
         return MS_ACTION_FLAG_FOR_REVIEW;
     case MS_CAT_PERSONAL_INFO:
+    case MS_CAT_INDIVIDUAL_CASE:
         return MS_ACTION_ASK_TO_INBOX;
     case MS_CAT_QUESTION:
         return MS_ACTION_ANSWER_PUBLICLY;
@@ -130,6 +135,8 @@ static bool needs_response(const ms_mention *m, const ms_verdict *v, ms_category
     case MS_CAT_CONSENT_WITHDRAWAL:
     case MS_CAT_QUESTION:
         return true;
+    case MS_CAT_INDIVIDUAL_CASE:
+        return !off_our_pages(m, v);
     case MS_CAT_PERSONAL_INFO:
         return is_ground(m, c) && !off_our_pages(m, v) && !ms_verdict_has(v, MS_CAT_ADVERTISING);
     case MS_CAT_NEGATIVE:
@@ -186,7 +193,7 @@ void ms_decide(const ms_ruleset *rs, const ms_mention *m, ms_verdict *v)
      * say beyond that (misinformation flagged, a welfare concern
      * escalated) still holds */
     if (elsewhere && (v->action == MS_ACTION_REVIEW_FOR_REMOVAL || v->primary == MS_CAT_NEGATIVE ||
-                      v->primary == MS_CAT_PERSONAL_INFO))
+                      v->primary == MS_CAT_PERSONAL_INFO || v->primary == MS_CAT_INDIVIDUAL_CASE))
         v->action = MS_ACTION_REVIEW_CASE_BY_CASE;
     /* in the inbox already: answered there, personal or not */
     if (m->kind == MS_KIND_INBOX_MESSAGE &&
@@ -200,11 +207,12 @@ void ms_decide(const ms_ruleset *rs, const ms_mention *m, ms_verdict *v)
         if (elsewhere) {
             v->removal = MS_REMOVAL_NOT_OURS;
             clause = "2.29";
-        } else if (ms_verdict_has(v, MS_CAT_REPAIR) &&
+        } else if ((ms_verdict_has(v, MS_CAT_REPAIR) ||
+                    ms_verdict_has(v, MS_CAT_INDIVIDUAL_CASE)) &&
                    !ground_rule_with(rs, m, v, MS_RULE_THREAT)) {
-            /* a repair report stays, swearing or complaining (2.26); a
-             * threat in one is aggressive language the Specialist may
-             * remove (2.23), after advice (2.3) */
+            /* a repair report or an individual case stays, swearing or
+             * complaining (2.26); a threat in one is aggressive language
+             * the Specialist may remove (2.23), after advice (2.3) */
             v->removal = MS_REMOVAL_NEVER;
             clause = "2.26";
         } else if ((keep = ground_rule_with(rs, m, v, MS_RULE_NEVER_REMOVE)) != NULL) {

@@ -634,6 +634,8 @@ static const char *default_category_topic(ms_category cat)
         return "whg.classified.repair";
     case MS_CAT_CONSENT_WITHDRAWAL:
         return "whg.classified.consent";
+    case MS_CAT_INDIVIDUAL_CASE:
+        return "whg.classified.case";
     case MS_CAT_QUESTION:
         return "whg.classified.question";
     case MS_CAT_POSITIVE:

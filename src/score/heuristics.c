@@ -15,6 +15,10 @@
  *              cues that are the words of hate, a sexual remark, a
  *              threat, harassment or defamation do not count, and a
  *              seller's advert reports no fault;
+ *   individual_case  cues only: someone's own case that is not a repair
+ *              (2.26); never in an advert, beside a House Rules ground
+ *              that is abuse or a claim (a lure, a rumour, hate, a
+ *              campaign, threats, harassment, defamation), nor in thanks;
  *   question   cues plus a question mark (2.28); not in an advert, a lure,
  *              a sexual remark or a take-down request (2.14);
  *   positive   praise cues plus positive sentiment, minus sarcasm cues, and
@@ -248,6 +252,18 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
     if (positive >= ms_ruleset_threshold(rs, MS_CAT_POSITIVE) && compound > -0.05f &&
         !ms_verdict_has(v, MS_CAT_COMPLAINT))
         label(v, MS_CAT_POSITIVE, positive);
+
+    /* Someone's own case that is not a repair (a neighbour's noise, arrears, an eviction notice)
+     * is told the route and taken to the inbox (2.26, 2.27). Not when the case is the bait of an
+     * advert or a lure ("behind on your rent? we can help"), nor when it comes with a rumour,
+     * hate, a campaign, a threat, harassment or defamation ("if whg evict me I'll ..."): that is
+     * for moderation first, and a case would keep it from removal (2.26). Not in thanks for help
+     * already given ("helped me sort my universal credit out") either. */
+    float individual = h->score[MS_CAT_INDIVIDUAL_CASE];
+    if (individual >= ms_ruleset_threshold(rs, MS_CAT_INDIVIDUAL_CASE) && !not_a_grievance &&
+        !ms_verdict_has(v, MS_CAT_ADVERTISING) && !ms_verdict_has(v, MS_CAT_DETRIMENTAL) &&
+        !ms_verdict_has(v, MS_CAT_POSITIVE))
+        label(v, MS_CAT_INDIVIDUAL_CASE, individual);
 
     if ((compound <= -0.4f || general_only) && !ms_verdict_has(v, MS_CAT_COMPLAINT))
         label(v, MS_CAT_NEGATIVE, compound < 0 ? -compound : 0);
