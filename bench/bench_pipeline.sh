@@ -249,7 +249,7 @@ offsets_at() { # ts topic...
   timeout 30 kcat -Q -b "$BOOT" "${args[@]}" 2>/dev/null | sed -n 's/^\(.*\) \[\([0-9]*\)\] offset \(-\{0,1\}[0-9]*\)$/\1 \2 \3/p'
 }
 
-OUT_NAMES="complaint repair misinformation positive question consent other urgent deadletter repeat_offender"
+OUT_NAMES="complaint repair misinformation positive question consent case other urgent deadletter repeat_offender"
 
 write_config() { # file group workers passthrough port run topics...
   local f=$1 g=$2 w=$3 pt=$4 port=$5 o=$RUN.$BROKER.out mod=$RUN.$BROKER.out.moderation.r$6
@@ -274,6 +274,7 @@ output:
     positive: $o.positive
     question: $o.question
     consent_withdrawal: $o.consent
+    individual_case: $o.case
     profanity: $mod
     hate: $mod
     religion_politics: $mod

@@ -52,7 +52,7 @@ input:
 output:
   encoding: json
   topics:
-$(for c in profanity hate religion_politics colleague sexual_graphic malicious_link detrimental advertising misinformation personal_info complaint repair consent_withdrawal question positive negative external vip other; do echo "    $c: eo.out"; done)
+$(for c in profanity hate religion_politics colleague sexual_graphic malicious_link detrimental advertising misinformation personal_info complaint repair consent_withdrawal individual_case question positive negative external vip other; do echo "    $c: eo.out"; done)
     moderation: eo.mod
     urgent: eo.urg
     deadletter: eo.dlq

@@ -76,6 +76,7 @@ static const ms_corpus_scen_info ms_corpus_scen[MS_CORPUS_SCENARIO_COUNT] = {
     [MS_CORPUS_SARCASM] = {"sarcasm", MS_CAT_NEGATIVE, 25},
     [MS_CORPUS_NEGATIVE] = {"negative", MS_CAT_NEGATIVE, 50},
     [MS_CORPUS_CONSENT_WITHDRAWAL] = {"consent_withdrawal", MS_CAT_CONSENT_WITHDRAWAL, 8},
+    [MS_CORPUS_INDIVIDUAL_CASE] = {"individual_case", MS_CAT_INDIVIDUAL_CASE, 15},
     [MS_CORPUS_PERSONAL_INFO] = {"personal_info", MS_CAT_PERSONAL_INFO, 30},
     [MS_CORPUS_PROFANITY] = {"profanity", MS_CAT_PROFANITY, 35},
     [MS_CORPUS_PROFANITY_OBFUSCATED] = {"profanity_obfuscated", MS_CAT_PROFANITY, 15},
@@ -193,6 +194,15 @@ static const char *const ms_corpus_t_consent[] = {
     "That's me in the picture and I never consented to being on your page, can you delete it please",
     "Can you remove the photo of my mom's house from this post? She doesn't want it online",
     "I signed the consent form at the open day but I've changed my mind, please take my photo down",
+};
+
+static const char *const ms_corpus_t_case[] = {
+    "{hi}the flat above me have loud music on till 3am every night, I can't sleep",
+    "I'm behind on my rent since my hours got cut and I've had a letter about court, please help",
+    "Me and my kids are sharing one bedroom in {area}, we need to move, can someone ring me",
+    "Got an eviction notice today and I don't know what to do{emo_neg}",
+    "The people next door are dealing drugs from the flat and threatening me when I go out",
+    "Who deals with antisocial behaviour in {area}? Youths smashing bottles outside every night",
 };
 
 static const char *const ms_corpus_t_personal[] = {
@@ -366,6 +376,7 @@ static const ms_corpus_tpl_list ms_corpus_tpl[MS_CORPUS_SCENARIO_COUNT] = {
     [MS_CORPUS_SARCASM] = MS_CORPUS_TPL(ms_corpus_t_sarcasm),
     [MS_CORPUS_NEGATIVE] = MS_CORPUS_TPL(ms_corpus_t_negative),
     [MS_CORPUS_CONSENT_WITHDRAWAL] = MS_CORPUS_TPL(ms_corpus_t_consent),
+    [MS_CORPUS_INDIVIDUAL_CASE] = MS_CORPUS_TPL(ms_corpus_t_case),
     [MS_CORPUS_PERSONAL_INFO] = MS_CORPUS_TPL(ms_corpus_t_personal),
     [MS_CORPUS_PROFANITY] = MS_CORPUS_TPL(ms_corpus_t_profanity),
     [MS_CORPUS_PROFANITY_OBFUSCATED] = MS_CORPUS_TPL(ms_corpus_t_obfuscated),

@@ -46,6 +46,7 @@ typedef enum ms_corpus_scenario_id {
     MS_CORPUS_SARCASM,              /* "thanks for nothing" */
     MS_CORPUS_NEGATIVE,             /* negative opinion, no specific complaint */
     MS_CORPUS_CONSENT_WITHDRAWAL,   /* "please take down the photo of my kids" */
+    MS_CORPUS_INDIVIDUAL_CASE,      /* a neighbour's noise, arrears, overcrowding */
     MS_CORPUS_PERSONAL_INFO,        /* phone, e-mail, address, NI number, bank */
     MS_CORPUS_PROFANITY,            /* plain British swearing */
     MS_CORPUS_PROFANITY_OBFUSCATED, /* sh1t, f u c k, zero-width, Cyrillic */

@@ -59,7 +59,7 @@ input:
 output:
   encoding: json
   topics:
-$(for c in profanity hate religion_politics colleague sexual_graphic malicious_link detrimental advertising misinformation personal_info complaint repair consent_withdrawal question positive negative external vip other; do echo "    $c: mf.out"; done)
+$(for c in profanity hate religion_politics colleague sexual_graphic malicious_link detrimental advertising misinformation personal_info complaint repair consent_withdrawal individual_case question positive negative external vip other; do echo "    $c: mf.out"; done)
     moderation: mf.mod
     urgent: mf.urg
     deadletter: mf.dlq

@@ -101,7 +101,7 @@ input:
 output:
   encoding: json
   topics:
-$(for c in profanity hate religion_politics colleague sexual_graphic malicious_link detrimental advertising misinformation personal_info complaint repair consent_withdrawal question negative external vip other; do echo "    $c: $OUT"; done)
+$(for c in profanity hate religion_politics colleague sexual_graphic malicious_link detrimental advertising misinformation personal_info complaint repair consent_withdrawal individual_case question negative external vip other; do echo "    $c: $OUT"; done)
     positive: $4
     moderation: $MOD
     urgent: $URG

@@ -105,7 +105,7 @@ echo "broker: $BROKER at $BOOT"
 IN_M=$RUN.mentions IN_C=$RUN.comments IN_I=$RUN.inbox
 OUT=$RUN.classified
 DLQ=$RUN.deadletter
-OUT_TOPICS="$OUT.complaint $OUT.repair $OUT.misinformation $OUT.positive $OUT.question $OUT.consent $OUT.moderation $OUT.other $OUT.urgent $DLQ"
+OUT_TOPICS="$OUT.complaint $OUT.repair $OUT.misinformation $OUT.positive $OUT.question $OUT.consent $OUT.case $OUT.moderation $OUT.other $OUT.urgent $DLQ"
 
 # Create topics up front with 3 partitions (auto-creation on the mock gives 4;
 # real Kafka's is configured by the broker script).
@@ -134,6 +134,7 @@ output:
     positive: $OUT.positive
     question: $OUT.question
     consent_withdrawal: $OUT.consent
+    individual_case: $OUT.case
     profanity: $OUT.moderation
     hate: $OUT.moderation
     religion_politics: $OUT.moderation
@@ -336,6 +337,7 @@ moderation = {"profanity", "hate", "religion_politics", "colleague", "sexual_gra
               "malicious_link", "detrimental", "advertising", "misinformation", "personal_info"}
 primary_topic = {"complaint": "complaint", "repair": "repair", "misinformation": "misinformation",
                  "positive": "positive", "question": "question", "consent_withdrawal": "consent",
+                 "individual_case": "case",
                  "negative": "other", "external": "other", "vip": "other", "other": "other"}
 for i in ids:
     outs = by_id.get(i, [])
@@ -623,7 +625,8 @@ one_topic_config() { # file group input output deadletter encoding
     printf 'kafka:\n  bootstrap.servers: "%s"\n  group.id: "%s"\n' "$BOOT" "$2"
     printf '  consumer:\n    session.timeout.ms: "10000"\n'
     printf 'input:\n  topics: [%s]\noutput:\n  encoding: %s\n  topics:\n' "$3" "$6"
-    for c in complaint repair misinformation positive question consent_withdrawal profanity hate \
+    for c in complaint repair misinformation positive question consent_withdrawal individual_case \
+             profanity hate \
              religion_politics colleague sexual_graphic malicious_link detrimental advertising \
              personal_info negative external vip other moderation urgent; do
       printf '    %s: %s\n' "$c" "$4"; done
@@ -1048,7 +1051,7 @@ input:
 output:
   encoding: json
   topics:
-$(for c in profanity hate religion_politics colleague sexual_graphic malicious_link detrimental advertising misinformation personal_info complaint repair consent_withdrawal question positive negative external vip other urgent deadletter; do echo "    $c: $FZ_OUT"; done)
+$(for c in profanity hate religion_politics colleague sexual_graphic malicious_link detrimental advertising misinformation personal_info complaint repair consent_withdrawal individual_case question positive negative external vip other urgent deadletter; do echo "    $c: $FZ_OUT"; done)
     moderation: $FZ_OUT.mod
     repeat_offender: $FZ_OUT.rep
 workers: 2
@@ -1184,11 +1187,12 @@ wait "$svc" && ok "record too large by key and id: the service stops cleanly" ||
 timeout 240 "$BIN" demo --bootstrap "$BOOT" >"$WORK/demo.out" 2>"$WORK/demo.err"
 rc=$?
 last=$(sed -n 's/.*in \([0-9]*\)  classified \([0-9]*\) .*/\1 \2/p' "$WORK/demo.out" | tail -n 1)
+n_sample=$(grep -c . bench/data/sample-mentions.jsonl)
 # (librdkafka 2.0.2's mock does not answer CreateTopics; it creates a topic when it is first used)
-if [ $rc = 0 ] && [ "$last" = "261 261" ] &&
+if [ $rc = 0 ] && [ "$last" = "$n_sample $n_sample" ] &&
    ! grep -q 'cannot create topic' "$WORK/demo.err" &&
    { [ "$BROKER" = mock ] || grep -qE '^topics: [0-9]+ created, [0-9]+ there already' "$WORK/demo.out"; }; then
-  ok "demo --bootstrap: $(grep -m1 '^topics' "$WORK/demo.out" || echo 'topics created on first use'), all 261 sample events classified"
+  ok "demo --bootstrap: $(grep -m1 '^topics' "$WORK/demo.out" || echo 'topics created on first use'), all $n_sample sample events classified"
 else bad "demo --bootstrap: exit $rc, '$(grep -m1 '^topics' "$WORK/demo.out")', in/classified '${last:-none}'; $(tail -n 3 "$WORK/demo.err" | cut -c1-200)"; fi
 
 echo "service integration on $BROKER: $fails failed"
