@@ -34,7 +34,7 @@ import sys
 HOUSE_RULES = ["profanity", "hate", "religion_politics", "colleague", "sexual_graphic",
                "malicious_link", "detrimental", "advertising", "misinformation",
                "personal_info"]
-SERVICE = ["complaint", "repair", "consent_withdrawal", "question", "positive"]
+SERVICE = ["complaint", "repair", "consent_withdrawal", "individual_case", "question", "positive"]
 KINDS = {"public_comment", "reply", "inbox_message", "external_mention"}
 
 
