@@ -454,6 +454,19 @@ static void test_individual_case(void **state)
            MS_CAT_INDIVIDUAL_CASE, false);
     expect("Behind on your rent? Message us today, no credit checks, debt cleared fast",
            MS_CAT_INDIVIDUAL_CASE, false);
+    /* one facet counts in an unhappy post, not in a calm one, nor beside a repair or a House
+     * Rules ground (which the case would keep from removal) */
+    expect("been in band 2 for three years with my son in a wheelchair upstairs, still nothing, "
+           "absolutely disgusted",
+           MS_CAT_INDIVIDUAL_CASE, true);
+    expect("What band would a family of four be in?", MS_CAT_INDIVIDUAL_CASE, false);
+    run("water pouring through my kitchen ceiling from the flat above, it's not stopping");
+    assert_true(ms_verdict_has(&v, MS_CAT_REPAIR));
+    assert_false(ms_verdict_has(&v, MS_CAT_INDIVIDUAL_CASE));
+    run("Karen from the ASB team, everyone knows her husband's in the Three Crowns every night. "
+        "Sort your own house out");
+    assert_false(ms_verdict_has(&v, MS_CAT_INDIVIDUAL_CASE));
+    assert_int_equal(v.removal, MS_REMOVAL_REVIEW);
 }
 
 /* `flags: [urgent]` makes a mention urgent only when its rule's category is

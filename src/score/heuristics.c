@@ -15,8 +15,8 @@
  *              cues that are the words of hate, a sexual remark, a
  *              threat, harassment or defamation do not count, and a
  *              seller's advert reports no fault;
- *   individual_case  cues only: someone's own case that is not a repair
- *              (2.26); never in an advert, beside a House Rules ground
+ *   individual_case  cues, and one facet in an unhappy post: someone's own
+ *              case that is not a repair (2.26); never in an advert, beside a House Rules ground
  *              that is abuse or a claim (a lure, a rumour, hate, a
  *              campaign, threats, harassment, defamation), nor in thanks;
  *   question   cues plus a question mark (2.28); not in an advert, a lure,
@@ -260,9 +260,29 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
      * for moderation first, and a case would keep it from removal (2.26). Not in thanks for help
      * already given ("helped me sort my universal credit out") either. */
     float individual = h->score[MS_CAT_INDIVIDUAL_CASE];
+    /* thanks for help already given, whether or not a complaint cue also fired ("sorted the
+     * problem next door after years of hell") */
+    float thanks = h->score[MS_CAT_POSITIVE] + (compound > 0.3f ? compound * 0.5f : 0);
+    bool thanking = thanks >= ms_ruleset_threshold(rs, MS_CAT_POSITIVE) && compound > -0.05f;
+    /* One facet of a case (a neighbour, what the case is about, the writer's situation) in an
+     * unhappy post is the writer's trouble with it: "my neighbours cctv points right into my
+     * bedroom", "been in band 2 for ages". A facet in a calm post is not: "how do I apply for a
+     * transfer?". Not beside a repair or a take-down request, whose own words the unhappiness
+     * is ("water through the ceiling from the flat above"), nor beside a House Rules ground other
+     * than personal information: one facet is too little to keep such a post from removal (2.26),
+     * as a case is kept ("Karen from the ASB team, her husband's in the pub every night"). Unhappy: complaint cues that reach the complaint threshold before sentiment
+     * counts, or clearly negative sentiment. */
+    bool ground = (v->labels & ((1u << MS_CAT_HOUSE_RULES_END) - 1u) &
+                   ~(1u << MS_CAT_PERSONAL_INFO)) != 0;
+    if (individual >= 0.5f && individual < ms_ruleset_threshold(rs, MS_CAT_INDIVIDUAL_CASE) &&
+        !ground && !ms_verdict_has(v, MS_CAT_REPAIR) &&
+        !ms_verdict_has(v, MS_CAT_CONSENT_WITHDRAWAL) &&
+        (h->score[MS_CAT_COMPLAINT] >= ms_ruleset_threshold(rs, MS_CAT_COMPLAINT) ||
+         compound <= -0.3f))
+        individual += 0.5f;
     if (individual >= ms_ruleset_threshold(rs, MS_CAT_INDIVIDUAL_CASE) && !not_a_grievance &&
         !ms_verdict_has(v, MS_CAT_ADVERTISING) && !ms_verdict_has(v, MS_CAT_DETRIMENTAL) &&
-        !ms_verdict_has(v, MS_CAT_POSITIVE))
+        !thanking)
         label(v, MS_CAT_INDIVIDUAL_CASE, individual);
 
     if ((compound <= -0.4f || general_only) && !ms_verdict_has(v, MS_CAT_COMPLAINT))
