@@ -127,8 +127,8 @@ static bool explain_one(const ms_ruleset *rs, ms_engine *e, uint64_t *before, co
         printf("  (none)\n");
 
     printf("\ncategories (the weights of the rules that fired, against the rule set's threshold;\n"
-           "complaint, repair, question and positive are then adjusted by sentiment and by the\n"
-           "other labels: src/score/heuristics.c):\n");
+           "complaint, repair, individual_case, question and positive are then adjusted by\n"
+           "sentiment and by the other labels: src/score/heuristics.c):\n");
     for (int c = 0; c < MS_CAT_COUNT; c++) {
         bool labelled = ms_verdict_has(&v, (ms_category)c);
         if (!labelled && weight[c] == 0)
