@@ -15,10 +15,11 @@
  *              cues that are the words of hate, a sexual remark, a
  *              threat, harassment or defamation do not count, and a
  *              seller's advert reports no fault;
- *   individual_case  cues, and one facet in an unhappy post: someone's own
- *              case that is not a repair (2.26); never in an advert, beside a House Rules ground
- *              that is abuse or a claim (a lure, a rumour, hate, a
- *              campaign, threats, harassment, defamation), nor in thanks;
+ *   individual_case  someone's own case that is not a repair (2.26): two
+ *              facets, or one in an unhappy post; never in an advert,
+ *              beside a House Rules ground that is abuse or a claim (a
+ *              lure, a rumour, hate, a campaign, threats, harassment,
+ *              defamation), nor in thanks;
  *   question   cues plus a question mark (2.28); not in an advert, a lure,
  *              a sexual remark or a take-down request (2.14);
  *   positive   praise cues plus positive sentiment, minus sarcasm cues, and
@@ -152,6 +153,41 @@ static float weight_within(const ms_ruleset *rs, const ms_verdict *v, ms_categor
     return w;
 }
 
+/**
+ * @brief The individual-case score (2.26: someone's own case that is not a repair: a neighbour's
+ *  noise, arrears, an eviction notice, a need to move), to be weighed against its threshold; 0 in
+ *  thanks for help already given, whether or not a complaint cue also fired ("sorted the problem
+ *  next door after years of hell").
+ *
+ * One facet of a case (a neighbour, what the case is about, the writer's situation) in an
+ * unhappy post is the writer's trouble with it ("my neighbours cctv points right into my
+ * bedroom", "been in band 2 for ages"); in a calm post it is not ("how do I apply for a
+ * transfer?"). Unhappy: complaint cues that reach the complaint threshold before sentiment
+ * counts, or clearly negative sentiment. Not beside a repair or a take-down request, whose own
+ * words the unhappiness is ("water through the ceiling from the flat above"), nor beside a House
+ * Rules ground other than personal information: one facet is too little to keep such a post from
+ * removal, as a case is kept ("Karen from the ASB team, her husband's in the pub every night").
+ * The caller still refuses the label beside an advert, a lure, a rumour, hate, a campaign, a
+ * threat, harassment or defamation ("if whg evict me I'll ..."): those are for moderation first.
+ */
+static float individual_case_score(const ms_ruleset *rs, const ms_hits *h, const ms_verdict *v,
+                                   float compound)
+{
+    float thanks = h->score[MS_CAT_POSITIVE] + (compound > 0.3f ? compound * 0.5f : 0);
+    if (thanks >= ms_ruleset_threshold(rs, MS_CAT_POSITIVE) && compound > -0.05f)
+        return 0;
+    float score = h->score[MS_CAT_INDIVIDUAL_CASE];
+    float threshold = ms_ruleset_threshold(rs, MS_CAT_INDIVIDUAL_CASE);
+    bool ground = (v->labels & ((1u << MS_CAT_HOUSE_RULES_END) - 1u) &
+                   ~(1u << MS_CAT_PERSONAL_INFO)) != 0;
+    bool unhappy = h->score[MS_CAT_COMPLAINT] >= ms_ruleset_threshold(rs, MS_CAT_COMPLAINT) ||
+                   compound <= -0.3f;
+    if (score >= 0.5f && score < threshold && unhappy && !ground &&
+        !ms_verdict_has(v, MS_CAT_REPAIR) && !ms_verdict_has(v, MS_CAT_CONSENT_WITHDRAWAL))
+        score += 0.5f;
+    return score;
+}
+
 void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_normalised *view,
                          const ms_hits *h, ms_verdict *v)
 {
@@ -253,36 +289,10 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
         !ms_verdict_has(v, MS_CAT_COMPLAINT))
         label(v, MS_CAT_POSITIVE, positive);
 
-    /* Someone's own case that is not a repair (a neighbour's noise, arrears, an eviction notice)
-     * is told the route and taken to the inbox (2.26, 2.27). Not when the case is the bait of an
-     * advert or a lure ("behind on your rent? we can help"), nor when it comes with a rumour,
-     * hate, a campaign, a threat, harassment or defamation ("if whg evict me I'll ..."): that is
-     * for moderation first, and a case would keep it from removal (2.26). Not in thanks for help
-     * already given ("helped me sort my universal credit out") either. */
-    float individual = h->score[MS_CAT_INDIVIDUAL_CASE];
-    /* thanks for help already given, whether or not a complaint cue also fired ("sorted the
-     * problem next door after years of hell") */
-    float thanks = h->score[MS_CAT_POSITIVE] + (compound > 0.3f ? compound * 0.5f : 0);
-    bool thanking = thanks >= ms_ruleset_threshold(rs, MS_CAT_POSITIVE) && compound > -0.05f;
-    /* One facet of a case (a neighbour, what the case is about, the writer's situation) in an
-     * unhappy post is the writer's trouble with it: "my neighbours cctv points right into my
-     * bedroom", "been in band 2 for ages". A facet in a calm post is not: "how do I apply for a
-     * transfer?". Not beside a repair or a take-down request, whose own words the unhappiness
-     * is ("water through the ceiling from the flat above"), nor beside a House Rules ground other
-     * than personal information: one facet is too little to keep such a post from removal (2.26),
-     * as a case is kept ("Karen from the ASB team, her husband's in the pub every night"). Unhappy: complaint cues that reach the complaint threshold before sentiment
-     * counts, or clearly negative sentiment. */
-    bool ground = (v->labels & ((1u << MS_CAT_HOUSE_RULES_END) - 1u) &
-                   ~(1u << MS_CAT_PERSONAL_INFO)) != 0;
-    if (individual >= 0.5f && individual < ms_ruleset_threshold(rs, MS_CAT_INDIVIDUAL_CASE) &&
-        !ground && !ms_verdict_has(v, MS_CAT_REPAIR) &&
-        !ms_verdict_has(v, MS_CAT_CONSENT_WITHDRAWAL) &&
-        (h->score[MS_CAT_COMPLAINT] >= ms_ruleset_threshold(rs, MS_CAT_COMPLAINT) ||
-         compound <= -0.3f))
-        individual += 0.5f;
+    /* after repair, consent and positive: the score looks at them */
+    float individual = individual_case_score(rs, h, v, compound);
     if (individual >= ms_ruleset_threshold(rs, MS_CAT_INDIVIDUAL_CASE) && !not_a_grievance &&
-        !ms_verdict_has(v, MS_CAT_ADVERTISING) && !ms_verdict_has(v, MS_CAT_DETRIMENTAL) &&
-        !thanking)
+        !ms_verdict_has(v, MS_CAT_ADVERTISING) && !ms_verdict_has(v, MS_CAT_DETRIMENTAL))
         label(v, MS_CAT_INDIVIDUAL_CASE, individual);
 
     if ((compound <= -0.4f || general_only) && !ms_verdict_has(v, MS_CAT_COMPLAINT))
