@@ -1,8 +1,8 @@
 /*
  * test_route.c - where an event goes (src/kafka/route.h) with the default
  * topics: its primary category's topic, plus moderation for a House Rules
- * ground (a removal answer), the consent topic for a take-down request, and
- * urgent when urgent, and never one topic twice, though several categories
+ * ground (a removal answer), the consent topic for a take-down request, the
+ * case topic for someone's own case, and urgent when urgent, and never one topic twice, though several categories
  * share the moderation topic.
  */
 #include <setjmp.h>
@@ -98,12 +98,28 @@ static void test_consent_request_always_routed(void **state)
     assert_int_equal(ms_routes_for(&r, &v, out), 1);
 }
 
+/* An individual case reaches the case topic whatever the primary (2.26): a
+ * neighbour dispute that is also a complaint is seen by both teams. */
+static void test_individual_case_always_routed(void **state)
+{
+    const ms_routes r = *(const ms_routes *)*state;
+    uint8_t out[MS_MAX_TOPICS];
+    ms_verdict v = WITH(BIT(MS_CAT_COMPLAINT) | BIT(MS_CAT_INDIVIDUAL_CASE));
+    v.primary = MS_CAT_COMPLAINT;
+    assert_int_equal(ms_routes_for(&r, &v, out), 2);
+    assert_string_equal(r.names[out[0]], "whg.classified.complaint");
+    assert_string_equal(r.names[out[1]], "whg.classified.case");
+    v.primary = MS_CAT_INDIVIDUAL_CASE;
+    assert_int_equal(ms_routes_for(&r, &v, out), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_routes_no_topic_twice),
         cmocka_unit_test(test_moderation_follows_removal),
         cmocka_unit_test(test_consent_request_always_routed),
+        cmocka_unit_test(test_individual_case_always_routed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -54,6 +54,8 @@ size_t ms_routes_for(const ms_routes *r, const ms_verdict *v, uint8_t out[MS_MAX
         n = add_once(out, n, r->route[MS_ROUTE_MODERATION]);
     if (ms_verdict_has(v, MS_CAT_CONSENT_WITHDRAWAL))
         n = add_once(out, n, r->category[MS_CAT_CONSENT_WITHDRAWAL]);
+    if (ms_verdict_has(v, MS_CAT_INDIVIDUAL_CASE))
+        n = add_once(out, n, r->category[MS_CAT_INDIVIDUAL_CASE]);
     if (v->urgent)
         n = add_once(out, n, r->route[MS_ROUTE_URGENT]);
     return n;

@@ -6,7 +6,10 @@
  * `removal` answer is not NONE: personal information in an inbox message is
  * none, 2.27), to the consent_withdrawal category's topic whenever someone
  * asks for content to be taken down (2.14: an obligation whatever the primary
- * category), and to the urgent topic whenever it is urgent. Topic names come
+ * category), to the individual_case category's topic whenever it is someone's
+ * own case (2.26: the team whose route it needs sees it even when a complaint
+ * about the same neighbour is the primary), and to the urgent topic whenever it
+ * is urgent. Topic names come
  * from the config; several categories may share a topic (all House Rules
  * grounds share whg.classified.moderation) and an event is never sent twice
  * to one topic.

@@ -359,6 +359,8 @@ for i in ids:
         want.add(out + ".moderation")
     if "consent_withdrawal" in cats:  # a take-down request, whatever the primary (2.14)
         want.add(out + ".consent")
+    if "individual_case" in cats:  # someone's own case, whatever the primary (2.26)
+        want.add(out + ".case")
     if doc["urgent"]:
         want.add(out + ".urgent")
     if topics != want:
@@ -369,7 +371,7 @@ for i in ids:
             or h.get("mentionsift-removal", "") != doc["removal"]):
         header_ok = False
         print(f"  {i}: headers {h}")
-check(routing_ok, "each event is on its primary topic, plus moderation (with a removal answer), consent and urgent when they apply")
+check(routing_ok, "each event is on its primary topic, plus moderation (with a removal answer), consent, case and urgent when they apply")
 check(header_ok, "headers carry content type, categories (matching the body), removal answer and rule-set version")
 reasons = [h.get("mentionsift-error", "") for h, _ in dead]
 check(len(dead) >= 4, f"malformed events dead-lettered ({len(dead)})")
