@@ -467,6 +467,16 @@ static void test_individual_case(void **state)
         "Sort your own house out");
     assert_false(ms_verdict_has(&v, MS_CAT_INDIVIDUAL_CASE));
     assert_int_equal(v.removal, MS_REMOVAL_REVIEW);
+    /* trouble with a neighbour is a case; a complaint too only when it names whg's service or
+     * its inaction (2.25, 2.26) */
+    run("the family downstairs keep banging on the ceiling and shouting abuse, I can't take any "
+        "more of it, it's disgusting");
+    assert_true(ms_verdict_has(&v, MS_CAT_INDIVIDUAL_CASE));
+    assert_false(ms_verdict_has(&v, MS_CAT_COMPLAINT));
+    run("Reported the family next door 14 times for drugs and shouting at 3am and whg have done "
+        "nothing, absolutely disgusting");
+    assert_true(ms_verdict_has(&v, MS_CAT_INDIVIDUAL_CASE));
+    assert_true(ms_verdict_has(&v, MS_CAT_COMPLAINT));
 }
 
 /* `flags: [urgent]` makes a mention urgent only when its rule's category is

@@ -238,6 +238,10 @@ static void record_hit(scan_ctx *c, uint32_t ri, uint32_t start, uint32_t end)
             h->threat = true;
         if (r->flags & MS_RULE_URGENT)
             h->urgent_categories |= 1u << r->category;
+        if (r->flags & MS_RULE_NEIGHBOUR)
+            h->neighbour = true;
+        if (r->flags & MS_RULE_AT_WHG)
+            h->at_whg = true;
         if (r->category == MS_CAT_VIP)
             h->vip = true;
         if (r->category == MS_CAT_COMPLAINT && r->weight > 0 && !(r->flags & MS_RULE_GENERAL))

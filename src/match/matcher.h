@@ -59,6 +59,8 @@ typedef struct ms_hits {
                                   * the same bits as ms_verdict.labels */
     bool vip;                    /* the author is on a VIP list */
     bool specific_complaint;     /* a complaint rule that is not `general` matched */
+    bool neighbour;              /* a rule flagged MS_RULE_NEIGHBOUR matched */
+    bool at_whg;                 /* a rule flagged MS_RULE_AT_WHG matched */
     uint32_t rules_matched;
 } ms_hits;
 

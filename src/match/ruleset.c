@@ -922,6 +922,10 @@ static void load_rule(loader *L, yaml_document_t *d, yaml_node_t *n, const char 
                     r->flags |= MS_RULE_SELLER;
                 else if (fs && strcmp(fs, "urgent") == 0)
                     r->flags |= MS_RULE_URGENT;
+                else if (fs && strcmp(fs, "neighbour") == 0)
+                    r->flags |= MS_RULE_NEIGHBOUR;
+                else if (fs && strcmp(fs, "at_whg") == 0)
+                    r->flags |= MS_RULE_AT_WHG;
                 else {
                     report(L, file, line_of(f), "rule '%s': unknown flag '%s'", id,
                            fs ? fs : "?");

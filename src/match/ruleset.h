@@ -46,6 +46,11 @@ typedef enum ms_rule_flag {
     MS_RULE_URGENT = 1u << 6,       /* a hit makes the mention urgent (2.22) when the
                                      * mention is labelled with the rule's category:
                                      * a take-down request from someone in danger */
+    MS_RULE_NEIGHBOUR = 1u << 7,    /* the trouble is a neighbour's doing ("the flat
+                                     * above", "next door"): without an AT_WHG cue
+                                     * the grievance is no complaint about whg */
+    MS_RULE_AT_WHG = 1u << 8,       /* the grievance names whg's service or its
+                                     * inaction ("whg have done nothing") */
 } ms_rule_flag;
 
 typedef enum ms_view {

@@ -256,8 +256,14 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
         ms_verdict_has(v, MS_CAT_MALICIOUS_LINK) || ms_verdict_has(v, MS_CAT_MISINFORMATION) ||
         ms_verdict_has(v, MS_CAT_HATE) || ms_verdict_has(v, MS_CAT_RELIGION_POLITICS) ||
         (h->threat && ms_verdict_has(v, MS_CAT_DETRIMENTAL)) || selling;
+    /* A grievance with a neighbour's doing ("the flat above are banging all night, I can't take
+     * any more") is the neighbour's, not whg's service: an individual case (2.26), not a
+     * complaint (2.25), unless it names whg or its inaction ("reported it 14 times and whg have
+     * done nothing"). */
+    bool neighbours_doing = h->neighbour && !h->at_whg;
     bool general_only = false;
-    if (complaint >= ms_ruleset_threshold(rs, MS_CAT_COMPLAINT) && !not_a_grievance) {
+    if (complaint >= ms_ruleset_threshold(rs, MS_CAT_COMPLAINT) && !not_a_grievance &&
+        !neighbours_doing) {
         if (h->specific_complaint || !elsewhere)
             label(v, MS_CAT_COMPLAINT, complaint);
         else
