@@ -473,6 +473,7 @@ static void test_individual_case(void **state)
         "more of it, it's disgusting");
     assert_true(ms_verdict_has(&v, MS_CAT_INDIVIDUAL_CASE));
     assert_false(ms_verdict_has(&v, MS_CAT_COMPLAINT));
+    assert_false(ms_verdict_has(&v, MS_CAT_REPAIR)); /* the banging is theirs, not a ceiling's */
     run("Reported the family next door 14 times for drugs and shouting at 3am and whg have done "
         "nothing, absolutely disgusting");
     assert_true(ms_verdict_has(&v, MS_CAT_INDIVIDUAL_CASE));

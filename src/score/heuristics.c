@@ -13,8 +13,9 @@
  *              grievance;
  *   repair     cues only; urgency is the highest matched repair rule (2.26);
  *              cues that are the words of hate, a sexual remark, a
- *              threat, harassment or defamation do not count, and a
- *              seller's advert reports no fault;
+ *              threat, harassment or defamation do not count, nor cues
+ *              that are a neighbour's doing ("keep banging on the
+ *              ceiling"), and a seller's advert reports no fault;
  *   individual_case  someone's own case that is not a repair (2.26): two
  *              facets, or one in an unhappy post; never in an advert,
  *              beside a House Rules ground that is abuse or a claim (a
@@ -95,6 +96,18 @@ static bool within_abuse(const ms_ruleset *rs, const ms_verdict *v, const ms_evi
                 return true;
         }
     }
+    return false;
+}
+
+/** @brief Whether `e` overlaps evidence of an individual case (a neighbour named, what they
+ *  do): "my neighbour keeps banging on the wall" reports the neighbour's banging, not a wall. */
+static bool overlaps_case(const ms_ruleset *rs, const ms_verdict *v, const ms_evidence *e)
+{
+    (void)rs;
+    const ms_label *l = &v->label[MS_CAT_INDIVIDUAL_CASE];
+    for (uint8_t j = 0; j < l->n_evidence; j++)
+        if (l->evidence[j].start < e->end && e->start < l->evidence[j].end)
+            return true;
     return false;
 }
 
@@ -213,6 +226,10 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
     float repair = h->score[MS_CAT_REPAIR];
     if (has_abuse(v))
         repair -= weight_within(rs, v, MS_CAT_REPAIR, within_abuse);
+    /* Repair cues that are a neighbour's doing ("the family downstairs keep banging on the
+     * ceiling") report the neighbour, an individual case (2.26), not a fault. */
+    if (h->neighbour)
+        repair -= weight_within(rs, v, MS_CAT_REPAIR, overlaps_case);
     /* A seller's advert names faults as bait ("mould and leaks? we're a disrepair firm, claim
      * compensation"): it reports none, and must not be kept from the Specialist's review as a
      * repair report is (2.26). */
