@@ -83,34 +83,27 @@ static void test_moderation_follows_removal(void **state)
     assert_string_equal(r.names[out[1]], "whg.classified.moderation");
 }
 
-/* A take-down request is an obligation (2.14) whatever the primary
- * category: it reaches the consent topic too, once. */
-static void test_consent_request_always_routed(void **state)
+/* A take-down request (2.14: an obligation) and someone's own case (2.26: a
+ * neighbour dispute that is also a complaint is seen by both teams) reach
+ * their category's topic whatever the primary category, once. */
+static void test_always_routed_categories(void **state)
 {
     const ms_routes r = *(const ms_routes *)*state;
-    uint8_t out[MS_MAX_TOPICS];
-    ms_verdict v = WITH(BIT(MS_CAT_COMPLAINT) | BIT(MS_CAT_CONSENT_WITHDRAWAL));
-    v.primary = MS_CAT_COMPLAINT;
-    assert_int_equal(ms_routes_for(&r, &v, out), 2);
-    assert_string_equal(r.names[out[0]], "whg.classified.complaint");
-    assert_string_equal(r.names[out[1]], r.names[r.category[MS_CAT_CONSENT_WITHDRAWAL]]);
-    v.primary = MS_CAT_CONSENT_WITHDRAWAL;
-    assert_int_equal(ms_routes_for(&r, &v, out), 1);
-}
-
-/* An individual case reaches the case topic whatever the primary (2.26): a
- * neighbour dispute that is also a complaint is seen by both teams. */
-static void test_individual_case_always_routed(void **state)
-{
-    const ms_routes r = *(const ms_routes *)*state;
-    uint8_t out[MS_MAX_TOPICS];
-    ms_verdict v = WITH(BIT(MS_CAT_COMPLAINT) | BIT(MS_CAT_INDIVIDUAL_CASE));
-    v.primary = MS_CAT_COMPLAINT;
-    assert_int_equal(ms_routes_for(&r, &v, out), 2);
-    assert_string_equal(r.names[out[0]], "whg.classified.complaint");
-    assert_string_equal(r.names[out[1]], "whg.classified.case");
-    v.primary = MS_CAT_INDIVIDUAL_CASE;
-    assert_int_equal(ms_routes_for(&r, &v, out), 1);
+    static const struct {
+        ms_category c;
+        const char *topic;
+    } cases[] = {{MS_CAT_CONSENT_WITHDRAWAL, "whg.classified.consent"},
+                 {MS_CAT_INDIVIDUAL_CASE, "whg.classified.case"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint8_t out[MS_MAX_TOPICS];
+        ms_verdict v = WITH(BIT(MS_CAT_COMPLAINT) | BIT(cases[i].c));
+        v.primary = MS_CAT_COMPLAINT;
+        assert_int_equal(ms_routes_for(&r, &v, out), 2);
+        assert_string_equal(r.names[out[0]], "whg.classified.complaint");
+        assert_string_equal(r.names[out[1]], cases[i].topic);
+        v.primary = cases[i].c;
+        assert_int_equal(ms_routes_for(&r, &v, out), 1);
+    }
 }
 
 int main(void)
@@ -118,8 +111,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_routes_no_topic_twice),
         cmocka_unit_test(test_moderation_follows_removal),
-        cmocka_unit_test(test_consent_request_always_routed),
-        cmocka_unit_test(test_individual_case_always_routed),
+        cmocka_unit_test(test_always_routed_categories),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

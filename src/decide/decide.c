@@ -36,7 +36,8 @@
  * repair report, even when it is also a complaint, 2.26, or a hit of a rule
  * marked never_remove, such as a welfare concern), or whether it is not on
  * whg's page ("not_our_page", 2.29). An individual case stays as a repair
- * report does: 2.26 names both. Only "review" counts towards a block (2.24). A complaint that is not a repair report stays "review": 2.2 lets
+ * report does: 2.26 names both. Only "review" counts towards a block
+ * (2.24). A complaint that is not a repair report stays "review": 2.2 lets
  * profanity be removed, and whether it is the person's own case (which 2.26
  * keeps) is for the Specialist to judge; it is acknowledged all the same.
  *

@@ -9,10 +9,9 @@
  * category), to the individual_case category's topic whenever it is someone's
  * own case (2.26: the team whose route it needs sees it even when a complaint
  * about the same neighbour is the primary), and to the urgent topic whenever it
- * is urgent. Topic names come
- * from the config; several categories may share a topic (all House Rules
- * grounds share whg.classified.moderation) and an event is never sent twice
- * to one topic.
+ * is urgent. Topic names come from the config; several categories may share a
+ * topic (all House Rules grounds share whg.classified.moderation) and an event
+ * is never sent twice to one topic.
  *
  * Topics are numbered once at start-up (ms_routes_new) so the hot path deals
  * in small integers; read-only afterwards and shared by all workers.

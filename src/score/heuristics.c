@@ -168,9 +168,7 @@ static float weight_within(const ms_ruleset *rs, const ms_verdict *v, ms_categor
 
 /**
  * @brief The individual-case score (2.26: someone's own case that is not a repair: a neighbour's
- *  noise, arrears, an eviction notice, a need to move), to be weighed against its threshold; 0 in
- *  thanks for help already given, whether or not a complaint cue also fired ("sorted the problem
- *  next door after years of hell").
+ *  noise, arrears, an eviction notice, a need to move), to be weighed against its threshold.
  *
  * One facet of a case (a neighbour, what the case is about, the writer's situation) in an
  * unhappy post is the writer's trouble with it ("my neighbours cctv points right into my
@@ -180,15 +178,13 @@ static float weight_within(const ms_ruleset *rs, const ms_verdict *v, ms_categor
  * words the unhappiness is ("water through the ceiling from the flat above"), nor beside a House
  * Rules ground other than personal information: one facet is too little to keep such a post from
  * removal, as a case is kept ("Karen from the ASB team, her husband's in the pub every night").
- * The caller still refuses the label beside an advert, a lure, a rumour, hate, a campaign, a
- * threat, harassment or defamation ("if whg evict me I'll ..."): those are for moderation first.
+ * The caller still refuses the label in praise, and beside an advert, a lure, a rumour, hate, a
+ * campaign, a threat, harassment or defamation ("if whg evict me I'll ..."): those are for
+ * moderation first.
  */
 static float individual_case_score(const ms_ruleset *rs, const ms_hits *h, const ms_verdict *v,
                                    float compound)
 {
-    float thanks = h->score[MS_CAT_POSITIVE] + (compound > 0.3f ? compound * 0.5f : 0);
-    if (thanks >= ms_ruleset_threshold(rs, MS_CAT_POSITIVE) && compound > -0.05f)
-        return 0;
     float score = h->score[MS_CAT_INDIVIDUAL_CASE];
     float threshold = ms_ruleset_threshold(rs, MS_CAT_INDIVIDUAL_CASE);
     bool ground = (v->labels & ((1u << MS_CAT_HOUSE_RULES_END) - 1u) &
@@ -305,15 +301,17 @@ void ms_heuristics_apply(const ms_ruleset *rs, const ms_mention *m, const ms_nor
     if (question >= ms_ruleset_threshold(rs, MS_CAT_QUESTION) && answerable)
         label(v, MS_CAT_QUESTION, question);
 
+    /* praise, whether or not a complaint cue also fired: thanks for help already given is no
+     * individual case either ("sorted the problem next door after years of hell") */
     float positive = h->score[MS_CAT_POSITIVE];
     if (positive > 0 && compound > 0.3f)
         positive += compound * 0.5f;
-    if (positive >= ms_ruleset_threshold(rs, MS_CAT_POSITIVE) && compound > -0.05f &&
-        !ms_verdict_has(v, MS_CAT_COMPLAINT))
+    bool praise = positive >= ms_ruleset_threshold(rs, MS_CAT_POSITIVE) && compound > -0.05f;
+    if (praise && !ms_verdict_has(v, MS_CAT_COMPLAINT))
         label(v, MS_CAT_POSITIVE, positive);
 
-    /* after repair, consent and positive: the score looks at them */
-    float individual = individual_case_score(rs, h, v, compound);
+    /* after repair and consent: the score looks at them */
+    float individual = praise ? 0 : individual_case_score(rs, h, v, compound);
     if (individual >= ms_ruleset_threshold(rs, MS_CAT_INDIVIDUAL_CASE) && !not_a_grievance &&
         !ms_verdict_has(v, MS_CAT_ADVERTISING) && !ms_verdict_has(v, MS_CAT_DETRIMENTAL))
         label(v, MS_CAT_INDIVIDUAL_CASE, individual);
